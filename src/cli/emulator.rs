@@ -1,0 +1,134 @@
+//! `cpi-gitops emulator`: run one emulated tenant until interrupted.
+
+use super::{CliError, Outcome};
+use crate::emulator::{self, ClockMode, Credentials, EmulatorConfig, Seed, Switches};
+use crate::secrets::Secret;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Run an emulated SAP Cloud Integration tenant
+///
+/// Serves the OData API under /api/v1, an OAuth token endpoint at /oauth/token, the companion
+/// security-material endpoint, and an admin API under /admin. Prints its URL and credentials at
+/// start and runs until interrupted.
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Initial state: empty, demo, or generate:PACKAGES:ARTIFACTS[:SEED]
+    #[arg(long, default_value = "demo")]
+    pub seed: Seed,
+    /// Basic-auth user
+    #[arg(long, default_value = emulator::DEFAULT_USER)]
+    pub user: String,
+    /// Basic-auth password
+    #[arg(long, default_value = emulator::DEFAULT_PASSWORD)]
+    pub password: String,
+    /// OAuth client id for the token endpoint
+    #[arg(long, default_value = emulator::DEFAULT_CLIENT_ID)]
+    pub client_id: String,
+    /// OAuth client secret for the token endpoint
+    #[arg(long, default_value = emulator::DEFAULT_CLIENT_SECRET)]
+    pub client_secret: String,
+    /// Keep the tenant's state in this file across restarts (holds secrets in plaintext)
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Delay every API request by this many milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of API requests answered 503 (0 to 1)
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_503: f64,
+    /// Share of API requests answered 429 with Retry-After (0 to 1)
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_429: f64,
+    /// Share of API requests whose connection is closed unanswered (0 to 1)
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_reset: f64,
+    /// Seed of the fault dice
+    #[arg(long, default_value_t = 1)]
+    pub fault_seed: u64,
+    /// Retry-After seconds on 429 answers
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Most entries per collection page before __next
+    #[arg(long, default_value_t = 1000)]
+    pub page_cap: usize,
+    /// Answer 429 above this many requests per second
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Require CSRF tokens from bearer-token clients too
+    #[arg(long)]
+    pub csrf_for_bearer: bool,
+    /// Neo mode: offer CertificateUserMappings
+    #[arg(long)]
+    pub neo: bool,
+    /// Status reads per deploy phase (DEPLOYING, STARTING); 0 deploys at once
+    #[arg(long, default_value_t = 2)]
+    pub deploy_steps: u32,
+    /// Do not serve the companion security-material endpoint
+    #[arg(long)]
+    pub no_companion: bool,
+    /// Give __next links as absolute URLs
+    #[arg(long)]
+    pub absolute_next_links: bool,
+    /// Lifetime of OAuth tokens in seconds
+    #[arg(long, default_value_t = 3600)]
+    pub token_ttl: u64,
+    /// Use a logical clock that starts at 2025-01-01 and advances one second per reading
+    #[arg(long)]
+    pub logical_clock: bool,
+}
+
+impl EmulatorArgs {
+    fn config(&self) -> EmulatorConfig {
+        EmulatorConfig {
+            listen: self.listen,
+            credentials: Credentials {
+                user: self.user.clone(),
+                password: Secret::new(self.password.clone()),
+                client_id: self.client_id.clone(),
+                client_secret: Secret::new(self.client_secret.clone()),
+                read_only: None,
+            },
+            seed: self.seed.clone(),
+            data_file: self.data.clone(),
+            switches: Switches {
+                latency_ms: self.latency_ms,
+                fault_503: self.fault_503,
+                fault_429: self.fault_429,
+                fault_reset: self.fault_reset,
+                fault_seed: self.fault_seed,
+                retry_after_secs: self.retry_after,
+                page_cap: self.page_cap,
+                rate_limit: self.rate_limit,
+                csrf_for_bearer: self.csrf_for_bearer,
+                neo: self.neo,
+                deploy_steps: self.deploy_steps,
+                companion: !self.no_companion,
+                absolute_next_links: self.absolute_next_links,
+                fail_deploys: Default::default(),
+            },
+            clock: if self.logical_clock {
+                ClockMode::Logical { start_ms: 1_735_689_600_000, step_ms: 1000 }
+            } else {
+                ClockMode::System
+            },
+            token_ttl_secs: self.token_ttl,
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn cmd_emulator(args: &EmulatorArgs) -> Result<Outcome, CliError> {
+    let handle = emulator::start(args.config()).await.map_err(|e| {
+        CliError::user(e.to_string()).hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
+    })?;
+    crate::report::emulator_banner(&handle, &args.seed.to_string(), args.data.as_deref());
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = handle.wait() => {}
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,108 @@
+//! The command line: one `clap` enum, one dispatching `match`, one place that maps outcomes and
+//! errors to exit codes. Command files adapt flags and call the library; they never build a
+//! request, open a file or print (that is `report`'s job).
+
+mod demo;
+mod emulator;
+mod error;
+
+pub use error::{CliError, ErrorKind};
+
+use clap::{Parser, Subcommand};
+
+/// Keep SAP Cloud Integration tenants in git
+#[derive(Debug, Parser)]
+#[command(name = "cpi-gitops", version, about, long_about = None)]
+pub struct Cli {
+    /// Log more (repeat for more detail)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an emulated SAP Cloud Integration tenant
+    Emulator(emulator::EmulatorArgs),
+    /// Show the whole loop on emulated tenants
+    Demo(demo::DemoArgs),
+}
+
+/// What a successful command found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success; in sync; nothing to do.
+    Success,
+    /// Differences found (plan has changes, drift, apply refused or left differences).
+    Differences,
+    /// An error was reported.
+    Failed,
+}
+
+impl Outcome {
+    /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Differences => 2,
+            Outcome::Failed => 1,
+        }
+    }
+}
+
+/// Parses the arguments, runs the command, reports errors; the binary's whole body.
+pub fn main() -> Outcome {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            crate::report::error(&CliError::internal(format!("cannot start the async runtime: {e}")));
+            return Outcome::Failed;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            crate::report::error(&e);
+            Outcome::Failed
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn run(command: Command) -> Result<Outcome, CliError> {
+    match command {
+        Command::Emulator(args) => emulator::cmd_emulator(&args).await,
+        Command::Demo(args) => demo::cmd_demo(&args).await,
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CPI_GITOPS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cpi_gitops={level}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_tree_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

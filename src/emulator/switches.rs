@@ -1,0 +1,95 @@
+//! Switches for tests and benchmarks, settable at start (command-line flags) and at any time
+//! through `PUT /admin/switches`: latency, seeded faults, paging, rate limit, strictness.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The tunable behaviour of an emulated tenant. Every field has a default; `PUT /admin/switches`
+/// takes any subset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Switches {
+    /// Added to every API request before it is answered (simulated network and server time).
+    pub latency_ms: u64,
+    /// Share of API requests answered `503 Service Unavailable` (0.0 to 1.0).
+    pub fault_503: f64,
+    /// Share of API requests answered `429 Too Many Requests` with `Retry-After`.
+    pub fault_429: f64,
+    /// Share of API requests whose connection is closed without an answer.
+    pub fault_reset: f64,
+    /// Seed of the fault dice, so a run with faults can be repeated.
+    pub fault_seed: u64,
+    /// `Retry-After` seconds on 429 answers (fault or rate limit).
+    pub retry_after_secs: u64,
+    /// Most entries per collection page before `__next` (the real service: 1000).
+    pub page_cap: usize,
+    /// Requests per second above which the API answers 429 (none: unlimited).
+    pub rate_limit: Option<u32>,
+    /// Require a CSRF token from bearer-token clients too (the default exempts them).
+    pub csrf_for_bearer: bool,
+    /// Neo mode: `CertificateUserMappings` exists.
+    pub neo: bool,
+    /// Observations (status reads or ticks) per deploy phase; 0 settles deploys at once.
+    pub deploy_steps: u32,
+    /// Serve the companion security-material endpoint.
+    pub companion: bool,
+    /// `__next` links as absolute URLs instead of relative to the service root.
+    pub absolute_next_links: bool,
+    /// Artifacts whose next deployments fail, with the error text to report.
+    pub fail_deploys: BTreeMap<String, String>,
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            latency_ms: 0,
+            fault_503: 0.0,
+            fault_429: 0.0,
+            fault_reset: 0.0,
+            fault_seed: 1,
+            retry_after_secs: 1,
+            page_cap: 1000,
+            rate_limit: None,
+            csrf_for_bearer: false,
+            neo: false,
+            deploy_steps: 2,
+            companion: true,
+            absolute_next_links: false,
+            fail_deploys: BTreeMap::new(),
+        }
+    }
+}
+
+impl Switches {
+    /// Applies a partial JSON object on top of these switches.
+    pub fn merged(&self, patch: &serde_json::Value) -> Result<Switches, String> {
+        let mut current = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let (Some(base), Some(patch)) = (current.as_object_mut(), patch.as_object()) else {
+            return Err("switches must be a JSON object".into());
+        };
+        for (k, v) in patch {
+            base.insert(k.clone(), v.clone());
+        }
+        let merged: Switches = serde_json::from_value(current).map_err(|e| e.to_string())?;
+        merged.validate()?;
+        Ok(merged)
+    }
+
+    /// Checks ranges.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, rate) in
+            [("fault_503", self.fault_503), ("fault_429", self.fault_429), ("fault_reset", self.fault_reset)]
+        {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, not {rate}"));
+            }
+        }
+        if self.fault_503 + self.fault_429 + self.fault_reset > 1.0 {
+            return Err("fault rates add up to more than 1".into());
+        }
+        if self.page_cap == 0 {
+            return Err("page_cap must be at least 1".into());
+        }
+        Ok(())
+    }
+}

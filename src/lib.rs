@@ -1,0 +1,30 @@
+//! cpi-gitops keeps SAP Cloud Integration (CPI) tenants in git.
+//!
+//! `export` reads a primary tenant over its OData API and writes `tenant-state/` as canonical
+//! JSON with age-encrypted secrets; `plan`, `apply` and `drift` replay a committed revision onto a
+//! secondary (or empty) tenant and fail on drift. The `emulator` is a faithful local tenant.
+//!
+//! # Crate map
+//!
+//! | module | job | must not |
+//! |---|---|---|
+//! | [`cli`] | flags, command dispatch, exit codes | build requests, open files, print outside `report` |
+//! | [`emulator`] | the local tenant (axum) | use the sync engine or the client |
+//! | [`wire`] | serde types of the OData API, shared by client and emulator | do I/O |
+//! | [`artifact`] | artifact zips, manifests, properties files | do I/O |
+//! | [`secrets`] | the [`secrets::Secret`] wrapper | print values |
+//! | [`canonical`] | canonical JSON bytes | |
+//! | [`report`] | everything written to stdout | |
+//!
+//! # Files under `tenant-state/`
+//!
+//! The state layout (design.md section 3) is written by the exporter and read by plan, apply
+//! and drift; both arrive with the export issue.
+
+pub mod artifact;
+pub mod canonical;
+pub mod cli;
+pub mod emulator;
+pub mod report;
+pub mod secrets;
+pub mod wire;

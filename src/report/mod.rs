@@ -1,0 +1,56 @@
+//! Everything cpi-gitops writes to stdout and stderr for people: banners, walkthroughs, errors.
+//! Logs go through `tracing` to stderr; nothing else prints.
+
+use crate::cli::CliError;
+use crate::emulator::EmulatorHandle;
+use std::io::Write;
+use std::path::Path;
+
+/// Prints an error with its causes and hint to stderr.
+pub fn error(e: &CliError) {
+    let _ = writeln!(std::io::stderr(), "{e}");
+}
+
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// The emulator's start banner: URL, credentials, where to look next.
+pub fn emulator_banner(handle: &EmulatorHandle, seed: &str, data: Option<&Path>) {
+    let c = handle.credentials();
+    let url = handle.url();
+    let persisted = data.map_or(String::new(), |p| format!("  State file    {}\n", p.display()));
+    out(&format!(
+        "cpi-gitops emulator: tenant (seed `{seed}`) listening on {url}\n\n  OData API     {api}\n  Basic auth    user `{user}`, password `{password}`\n  OAuth token   {token} (client id `{cid}`, client secret `{secret}`)\n  Admin API     {url}/admin (same Basic credentials)\n{persisted}\nTry:\n  curl -u {user}:{password} -H 'Accept: application/json' {api}/IntegrationPackages\n\nPress Ctrl-C to stop.\n",
+        api = handle.api_url(),
+        user = c.user,
+        password = c.password.expose(),
+        token = handle.token_url(),
+        cid = c.client_id,
+        secret = c.client_secret.expose(),
+    ));
+}
+
+/// The demo's walkthrough of the seeded primary tenant.
+pub fn demo_walkthrough(handle: &EmulatorHandle) {
+    let c = handle.credentials();
+    let api = handle.api_url();
+    let auth = format!("-u {}:{} -H 'Accept: application/json'", c.user, c.password.expose());
+    out(&format!(
+        "cpi-gitops demo: an emulated primary tenant with the `demo` seed is running at {url}\n\n\
+         Explore it with curl:\n\
+         \x20 curl -s {auth} {api}/IntegrationPackages\n\
+         \x20 curl -s {auth} \"{api}/IntegrationPackages('Orders')/IntegrationDesigntimeArtifacts\"\n\
+         \x20 curl -s {auth} -o flow.zip \"{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/\\$value\"\n\
+         \x20 curl -s {auth} \"{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/Configurations\"\n\
+         \x20 curl -s {auth} {api}/UserCredentials            # passwords come back null\n\
+         \x20 curl -s {auth} {api}/IntegrationRuntimeArtifacts\n\
+         \x20 curl -s -u {user}:{password} {url}/http/ping   # the health-probe flow\n\n\
+         Export, plan, apply and drift against this tenant arrive with their issues; see README.md.\n",
+        url = handle.url(),
+        user = c.user,
+        password = c.password.expose(),
+    ));
+}

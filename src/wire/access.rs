@@ -1,0 +1,65 @@
+//! Access policies and certificate-to-user mappings (reference sections 7.5 and 7.6).
+
+use super::odata::Expanded;
+use serde::{Deserialize, Serialize};
+
+/// Entity `AccessPolicy`. `Id` is an Int64 (a JSON string) that differs between tenants.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AccessPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub role_name: String,
+    pub description: Option<String>,
+    /// Present with `$expand=ArtifactReferences`; written inline on create.
+    #[serde(skip_serializing)]
+    pub artifact_references: Expanded<ArtifactReference>,
+}
+
+/// Entity `ArtifactReference`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ArtifactReference {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    /// `INTEGRATION_FLOW`, `VALUE_MAPPING`, ...
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// `Name` or `ID`.
+    pub condition_attribute: String,
+    pub condition_value: String,
+    /// `exactString` or `regularExpression`.
+    pub condition_type: String,
+}
+
+/// Valid `Type` values of an artifact reference.
+pub const ARTIFACT_REFERENCE_TYPES: &[&str] = &[
+    "INTEGRATION_FLOW",
+    "ODATA_SERVICE",
+    "SCRIPT_COLLECTION",
+    "VALUE_MAPPING",
+    "MESSAGE_MAPPING",
+    "MESSAGE_QUEUE",
+    "GLOBAL_DATASTORE",
+    "GLOBAL_VARIABLE",
+    "SOAP_API_PROVIDER",
+    "REST_API_PROVIDER",
+    "DATA_TYPE",
+    "MESSAGE_TYPE",
+];
+
+/// Entity `CertificateUserMapping` (Neo only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CertificateUserMapping {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub user: String,
+    /// Base64 of the PEM text of the certificate.
+    pub certificate: String,
+    /// Epoch ms as a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}

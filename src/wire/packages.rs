@@ -1,0 +1,53 @@
+//! `IntegrationPackages` (reference section 4).
+
+use serde::{Deserialize, Serialize};
+
+/// Entity `IntegrationPackage`. Read-only properties are `Option` so that write bodies can leave
+/// them out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IntegrationPackage {
+    pub id: String,
+    pub name: String,
+    pub short_text: Option<String>,
+    pub description: Option<String>,
+    pub version: Option<String>,
+    pub vendor: Option<String>,
+    /// `EDIT_ALLOWED` or `READ_ONLY` (configure-only).
+    pub mode: Option<String>,
+    pub partner_content: Option<bool>,
+    pub update_available: Option<bool>,
+    pub supported_platform: Option<String>,
+    pub products: Option<String>,
+    pub keywords: Option<String>,
+    pub countries: Option<String>,
+    pub industries: Option<String>,
+    pub line_of_business: Option<String>,
+    pub resource_id: Option<String>,
+    pub created_by: Option<String>,
+    pub modified_by: Option<String>,
+    /// Epoch milliseconds as a string.
+    pub creation_date: Option<String>,
+    /// Epoch milliseconds as a string.
+    pub modified_date: Option<String>,
+}
+
+/// `Mode` of a normal package.
+pub const MODE_EDIT_ALLOWED: &str = "EDIT_ALLOWED";
+/// `Mode` of a configure-only package.
+pub const MODE_READ_ONLY: &str = "READ_ONLY";
+
+/// The descriptive properties a package update (`PUT`) may carry, in metadata order.
+pub const WRITABLE_PACKAGE_FIELDS: &[&str] = &[
+    "Name",
+    "ShortText",
+    "Description",
+    "Version",
+    "Vendor",
+    "SupportedPlatform",
+    "Products",
+    "Keywords",
+    "Countries",
+    "Industries",
+    "LineOfBusiness",
+];
