@@ -1,1 +1,5 @@
-fn main(){}
+//! The one integration-test binary: every test talks to emulated tenants over real HTTP on
+//! loopback (ephemeral ports) and to real git repositories in temporary folders.
+
+mod common;
+mod emulator;

@@ -54,12 +54,16 @@ impl Manifest {
 
     /// `Bundle-Version`, trimmed.
     pub fn version(&self) -> Option<&str> {
-        self.get("Bundle-Version").map(str::trim).filter(|v| !v.is_empty())
+        self.get("Bundle-Version")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 
     /// `Bundle-Name`, trimmed.
     pub fn bundle_name(&self) -> Option<&str> {
-        self.get("Bundle-Name").map(str::trim).filter(|v| !v.is_empty())
+        self.get("Bundle-Name")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 
     /// All headers in file order.
@@ -98,7 +102,11 @@ pub fn write(headers: &[(&str, &str)], width: usize) -> Vec<u8> {
 /// Sets header `name` to `value` in manifest bytes, replacing the header's line and its
 /// continuation lines (or inserting it after the first line when absent); every other byte stays.
 pub fn set_header(bytes: &[u8], name: &str, value: &str) -> Vec<u8> {
-    let eol: &[u8] = if bytes.windows(2).any(|w| w == b"\r\n") { b"\r\n" } else { b"\n" };
+    let eol: &[u8] = if bytes.windows(2).any(|w| w == b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
     let mut new_line = format!("{name}: {value}").into_bytes();
     new_line.extend_from_slice(eol);
     let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
@@ -108,7 +116,10 @@ pub fn set_header(bytes: &[u8], name: &str, value: &str) -> Vec<u8> {
     let mut replaced = false;
     while i < lines.len() {
         let line = lines[i];
-        if !replaced && line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes()) {
+        if !replaced
+            && line.len() >= prefix.len()
+            && line[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        {
             out.extend_from_slice(&new_line);
             i += 1;
             while i < lines.len() && lines[i].starts_with(b" ") {
@@ -118,7 +129,12 @@ pub fn set_header(bytes: &[u8], name: &str, value: &str) -> Vec<u8> {
             continue;
         }
         out.extend_from_slice(line);
-        if i == 0 && !replaced && !lines.iter().any(|l| l.len() >= prefix.len() && l[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())) {
+        if i == 0
+            && !replaced
+            && !lines.iter().any(|l| {
+                l.len() >= prefix.len() && l[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            })
+        {
             out.extend_from_slice(&new_line);
             replaced = true;
         }
@@ -136,7 +152,10 @@ mod tests {
         let m = Manifest::parse(
             b"Manifest-Version: 1.0\r\nBundle-SymbolicName: Orders_Replicate_With_A_Very_Long_Na\r\n me; singleton:=true\r\nSAP-ArtifactTrait: \r\nBundle-Version: 1.0.3\r\n\r\n",
         );
-        assert_eq!(m.symbolic_name(), Some("Orders_Replicate_With_A_Very_Long_Name"));
+        assert_eq!(
+            m.symbolic_name(),
+            Some("Orders_Replicate_With_A_Very_Long_Name")
+        );
         assert_eq!(m.get("SAP-ArtifactTrait"), Some(""));
         assert_eq!(m.version(), Some("1.0.3"));
     }
@@ -152,7 +171,10 @@ mod tests {
     #[test]
     fn set_header_replaces_only_that_header() {
         let m = b"Manifest-Version: 1.0\r\nBundle-Version: 1.0.\r\n 3\r\nX: y \r\n\r\n";
-        assert_eq!(set_header(m, "Bundle-Version", "1.0.4"), b"Manifest-Version: 1.0\r\nBundle-Version: 1.0.4\r\nX: y \r\n\r\n".to_vec());
+        assert_eq!(
+            set_header(m, "Bundle-Version", "1.0.4"),
+            b"Manifest-Version: 1.0\r\nBundle-Version: 1.0.4\r\nX: y \r\n\r\n".to_vec()
+        );
         let added = set_header(b"Manifest-Version: 1.0\r\n\r\n", "Bundle-Version", "2");
         assert_eq!(Manifest::parse(&added).version(), Some("2"));
     }
@@ -166,6 +188,9 @@ mod tests {
             assert!(line.len() <= 72, "{line}");
         }
         assert!(text.ends_with("\r\n\r\n"));
-        assert_eq!(Manifest::parse(&bytes).get("Bundle-Name"), Some(long.as_str()));
+        assert_eq!(
+            Manifest::parse(&bytes).get("Bundle-Name"),
+            Some(long.as_str())
+        );
     }
 }

@@ -29,12 +29,16 @@ pub fn check_name(name: &str) -> Result<(), UnsafeEntry> {
         return Err(UnsafeEntry::BadCharacter(name.into()));
     }
     let bytes = name.as_bytes();
-    if name.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
+    if name.starts_with('/')
+        || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
     {
         return Err(UnsafeEntry::Absolute(name.into()));
     }
     let trimmed = name.strip_suffix('/').unwrap_or(name);
-    if trimmed.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+    if trimmed
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
         return Err(UnsafeEntry::Traversal(name.into()));
     }
     Ok(())
@@ -47,11 +51,13 @@ pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), U
         check_name(name)?;
         let key = name.trim_end_matches('/').to_lowercase();
         if let Some(previous) = folded.insert(key, name) {
-            return Err(if previous.trim_end_matches('/') == name.trim_end_matches('/') {
-                UnsafeEntry::Duplicate(name.into())
-            } else {
-                UnsafeEntry::CaseCollision(previous.into(), name.into())
-            });
+            return Err(
+                if previous.trim_end_matches('/') == name.trim_end_matches('/') {
+                    UnsafeEntry::Duplicate(name.into())
+                } else {
+                    UnsafeEntry::CaseCollision(previous.into(), name.into())
+                },
+            );
         }
     }
     Ok(())
@@ -63,10 +69,23 @@ mod tests {
 
     #[test]
     fn refuses_escapes() {
-        for bad in ["../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "a//b", "./a"] {
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "C:/x",
+            "a\\b",
+            "a//b",
+            "./a",
+        ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
-        for good in ["META-INF/", "src/main/resources/a b.iflw", "..foo", "a/b..c"] {
+        for good in [
+            "META-INF/",
+            "src/main/resources/a b.iflw",
+            "..foo",
+            "a/b..c",
+        ] {
             assert!(check_name(good).is_ok(), "{good}");
         }
     }

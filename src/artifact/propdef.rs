@@ -22,7 +22,9 @@ pub fn parse(bytes: &[u8]) -> Vec<ParameterDef> {
     let mut rest = text.as_ref();
     while let Some(start) = rest.find("<parameter>") {
         let after = &rest[start + "<parameter>".len()..];
-        let Some(end) = after.find("</parameter>") else { break };
+        let Some(end) = after.find("</parameter>") else {
+            break;
+        };
         let body = &after[..end];
         let key = element(body, "key").or_else(|| element(body, "name"));
         if let Some(key) = key {
@@ -39,9 +41,8 @@ pub fn parse(bytes: &[u8]) -> Vec<ParameterDef> {
 
 /// Writes definitions in the tenant's single-line form.
 pub fn write(defs: &[ParameterDef]) -> Vec<u8> {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?><parameters>",
-    );
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?><parameters>");
     for def in defs {
         out.push_str(&format!(
             "<parameter><key>{}</key><name>{}</name><type>{}</type><isRequired>false</isRequired><description>{}</description></parameter>",
@@ -72,7 +73,9 @@ fn xml_unescape(s: &str) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -24,7 +24,11 @@ impl Properties {
         let mut continuing = false;
         for raw in text.split('\n') {
             let line = raw.strip_suffix('\r').unwrap_or(raw);
-            let line = if continuing { line.trim_start_matches([' ', '\t', '\x0c']) } else { line };
+            let line = if continuing {
+                line.trim_start_matches([' ', '\t', '\x0c'])
+            } else {
+                line
+            };
             if !continuing {
                 let trimmed = line.trim_start_matches([' ', '\t', '\x0c']);
                 if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!') {
@@ -55,7 +59,10 @@ impl Properties {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets `key`, keeping its position when it exists, appending otherwise.
@@ -194,12 +201,15 @@ pub fn java_date(epoch_ms: i64) -> String {
 
 /// Whether a comment line is a `Date.toString()` stamp (`#Sat Oct 14 18:11:02 UTC 2023`).
 pub fn is_date_comment(line: &[u8]) -> bool {
-    let Some(rest) = line.strip_prefix(b"#") else { return false };
+    let Some(rest) = line.strip_prefix(b"#") else {
+        return false;
+    };
     let text = String::from_utf8_lossy(rest);
     let parts: Vec<&str> = text.trim_end_matches(['\r', '\n']).split(' ').collect();
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     parts.len() == 6
         && DAYS.contains(&parts[0])
         && MONTHS.contains(&parts[1])
@@ -258,14 +268,23 @@ mod tests {
     #[test]
     fn store_round_trips() {
         let entries = vec![
-            ("Receiver Address".to_string(), "https://erp.example/x=y".to_string()),
-            ("Schedule".to_string(), "<row><cell>a b</cell></row>".to_string()),
+            (
+                "Receiver Address".to_string(),
+                "https://erp.example/x=y".to_string(),
+            ),
+            (
+                "Schedule".to_string(),
+                "<row><cell>a b</cell></row>".to_string(),
+            ),
             ("Umlaut".to_string(), "Grüße".to_string()),
             ("Lead".to_string(), " leading".to_string()),
         ];
         let bytes = store(&entries, None, Some(&java_date(1_697_307_062_000)));
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with("#Sat Oct 14 18:11:02 UTC 2023\n"), "{text}");
+        assert!(
+            text.starts_with("#Sat Oct 14 18:11:02 UTC 2023\n"),
+            "{text}"
+        );
         assert!(text.contains("Receiver\\ Address=https\\://erp.example/x\\=y\n"));
         assert!(text.contains("Umlaut=Gr\\u00FC\\u00DFe\n"));
         assert_eq!(Properties::parse(&bytes).entries(), &entries[..]);
@@ -274,9 +293,15 @@ mod tests {
     #[test]
     fn strips_only_date_comments() {
         let input = b"#\n#Sat Oct 14 18:11:02 UTC 2023\na=1\n#Sat Oct 14 18:11:02 UTC 2023\n";
-        assert_eq!(strip_date_comments(input), b"a=1\n#Sat Oct 14 18:11:02 UTC 2023\n");
+        assert_eq!(
+            strip_date_comments(input),
+            b"a=1\n#Sat Oct 14 18:11:02 UTC 2023\n"
+        );
         let crlf = b"#Store metainfo properties\r\n#Mon Jan 01 00:00:00 UTC 2024\r\nx=y";
-        assert_eq!(strip_date_comments(crlf), b"#Store metainfo properties\r\nx=y");
+        assert_eq!(
+            strip_date_comments(crlf),
+            b"#Store metainfo properties\r\nx=y"
+        );
         assert_eq!(strip_date_comments(b"a=1"), b"a=1");
     }
 }

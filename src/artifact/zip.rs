@@ -20,7 +20,10 @@ pub struct Entry {
 impl Entry {
     /// A file entry.
     pub fn file(name: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
-        Entry { name: name.into(), data: data.into() }
+        Entry {
+            name: name.into(),
+            data: data.into(),
+        }
     }
 
     /// A directory entry; `name` gets a trailing `/` if it has none.
@@ -29,7 +32,10 @@ impl Entry {
         if !name.ends_with('/') {
             name.push('/');
         }
-        Entry { name, data: Vec::new() }
+        Entry {
+            name,
+            data: Vec::new(),
+        }
     }
 
     /// Whether this is a directory entry.
@@ -50,7 +56,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
         .map_err(|e| FormatError::Zip(e.to_string()))?;
     let mut entries = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let mut file = archive.by_index(i).map_err(|e| FormatError::Zip(e.to_string()))?;
+        let mut file = archive
+            .by_index(i)
+            .map_err(|e| FormatError::Zip(e.to_string()))?;
         let name = String::from_utf8_lossy(file.name_raw()).into_owned();
         let mut data = Vec::with_capacity(file.size().min(64 << 20) as usize);
         file.read_to_end(&mut data)
@@ -75,7 +83,9 @@ impl DosTime {
         let year = t.year().clamp(1980, 2107);
         DosTime {
             time: ((t.hour() as u16) << 11) | ((t.minute() as u16) << 5) | (t.second() as u16 / 2),
-            date: (((year - 1980) as u16) << 9) | ((u8::from(t.month()) as u16) << 5) | t.day() as u16,
+            date: (((year - 1980) as u16) << 9)
+                | ((u8::from(t.month()) as u16) << 5)
+                | t.day() as u16,
         }
     }
 }
@@ -143,8 +153,10 @@ pub fn write(entries: &[Entry], time: DosTime) -> Vec<u8> {
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::with_capacity(data.len() / 2 + 16), flate2::Compression::new(6));
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(data.len() / 2 + 16),
+        flate2::Compression::new(6),
+    );
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(data);
     encoder.finish().unwrap_or_default()
@@ -166,7 +178,10 @@ mod tests {
     fn round_trips_entries_in_order() {
         let entries = vec![
             Entry::dir("META-INF"),
-            Entry::file("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n".to_vec()),
+            Entry::file(
+                "META-INF/MANIFEST.MF",
+                b"Manifest-Version: 1.0\r\n\r\n".to_vec(),
+            ),
             Entry::file("b.txt", b"no final newline".to_vec()),
             Entry::file("a/empty", Vec::new()),
             Entry::file("bin", (0..=255u8).collect::<Vec<_>>()),

@@ -19,9 +19,14 @@ pub struct DemoArgs {
 }
 
 pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
-    let config = EmulatorConfig { listen: args.listen, seed: Seed::Demo, ..Default::default() };
+    let config = EmulatorConfig {
+        listen: args.listen,
+        seed: Seed::Demo,
+        ..Default::default()
+    };
     let handle = emulator::start(config).await.map_err(|e| {
-        CliError::user(e.to_string()).hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0")
+        CliError::user(e.to_string())
+            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0")
     })?;
     crate::report::demo_walkthrough(&handle);
     if !args.no_wait {

@@ -111,7 +111,10 @@ impl EmulatorArgs {
                 fail_deploys: Default::default(),
             },
             clock: if self.logical_clock {
-                ClockMode::Logical { start_ms: 1_735_689_600_000, step_ms: 1000 }
+                ClockMode::Logical {
+                    start_ms: 1_735_689_600_000,
+                    step_ms: 1000,
+                }
             } else {
                 ClockMode::System
             },
@@ -123,7 +126,8 @@ impl EmulatorArgs {
 
 pub async fn cmd_emulator(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     let handle = emulator::start(args.config()).await.map_err(|e| {
-        CliError::user(e.to_string()).hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
+        CliError::user(e.to_string())
+            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
     })?;
     crate::report::emulator_banner(&handle, &args.seed.to_string(), args.data.as_deref());
     tokio::select! {

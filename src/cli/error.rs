@@ -27,7 +27,12 @@ pub struct CliError {
 impl CliError {
     /// An error of `kind`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        CliError { kind, message: message.into(), causes: Vec::new(), hint: None }
+        CliError {
+            kind,
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+        }
     }
 
     /// A user error.

@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an emulated SAP Cloud Integration tenant
-    Emulator(emulator::EmulatorArgs),
+    Emulator(Box<emulator::EmulatorArgs>),
     /// Show the whole loop on emulated tenants
     Demo(demo::DemoArgs),
 }
@@ -59,10 +59,15 @@ impl Outcome {
 pub fn main() -> Outcome {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
-            crate::report::error(&CliError::internal(format!("cannot start the async runtime: {e}")));
+            crate::report::error(&CliError::internal(format!(
+                "cannot start the async runtime: {e}"
+            )));
             return Outcome::Failed;
         }
     };
@@ -93,7 +98,11 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CPI_GITOPS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cpi_gitops={level}")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 #[cfg(test)]

@@ -48,20 +48,27 @@ fn allowed(app: &App, headers: &HeaderMap) -> bool {
 fn reply(status: StatusCode, json: serde_json::Value) -> Response<Body> {
     let mut r = Response::new(Body::from(json.to_string()));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
 fn denied() -> Response<Body> {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = StatusCode::UNAUTHORIZED;
-    r.headers_mut().insert(header::WWW_AUTHENTICATE, auth::challenge());
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, auth::challenge());
     r
 }
 
 fn saved(app: &App) -> Response<Body> {
     if let Err(e) = app.persist() {
-        return reply(StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({ "error": format!("cannot write the data file: {e}") }));
+        return reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": format!("cannot write the data file: {e}") }),
+        );
     }
     Response::new(Body::empty())
 }
@@ -71,7 +78,10 @@ async fn reset(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body
         return denied();
     }
     let ids = lock(&app.tenant).ids.clone();
-    *lock(&app.tenant) = super::state::Tenant { ids, ..Default::default() };
+    *lock(&app.tenant) = super::state::Tenant {
+        ids,
+        ..Default::default()
+    };
     saved(&app)
 }
 
@@ -83,7 +93,10 @@ async fn load_seed(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
         .ok()
         .and_then(|v| v.get("seed").and_then(|s| s.as_str()).map(str::to_string));
     let Some(name) = name else {
-        return reply(StatusCode::BAD_REQUEST, serde_json::json!({ "error": "send {\"seed\": \"<name>\"}" }));
+        return reply(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({ "error": "send {\"seed\": \"<name>\"}" }),
+        );
     };
     let parsed: Seed = match name.parse() {
         Ok(s) => s,
@@ -102,7 +115,10 @@ async fn dump_state(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
     }
     let value = dump::dump(&lock(&app.tenant));
     let mut r = Response::new(Body::from(crate::canonical::to_string(&value)));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -110,7 +126,10 @@ async fn stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body
     if !allowed(&app, &headers) {
         return denied();
     }
-    reply(StatusCode::OK, serde_json::to_value(app.stats.report()).unwrap_or_default())
+    reply(
+        StatusCode::OK,
+        serde_json::to_value(app.stats.report()).unwrap_or_default(),
+    )
 }
 
 async fn reset_stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body> {
@@ -125,22 +144,37 @@ async fn get_switches(State(app): State<Arc<App>>, headers: HeaderMap) -> Respon
     if !allowed(&app, &headers) {
         return denied();
     }
-    reply(StatusCode::OK, serde_json::to_value(app.switches()).unwrap_or_default())
+    reply(
+        StatusCode::OK,
+        serde_json::to_value(app.switches()).unwrap_or_default(),
+    )
 }
 
-async fn put_switches(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response<Body> {
+async fn put_switches(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
     if !allowed(&app, &headers) {
         return denied();
     }
     let patch: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, serde_json::json!({ "error": e.to_string() })),
+        Err(e) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({ "error": e.to_string() }),
+            );
+        }
     };
     let mut switches = lock(&app.switches);
     match switches.merged(&patch) {
         Ok(merged) => {
             *switches = merged;
-            reply(StatusCode::OK, serde_json::to_value(&*switches).unwrap_or_default())
+            reply(
+                StatusCode::OK,
+                serde_json::to_value(&*switches).unwrap_or_default(),
+            )
         }
         Err(e) => reply(StatusCode::BAD_REQUEST, serde_json::json!({ "error": e })),
     }

@@ -42,7 +42,9 @@ impl App {
 
     /// Writes the tenant to `--data FILE` (write to a temporary file, then rename).
     pub fn persist(&self) -> std::io::Result<()> {
-        let Some(path) = &self.data_file else { return Ok(()) };
+        let Some(path) = &self.data_file else {
+            return Ok(());
+        };
         let bytes = {
             let tenant = lock(&self.tenant);
             serde_json::to_vec(&*tenant).map_err(std::io::Error::other)?
@@ -119,7 +121,10 @@ impl Stats {
 
     /// Counts an injected fault.
     pub fn fault(&self, kind: &str) {
-        *lock(&self.detail).faults.entry(kind.to_string()).or_default() += 1;
+        *lock(&self.detail)
+            .faults
+            .entry(kind.to_string())
+            .or_default() += 1;
     }
 
     /// A snapshot.
@@ -139,7 +144,8 @@ impl Stats {
     /// Zeroes every counter (requests in flight stay counted).
     pub fn reset(&self) {
         self.requests.store(0, Ordering::SeqCst);
-        self.max_in_flight.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
         *lock(&self.detail) = StatsDetail::default();
     }
 }
@@ -153,7 +159,10 @@ pub struct Dice {
 impl Dice {
     /// Dice for `seed`.
     pub fn new(seed: u64) -> Dice {
-        Dice { seed, rng: IdGenerator::new(seed) }
+        Dice {
+            seed,
+            rng: IdGenerator::new(seed),
+        }
     }
 
     /// A number in `[0, 1)`; reseeds first when the switches carry a new seed.
@@ -173,7 +182,10 @@ pub struct RateWindow {
 
 impl Default for RateWindow {
     fn default() -> Self {
-        RateWindow { start: Instant::now(), count: 0 }
+        RateWindow {
+            start: Instant::now(),
+            count: 0,
+        }
     }
 }
 

@@ -99,36 +99,62 @@ pub enum Refusal {
 impl AuthState {
     /// A state whose generated ids follow `seed`.
     pub fn new(seed: u64) -> Self {
-        AuthState { ids: IdGenerator::new(seed.wrapping_add(17)), ..Default::default() }
+        AuthState {
+            ids: IdGenerator::new(seed.wrapping_add(17)),
+            ..Default::default()
+        }
     }
 
     /// Issues a bearer token valid for `ttl_ms`.
     pub fn issue_token(&mut self, client_id: &str, now: i64, ttl_ms: i64) -> String {
-        let token = format!("emu.{:016x}{:016x}", self.ids.next_u64(), self.ids.next_u64());
-        self.tokens.insert(token.clone(), Issued { client_id: client_id.into(), expires_at: now + ttl_ms });
+        let token = format!(
+            "emu.{:016x}{:016x}",
+            self.ids.next_u64(),
+            self.ids.next_u64()
+        );
+        self.tokens.insert(
+            token.clone(),
+            Issued {
+                client_id: client_id.into(),
+                expires_at: now + ttl_ms,
+            },
+        );
         token
     }
 
     /// Identifies the caller from the `Authorization` header.
-    pub fn authenticate(&self, creds: &Credentials, headers: &HeaderMap, now: i64) -> Result<Principal, Refusal> {
+    pub fn authenticate(
+        &self,
+        creds: &Credentials,
+        headers: &HeaderMap,
+        now: i64,
+    ) -> Result<Principal, Refusal> {
         let value = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(Refusal::Unauthenticated)?;
         if let Some((user, password)) = basic(value) {
             if user == creds.user && password == creds.password.expose() {
-                return Ok(Principal::User { name: user, read_only: false });
+                return Ok(Principal::User {
+                    name: user,
+                    read_only: false,
+                });
             }
             if let Some((ro_user, ro_password)) = &creds.read_only {
                 if &user == ro_user && password == ro_password.expose() {
-                    return Ok(Principal::User { name: user, read_only: true });
+                    return Ok(Principal::User {
+                        name: user,
+                        read_only: true,
+                    });
                 }
             }
             return Err(Refusal::Unauthenticated);
         }
         let token = scheme_value(value, "Bearer").ok_or(Refusal::Unauthenticated)?;
         match self.tokens.get(token) {
-            Some(issued) if issued.expires_at > now => Ok(Principal::Client { client_id: issued.client_id.clone() }),
+            Some(issued) if issued.expires_at > now => Ok(Principal::Client {
+                client_id: issued.client_id.clone(),
+            }),
             _ => Err(Refusal::Unauthenticated),
         }
     }
@@ -147,30 +173,56 @@ impl AuthState {
             return Ok(());
         }
         let needs_csrf = match principal {
-            Principal::User { read_only: true, .. } => return Err(Refusal::ReadOnly),
+            Principal::User {
+                read_only: true, ..
+            } => return Err(Refusal::ReadOnly),
             Principal::User { .. } => true,
             Principal::Client { .. } => csrf_for_bearer,
         };
         if !needs_csrf {
             return Ok(());
         }
-        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).ok_or(Refusal::CsrfRequired)?;
-        let session = session_id(headers).and_then(|id| self.sessions.get(&id)).ok_or(Refusal::CsrfRequired)?;
-        if session.csrf == sent && session.expires_at > now { Ok(()) } else { Err(Refusal::CsrfRequired) }
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .ok_or(Refusal::CsrfRequired)?;
+        let session = session_id(headers)
+            .and_then(|id| self.sessions.get(&id))
+            .ok_or(Refusal::CsrfRequired)?;
+        if session.csrf == sent && session.expires_at > now {
+            Ok(())
+        } else {
+            Err(Refusal::CsrfRequired)
+        }
     }
 
     /// Answers `X-CSRF-Token: Fetch`: the token of the caller's session (made when missing or
     /// expired) and, for a new session, the `Set-Cookie` value.
-    pub fn fetch_csrf(&mut self, headers: &HeaderMap, now: i64, ttl_ms: i64) -> (String, Option<String>) {
+    pub fn fetch_csrf(
+        &mut self,
+        headers: &HeaderMap,
+        now: i64,
+        ttl_ms: i64,
+    ) -> (String, Option<String>) {
         if let Some(id) = session_id(headers) {
             if let Some(session) = self.sessions.get(&id).filter(|s| s.expires_at > now) {
                 return (session.csrf.clone(), None);
             }
         }
         let id = format!("{:016X}{:016X}", self.ids.next_u64(), self.ids.next_u64());
-        let csrf = base64::engine::general_purpose::STANDARD.encode(self.ids.next_u64().to_be_bytes());
-        self.sessions.insert(id.clone(), Session { csrf: csrf.clone(), expires_at: now + ttl_ms });
-        (csrf, Some(format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly")))
+        let csrf =
+            base64::engine::general_purpose::STANDARD.encode(self.ids.next_u64().to_be_bytes());
+        self.sessions.insert(
+            id.clone(),
+            Session {
+                csrf: csrf.clone(),
+                expires_at: now + ttl_ms,
+            },
+        );
+        (
+            csrf,
+            Some(format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly")),
+        )
     }
 
     /// Expires every bearer token and CSRF session.
@@ -196,7 +248,9 @@ pub fn wants_csrf(headers: &HeaderMap) -> bool {
 /// Decodes `Basic base64(user:password)`.
 pub fn basic(value: &str) -> Option<(String, String)> {
     let encoded = scheme_value(value, "Basic")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_string(), password.to_string()))
@@ -208,12 +262,16 @@ fn scheme_value<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
 }
 
 fn session_id(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|c| {
-            let (name, value) = c.trim().split_once('=')?;
-            (name == SESSION_COOKIE).then(|| value.to_string())
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookies| {
+            cookies.split(';').find_map(|c| {
+                let (name, value) = c.trim().split_once('=')?;
+                (name == SESSION_COOKIE).then(|| value.to_string())
+            })
         })
-    })
 }
 
 /// The `WWW-Authenticate` value of `401` answers.
@@ -239,14 +297,31 @@ mod tests {
         let (token, cookie) = auth.fetch_csrf(&HeaderMap::new(), 0, 1000);
         let cookie = cookie.unwrap();
         let cookie = cookie.split(';').next().unwrap();
-        let user = Principal::User { name: "u".into(), read_only: false };
+        let user = Principal::User {
+            name: "u".into(),
+            read_only: false,
+        };
         let ok = headers(&[("x-csrf-token", &token), ("cookie", cookie)]);
         assert_eq!(auth.authorize(&user, &Method::POST, &ok, 1, false), Ok(()));
         let no_cookie = headers(&[("x-csrf-token", &token)]);
-        assert_eq!(auth.authorize(&user, &Method::POST, &no_cookie, 1, false), Err(Refusal::CsrfRequired));
-        assert_eq!(auth.authorize(&user, &Method::POST, &ok, 5000, false), Err(Refusal::CsrfRequired));
-        let client = Principal::Client { client_id: "c".into() };
-        assert_eq!(auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, false), Ok(()));
-        assert_eq!(auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, true), Err(Refusal::CsrfRequired));
+        assert_eq!(
+            auth.authorize(&user, &Method::POST, &no_cookie, 1, false),
+            Err(Refusal::CsrfRequired)
+        );
+        assert_eq!(
+            auth.authorize(&user, &Method::POST, &ok, 5000, false),
+            Err(Refusal::CsrfRequired)
+        );
+        let client = Principal::Client {
+            client_id: "c".into(),
+        };
+        assert_eq!(
+            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, false),
+            Ok(())
+        );
+        assert_eq!(
+            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, true),
+            Err(Refusal::CsrfRequired)
+        );
     }
 }

@@ -29,13 +29,18 @@ impl Clock {
             ClockMode::System => 0,
             ClockMode::Logical { start_ms, step_ms } => start_ms - step_ms,
         };
-        Clock { mode, last: AtomicI64::new(start) }
+        Clock {
+            mode,
+            last: AtomicI64::new(start),
+        }
     }
 
     /// Milliseconds since the epoch, later than every earlier reading.
     pub fn now(&self) -> i64 {
         match self.mode {
-            ClockMode::Logical { step_ms, .. } => self.last.fetch_add(step_ms, Ordering::SeqCst) + step_ms,
+            ClockMode::Logical { step_ms, .. } => {
+                self.last.fetch_add(step_ms, Ordering::SeqCst) + step_ms
+            }
             ClockMode::System => {
                 let wall = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -43,7 +48,10 @@ impl Clock {
                 let mut prev = self.last.load(Ordering::SeqCst);
                 loop {
                     let next = wall.max(prev + 1);
-                    match self.last.compare_exchange(prev, next, Ordering::SeqCst, Ordering::SeqCst) {
+                    match self
+                        .last
+                        .compare_exchange(prev, next, Ordering::SeqCst, Ordering::SeqCst)
+                    {
                         Ok(_) => return next,
                         Err(actual) => prev = actual,
                     }
@@ -59,7 +67,10 @@ mod tests {
 
     #[test]
     fn logical_clock_is_deterministic() {
-        let c = Clock::new(ClockMode::Logical { start_ms: 1000, step_ms: 10 });
+        let c = Clock::new(ClockMode::Logical {
+            start_ms: 1000,
+            step_ms: 10,
+        });
         assert_eq!((c.now(), c.now(), c.now()), (1000, 1010, 1020));
     }
 

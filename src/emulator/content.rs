@@ -41,14 +41,25 @@ pub fn manifest_for(kind: ArtifactKind, id: &str, name: &str, version: &str) -> 
         }
         ArtifactKind::MessageMapping => {
             headers.push(("SAP-BundleType", "MessageMapping".into()));
-            headers.push(("Provide-Capability", format!("messagemapping.{id};version:Version={version}")));
+            headers.push((
+                "Provide-Capability",
+                format!("messagemapping.{id};version:Version={version}"),
+            ));
             headers.push(("SAP-ArtifactTrait", String::new()));
         }
         ArtifactKind::ScriptCollection => {
             headers.push(("SAP-BundleType", "ScriptCollection".into()));
-            headers.push(("Provide-Capability", format!("scriptcollection.{id};version:Version={version}")));
+            headers.push((
+                "Provide-Capability",
+                format!("scriptcollection.{id};version:Version={version}"),
+            ));
         }
-        _ => headers.push(("SAP-BundleType", kind.entity_type().trim_end_matches("DesigntimeArtifact").into())),
+        _ => headers.push((
+            "SAP-BundleType",
+            kind.entity_type()
+                .trim_end_matches("DesigntimeArtifact")
+                .into(),
+        )),
     }
     let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     manifest::write(&refs, 72)
@@ -70,7 +81,12 @@ pub enum Sender {
     /// Timer start event with the `{{Schedule}}`-style parameter `schedule`.
     Timer { schedule: String },
     /// SFTP sender polling `host`/`directory` with a credential and a key alias.
-    Sftp { host: String, directory: String, credential: String, key_alias: String },
+    Sftp {
+        host: String,
+        directory: String,
+        credential: String,
+        key_alias: String,
+    },
 }
 
 /// A receiver adapter of an integration flow.
@@ -105,14 +121,20 @@ fn property(out: &mut String, key: &str, value: &str) {
 
 /// The `.iflw` BPMN XML of a flow.
 pub fn iflw(spec: &FlowSpec) -> Vec<u8> {
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><bpmn2:definitions xmlns:bpmn2=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:bpmndi=\"http://www.omg.org/spec/BPMN/20100524/DI\" xmlns:dc=\"http://www.omg.org/spec/DD/20100524/DC\" xmlns:di=\"http://www.omg.org/spec/DD/20100524/DI\" xmlns:ifl=\"http:///com.sap.ifl.model/Ifl.xsd\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"Definitions_1\">\n");
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><bpmn2:definitions xmlns:bpmn2=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:bpmndi=\"http://www.omg.org/spec/BPMN/20100524/DI\" xmlns:dc=\"http://www.omg.org/spec/DD/20100524/DC\" xmlns:di=\"http://www.omg.org/spec/DD/20100524/DI\" xmlns:ifl=\"http:///com.sap.ifl.model/Ifl.xsd\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"Definitions_1\">\n",
+    );
     x.push_str("    <bpmn2:collaboration id=\"Collaboration_1\" name=\"Default Collaboration\">\n        <bpmn2:extensionElements>");
     property(&mut x, "namespaceMapping", "");
     property(&mut x, "httpSessionHandling", "None");
     property(&mut x, "returnExceptionToSender", "false");
     property(&mut x, "log", "All events");
     property(&mut x, "componentVersion", "1.2");
-    property(&mut x, "cmdVariantUri", "ctype::IFlowVariant/cname::IFlowConfiguration/version::1.2.4");
+    property(
+        &mut x,
+        "cmdVariantUri",
+        "ctype::IFlowVariant/cname::IFlowConfiguration/version::1.2.4",
+    );
     x.push_str("\n        </bpmn2:extensionElements>\n");
     x.push_str("        <bpmn2:participant id=\"Participant_1\" ifl:type=\"EndpointSender\" name=\"Sender\"/>\n");
     for (i, _) in spec.receivers.iter().enumerate() {
@@ -131,7 +153,12 @@ pub fn iflw(spec: &FlowSpec) -> Vec<u8> {
             property(&mut x, "TransportProtocol", "HTTPS");
             x.push_str("\n            </bpmn2:extensionElements>\n        </bpmn2:messageFlow>\n");
         }
-        Sender::Sftp { host, directory, credential, key_alias } => {
+        Sender::Sftp {
+            host,
+            directory,
+            credential,
+            key_alias,
+        } => {
             x.push_str("        <bpmn2:messageFlow id=\"MessageFlow_S\" name=\"SFTP\" sourceRef=\"Participant_1\" targetRef=\"StartEvent_1\">\n            <bpmn2:extensionElements>");
             property(&mut x, "ComponentType", "SFTP");
             property(&mut x, "host", host);
@@ -139,7 +166,11 @@ pub fn iflw(spec: &FlowSpec) -> Vec<u8> {
             property(&mut x, "authentication", "public_key");
             property(&mut x, "credential_name", credential);
             property(&mut x, "privateKeyAlias", key_alias);
-            property(&mut x, "scheduleKey", "<row><cell>dateType</cell><cell>DAILY</cell></row><row><cell>pollInterval</cell><cell>10</cell></row>");
+            property(
+                &mut x,
+                "scheduleKey",
+                "<row><cell>dateType</cell><cell>DAILY</cell></row><row><cell>pollInterval</cell><cell>10</cell></row>",
+            );
             property(&mut x, "postProcessing", "move");
             x.push_str("\n            </bpmn2:extensionElements>\n        </bpmn2:messageFlow>\n");
         }
@@ -150,7 +181,15 @@ pub fn iflw(spec: &FlowSpec) -> Vec<u8> {
         property(&mut x, "ComponentType", &r.adapter);
         property(&mut x, "httpAddressWithoutQuery", &r.address);
         property(&mut x, "httpMethod", "POST");
-        property(&mut x, "authenticationMethod", if r.credential.is_empty() { "None" } else { "Basic" });
+        property(
+            &mut x,
+            "authenticationMethod",
+            if r.credential.is_empty() {
+                "None"
+            } else {
+                "Basic"
+            },
+        );
         if !r.credential.is_empty() {
             property(&mut x, "credentialName", &r.credential);
         }
@@ -186,7 +225,13 @@ pub fn iflw(spec: &FlowSpec) -> Vec<u8> {
     for i in 0..spec.padding {
         x.push_str(&format!("        <bpmn2:callActivity id=\"ContentModifier_{i}\" name=\"Set Header {i}\">\n            <bpmn2:extensionElements>"));
         property(&mut x, "activityType", "Enricher");
-        property(&mut x, "headerTable", &format!("<row><cell id='Action'>Create</cell><cell id='Type'>constant</cell><cell id='Value'>value-{i}</cell><cell id='Name'>X-Header-{i}</cell></row>"));
+        property(
+            &mut x,
+            "headerTable",
+            &format!(
+                "<row><cell id='Action'>Create</cell><cell id='Type'>constant</cell><cell id='Value'>value-{i}</cell><cell id='Name'>X-Header-{i}</cell></row>"
+            ),
+        );
         x.push_str("\n            </bpmn2:extensionElements>\n        </bpmn2:callActivity>\n");
     }
     x.push_str("        <bpmn2:endEvent id=\"EndEvent_1\" name=\"End\">\n            <bpmn2:messageEventDefinition/>\n        </bpmn2:endEvent>\n    </bpmn2:process>\n</bpmn2:definitions>");
@@ -202,18 +247,38 @@ pub fn integration_flow(
 ) -> Vec<Entry> {
     let mut files = vec![
         Entry::dir("META-INF"),
-        Entry::file(MANIFEST_PATH, manifest_for(ArtifactKind::IntegrationFlow, &spec.id, &spec.name, version)),
+        Entry::file(
+            MANIFEST_PATH,
+            manifest_for(ArtifactKind::IntegrationFlow, &spec.id, &spec.name, version),
+        ),
         Entry::file(".project", project_file(&spec.id)),
         Entry::dir("src/main/resources/scenarioflows/integrationflow"),
-        Entry::file(format!("src/main/resources/scenarioflows/integrationflow/{}.iflw", spec.name), iflw(spec)),
+        Entry::file(
+            format!(
+                "src/main/resources/scenarioflows/integrationflow/{}.iflw",
+                spec.name
+            ),
+            iflw(spec),
+        ),
     ];
     if !params.is_empty() {
-        let entries: Vec<(String, String)> = params.iter().map(|(k, _, v)| (k.to_string(), v.to_string())).collect();
-        let prop = properties::store(&entries, None, Some(&properties::java_date(1_700_000_000_000)));
+        let entries: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, _, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let prop = properties::store(
+            &entries,
+            None,
+            Some(&properties::java_date(1_700_000_000_000)),
+        );
         files.push(Entry::file(PARAMETERS_PROP_PATH, prop));
         let defs: Vec<ParameterDef> = params
             .iter()
-            .map(|(k, t, _)| ParameterDef { key: k.to_string(), data_type: t.to_string(), description: String::new() })
+            .map(|(k, t, _)| ParameterDef {
+                key: k.to_string(),
+                data_type: t.to_string(),
+                description: String::new(),
+            })
             .collect();
         files.push(Entry::file(PARAMETERS_PROPDEF_PATH, propdef::write(&defs)));
     }
@@ -222,18 +287,34 @@ pub fn integration_flow(
 }
 
 /// A value mapping: manifest, `.project`, `value_mapping.xml`.
-pub fn value_mapping(id: &str, name: &str, version: &str, pairs: &[(&str, &str)], latin1: bool) -> Vec<Entry> {
+pub fn value_mapping(
+    id: &str,
+    name: &str,
+    version: &str,
+    pairs: &[(&str, &str)],
+    latin1: bool,
+) -> Vec<Entry> {
     let encoding = if latin1 { "ISO-8859-1" } else { "UTF-8" };
-    let mut xml = format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?>\r\n<vm version=\"2.0\">\r\n");
+    let mut xml =
+        format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?>\r\n<vm version=\"2.0\">\r\n");
     for (i, (src, tgt)) in pairs.iter().enumerate() {
         xml.push_str(&format!(
             "  <group id=\"{i:032x}\">\r\n    <entry><agency>ERP</agency><schema>Country</schema><value>{src}</value></entry>\r\n    <entry><agency>Shop</agency><schema>CountryName</schema><value>{tgt}</value></entry>\r\n  </group>\r\n"
         ));
     }
     xml.push_str("</vm>");
-    let bytes = if latin1 { xml.chars().map(|c| if (c as u32) < 256 { c as u8 } else { b'?' }).collect() } else { xml.into_bytes() };
+    let bytes = if latin1 {
+        xml.chars()
+            .map(|c| if (c as u32) < 256 { c as u8 } else { b'?' })
+            .collect()
+    } else {
+        xml.into_bytes()
+    };
     vec![
-        Entry::file(MANIFEST_PATH, manifest_for(ArtifactKind::ValueMapping, id, name, version)),
+        Entry::file(
+            MANIFEST_PATH,
+            manifest_for(ArtifactKind::ValueMapping, id, name, version),
+        ),
         Entry::file(".project", project_file(id)),
         Entry::file("value_mapping.xml", bytes),
     ]
@@ -242,12 +323,19 @@ pub fn value_mapping(id: &str, name: &str, version: &str, pairs: &[(&str, &str)]
 /// A message mapping: manifest, `.project`, the `.mmap` and two XSDs.
 pub fn message_mapping(id: &str, name: &str, version: &str) -> Vec<Entry> {
     let xsd = |root: &str| {
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:example:{root}\">\n  <xsd:element name=\"{root}\">\n    <xsd:complexType>\n      <xsd:sequence>\n        <xsd:element name=\"OrderId\" type=\"xsd:string\"/>\n        <xsd:element name=\"Amount\" type=\"xsd:decimal\"/>\n        <xsd:element name=\"Currency\" type=\"xsd:string\"/>\n      </xsd:sequence>\n    </xsd:complexType>\n  </xsd:element>\n</xsd:schema>\n")
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:example:{root}\">\n  <xsd:element name=\"{root}\">\n    <xsd:complexType>\n      <xsd:sequence>\n        <xsd:element name=\"OrderId\" type=\"xsd:string\"/>\n        <xsd:element name=\"Amount\" type=\"xsd:decimal\"/>\n        <xsd:element name=\"Currency\" type=\"xsd:string\"/>\n      </xsd:sequence>\n    </xsd:complexType>\n  </xsd:element>\n</xsd:schema>\n"
+        )
     };
-    let mmap = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><mapping name=\"{id}\" xmlns=\"urn:sap-com:xi:mapping:xitrafo\"><source>ORDERS05</source><target>OrderJson</target><brick path=\"/OrderJson/OrderId\"><arg>/ORDERS05/IDOC/E1EDK01/BELNR</arg></brick><brick path=\"/OrderJson/Amount\"><arg>/ORDERS05/IDOC/E1EDS01/SUMME</arg></brick></mapping>");
+    let mmap = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><mapping name=\"{id}\" xmlns=\"urn:sap-com:xi:mapping:xitrafo\"><source>ORDERS05</source><target>OrderJson</target><brick path=\"/OrderJson/OrderId\"><arg>/ORDERS05/IDOC/E1EDK01/BELNR</arg></brick><brick path=\"/OrderJson/Amount\"><arg>/ORDERS05/IDOC/E1EDS01/SUMME</arg></brick></mapping>"
+    );
     vec![
         Entry::dir("META-INF"),
-        Entry::file(MANIFEST_PATH, manifest_for(ArtifactKind::MessageMapping, id, name, version)),
+        Entry::file(
+            MANIFEST_PATH,
+            manifest_for(ArtifactKind::MessageMapping, id, name, version),
+        ),
         Entry::file(".project", project_file(id)),
         Entry::file(format!("src/main/resources/mapping/{id}.mmap"), mmap),
         Entry::file("src/main/resources/xsd/ORDERS05.xsd", xsd("ORDERS05")),
@@ -259,7 +347,10 @@ pub fn message_mapping(id: &str, name: &str, version: &str) -> Vec<Entry> {
 pub fn script_collection(id: &str, name: &str, version: &str, scripts: Vec<Entry>) -> Vec<Entry> {
     let mut files = vec![
         Entry::dir("META-INF"),
-        Entry::file(MANIFEST_PATH, manifest_for(ArtifactKind::ScriptCollection, id, name, version)),
+        Entry::file(
+            MANIFEST_PATH,
+            manifest_for(ArtifactKind::ScriptCollection, id, name, version),
+        ),
         Entry::file(".project", project_file(id)),
         Entry::dir("src/main/resources/script"),
     ];
@@ -270,14 +361,20 @@ pub fn script_collection(id: &str, name: &str, version: &str, scripts: Vec<Entry
 /// A Groovy script; `bom` prefixes a UTF-8 byte-order mark, `final_newline` adds a last `\n`.
 pub fn groovy(name: &str, body: &str, bom: bool, final_newline: bool) -> Entry {
     let mut text = String::new();
-    text.push_str("import com.sap.gateway.ip.core.customdev.util.Message\r\nimport java.util.HashMap\r\n\r\n");
+    text.push_str(
+        "import com.sap.gateway.ip.core.customdev.util.Message\r\nimport java.util.HashMap\r\n\r\n",
+    );
     text.push_str("def Message processData(Message message) {\r\n");
     text.push_str(body);
     text.push_str("\r\n    return message\r\n}");
     if final_newline {
         text.push_str("\r\n");
     }
-    let mut bytes = if bom { vec![0xEF, 0xBB, 0xBF] } else { Vec::new() };
+    let mut bytes = if bom {
+        vec![0xEF, 0xBB, 0xBF]
+    } else {
+        Vec::new()
+    };
     bytes.extend_from_slice(text.as_bytes());
     Entry::file(format!("src/main/resources/script/{name}"), bytes)
 }
@@ -289,7 +386,9 @@ pub fn template(kind: ArtifactKind, id: &str, name: &str) -> Vec<Entry> {
             &FlowSpec {
                 id: id.into(),
                 name: name.into(),
-                sender: Sender::Https { path: format!("/{id}") },
+                sender: Sender::Https {
+                    path: format!("/{id}"),
+                },
                 receivers: vec![],
                 scripts: vec![],
                 padding: 0,
@@ -314,7 +413,12 @@ pub fn property_values(xml: &str, key: &str) -> Vec<String> {
         let trimmed = rest.trim_start();
         if let Some(after) = trimmed.strip_prefix("<value>") {
             if let Some(end) = after.find("</value>") {
-                out.push(after[..end].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
+                out.push(
+                    after[..end]
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&amp;", "&"),
+                );
             }
         }
     }
@@ -322,11 +426,16 @@ pub fn property_values(xml: &str, key: &str) -> Vec<String> {
 }
 
 /// Replaces every `{{key}}` with its value; the first key without a non-empty value is the error.
-pub fn resolve_placeholders(text: &str, values: &std::collections::BTreeMap<String, String>) -> Result<String, String> {
+pub fn resolve_placeholders(
+    text: &str,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Result<String, String> {
     let mut resolved = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start + 2..].find("}}") else { break };
+        let Some(len) = rest[start + 2..].find("}}") else {
+            break;
+        };
         let key = &rest[start + 2..start + 2 + len];
         match values.get(key).filter(|v| !v.is_empty()) {
             Some(v) => {
@@ -364,8 +473,14 @@ mod tests {
         let spec = FlowSpec {
             id: "F".into(),
             name: "F".into(),
-            sender: Sender::Https { path: "/ping".into() },
-            receivers: vec![Receiver { adapter: "HTTP".into(), address: "{{A}}".into(), credential: "{{C}}".into() }],
+            sender: Sender::Https {
+                path: "/ping".into(),
+            },
+            receivers: vec![Receiver {
+                adapter: "HTTP".into(),
+                address: "{{A}}".into(),
+                credential: "{{C}}".into(),
+            }],
             scripts: vec![],
             padding: 0,
         };
@@ -374,7 +489,10 @@ mod tests {
         assert_eq!(property_values(&xml, "credentialName"), vec!["{{C}}"]);
         let mut values = std::collections::BTreeMap::new();
         values.insert("A".to_string(), "x".to_string());
-        assert_eq!(resolve_placeholders("{{A}}/{{C}}", &values), Err("C".to_string()));
+        assert_eq!(
+            resolve_placeholders("{{A}}/{{C}}", &values),
+            Err("C".to_string())
+        );
         values.insert("C".to_string(), "y".to_string());
         assert_eq!(resolve_placeholders("{{A}}/{{C}}", &values).unwrap(), "x/y");
     }

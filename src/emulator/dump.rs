@@ -18,7 +18,8 @@ fn digest(bytes: &[u8]) -> String {
 }
 
 fn secret_digest(s: &Option<Secret>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| json!(digest(s.expose().as_bytes())))
+    s.as_ref()
+        .map_or(Value::Null, |s| json!(digest(s.expose().as_bytes())))
 }
 
 /// The dump of `t`.
@@ -28,7 +29,11 @@ pub fn dump(t: &Tenant) -> Value {
         let mut files = Map::new();
         for f in served_files(a, None) {
             let v = if f.name == PARAMETERS_PROP_PATH {
-                let map: Map<String, Value> = Properties::parse(&f.data).entries().iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                let map: Map<String, Value> = Properties::parse(&f.data)
+                    .entries()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
                 Value::Object(map)
             } else if f.is_dir() {
                 json!("directory")
@@ -39,7 +44,12 @@ pub fn dump(t: &Tenant) -> Value {
         }
         let configs: Map<String, Value> = configurations(a)
             .into_iter()
-            .map(|c| (c.parameter_key.clone(), json!({ "value": c.parameter_value, "data_type": c.data_type })))
+            .map(|c| {
+                (
+                    c.parameter_key.clone(),
+                    json!({ "value": c.parameter_value, "data_type": c.data_type }),
+                )
+            })
             .collect();
         artifacts.insert(
             id.clone(),
@@ -78,8 +88,14 @@ pub fn dump(t: &Tenant) -> Value {
         .map(|(n, c)| {
             let mut v = serde_json::to_value(&c.credential).unwrap_or_default();
             if let Some(m) = v.as_object_mut() {
-                m.insert("ClientSecret".into(), secret_digest(&c.credential.client_secret));
-                m.insert("CustomParameters".into(), serde_json::to_value(&c.custom_parameters).unwrap_or_default());
+                m.insert(
+                    "ClientSecret".into(),
+                    secret_digest(&c.credential.client_secret),
+                );
+                m.insert(
+                    "CustomParameters".into(),
+                    serde_json::to_value(&c.custom_parameters).unwrap_or_default(),
+                );
             }
             (n.clone(), v)
         })
@@ -100,18 +116,26 @@ pub fn dump(t: &Tenant) -> Value {
         .iter()
         .map(|(alias, e)| {
             let info = x509::describe(&e.certificate);
-            (alias.clone(), json!({
-                "key_pair": e.key_pair, "owner": e.owner,
-                "FingerprintSha256": info.map(|i| i.fingerprint_sha256),
-                "pkcs12": secret_digest(&e.pkcs12),
-                "LastModifiedTime": e.modified_time,
-            }))
+            (
+                alias.clone(),
+                json!({
+                    "key_pair": e.key_pair, "owner": e.owner,
+                    "FingerprintSha256": info.map(|i| i.fingerprint_sha256),
+                    "pkcs12": secret_digest(&e.pkcs12),
+                    "LastModifiedTime": e.modified_time,
+                }),
+            )
         })
         .collect();
     let mappings: Map<String, Value> = t
         .certificate_user_mappings
         .iter()
-        .map(|(id, m)| (id.clone(), json!({ "User": m.user, "ValidUntil": m.valid_until })))
+        .map(|(id, m)| {
+            (
+                id.clone(),
+                json!({ "User": m.user, "ValidUntil": m.valid_until }),
+            )
+        })
         .collect();
     let policies: Map<String, Value> = t
         .access_policies
@@ -149,10 +173,18 @@ pub fn dump(t: &Tenant) -> Value {
 }
 
 /// `{pid: {id: f(entry)}}` of a Partner Directory map.
-fn nested<T>(map: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, T>>, f: impl Fn(&T) -> Value) -> Value {
+fn nested<T>(
+    map: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, T>>,
+    f: impl Fn(&T) -> Value,
+) -> Value {
     Value::Object(
         map.iter()
-            .map(|(pid, inner)| (pid.clone(), Value::Object(inner.iter().map(|(id, p)| (id.clone(), f(p))).collect())))
+            .map(|(pid, inner)| {
+                (
+                    pid.clone(),
+                    Value::Object(inner.iter().map(|(id, p)| (id.clone(), f(p))).collect()),
+                )
+            })
             .collect(),
     )
 }

@@ -138,7 +138,11 @@ impl Parser {
             self.pos += 1;
             return Ok(inner);
         }
-        if let Some(name) = self.peek_word().filter(|w| FUNCTIONS.contains(w)).map(str::to_string) {
+        if let Some(name) = self
+            .peek_word()
+            .filter(|w| FUNCTIONS.contains(w))
+            .map(str::to_string)
+        {
             self.pos += 1;
             if self.tokens.get(self.pos) != Some(&Token::Open) {
                 return Err(format!("expected '(' after {name}"));
@@ -160,13 +164,18 @@ impl Parser {
                 self.pos += 1;
                 return match self.operand()? {
                     Operand::Bool(b) => Ok(Filter::CallIs(name, args, b)),
-                    _ => Err(format!("{name}(...) can only be compared with true or false")),
+                    _ => Err(format!(
+                        "{name}(...) can only be compared with true or false"
+                    )),
                 };
             }
             return Ok(Filter::Call(name, args));
         }
         let left = self.operand()?;
-        let op = self.peek_word().map(str::to_string).ok_or("expected a comparison operator")?;
+        let op = self
+            .peek_word()
+            .map(str::to_string)
+            .ok_or("expected a comparison operator")?;
         if !COMPARISONS.contains(&op.as_str()) {
             return Err(format!("unknown operator '{op}'"));
         }
@@ -176,7 +185,11 @@ impl Parser {
     }
 
     fn operand(&mut self) -> Result<Operand, String> {
-        let token = self.tokens.get(self.pos).cloned().ok_or("unexpected end of expression")?;
+        let token = self
+            .tokens
+            .get(self.pos)
+            .cloned()
+            .ok_or("unexpected end of expression")?;
         self.pos += 1;
         Ok(match token {
             Token::Str(s) => Operand::Str(s),
@@ -195,7 +208,10 @@ impl Parser {
 impl Filter {
     /// Parses a `$filter` value.
     pub fn parse(s: &str) -> Result<Filter, String> {
-        let mut p = Parser { tokens: tokenize(s)?, pos: 0 };
+        let mut p = Parser {
+            tokens: tokenize(s)?,
+            pos: 0,
+        };
         let f = p.or()?;
         if p.pos != p.tokens.len() {
             return Err(format!("unexpected text after position {}", p.pos));
@@ -215,7 +231,10 @@ impl Filter {
                     "eq" => l == r,
                     "ne" => l != r,
                     _ => {
-                        let ord = match (l.as_deref().and_then(|s| s.parse::<f64>().ok()), r.as_deref().and_then(|s| s.parse::<f64>().ok())) {
+                        let ord = match (
+                            l.as_deref().and_then(|s| s.parse::<f64>().ok()),
+                            r.as_deref().and_then(|s| s.parse::<f64>().ok()),
+                        ) {
                             (Some(a), Some(b)) => a.partial_cmp(&b),
                             _ => l.partial_cmp(&r),
                         };
@@ -223,8 +242,14 @@ impl Filter {
                             (op.as_str(), ord),
                             ("gt", Some(std::cmp::Ordering::Greater))
                                 | ("lt", Some(std::cmp::Ordering::Less))
-                                | ("ge", Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal))
-                                | ("le", Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal))
+                                | (
+                                    "ge",
+                                    Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+                                )
+                                | (
+                                    "le",
+                                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                                )
                         )
                     }
                 }
@@ -269,10 +294,18 @@ pub fn check(f: &Filter, ops: Option<&[&str]>, unfilterable: &[&str]) -> Result<
         }
         _ => Ok(()),
     };
-    let deny = |op: &str| Err(format!("the operator '{op}' is not supported for this entity set"));
+    let deny = |op: &str| {
+        Err(format!(
+            "the operator '{op}' is not supported for this entity set"
+        ))
+    };
     match f {
         Filter::Or(a, b) | Filter::And(a, b) => {
-            let op = if matches!(f, Filter::Or(..)) { "or" } else { "and" };
+            let op = if matches!(f, Filter::Or(..)) {
+                "or"
+            } else {
+                "and"
+            };
             if !allowed(op) {
                 return deny(op);
             }

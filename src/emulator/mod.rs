@@ -34,7 +34,9 @@ mod state;
 mod switches;
 mod x509;
 
-pub use auth::{Credentials, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USER};
+pub use auth::{
+    Credentials, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USER,
+};
 pub use clock::ClockMode;
 pub use runtime_http::COMPANION_PATH;
 pub use seed::Seed;
@@ -94,7 +96,10 @@ impl Default for EmulatorConfig {
 pub enum EmulatorError {
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     /// The data file exists but cannot be read as emulator state.
     #[error("cannot read the emulator data file {path}: {reason}")]
     DataFile { path: PathBuf, reason: String },
@@ -155,15 +160,29 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     config.switches.validate().map_err(EmulatorError::Switch)?;
     let tenant = match &config.data_file {
         Some(path) if path.exists() => {
-            let bytes = std::fs::read(path).map_err(|e| EmulatorError::DataFile { path: path.clone(), reason: e.to_string() })?;
-            serde_json::from_slice(&bytes).map_err(|e| EmulatorError::DataFile { path: path.clone(), reason: e.to_string() })?
+            let bytes = std::fs::read(path).map_err(|e| EmulatorError::DataFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            serde_json::from_slice(&bytes).map_err(|e| EmulatorError::DataFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?
         }
         _ => seed::build(&config.seed, config.id_seed),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.listen,
+            source,
+        })?;
     let app = Arc::new(App {
         addr,
         credentials: config.credentials,
@@ -184,5 +203,10 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     })?;
     let router = router::build(app.clone());
     let task = tokio::spawn(server::serve(listener, app.clone(), router));
-    Ok(EmulatorHandle { addr, url: format!("http://{addr}"), app, task })
+    Ok(EmulatorHandle {
+        addr,
+        url: format!("http://{addr}"),
+        app,
+        task,
+    })
 }

@@ -36,7 +36,10 @@ impl Key {
 
     /// The value of the named pair `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n.as_deref() == Some(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| n.as_deref() == Some(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -49,7 +52,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -79,7 +85,10 @@ impl ApiError {
 
     /// The JSON error body.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody::new(self.status.canonical_reason().unwrap_or("Error"), self.message.clone())
+        ErrorBody::new(
+            self.status.canonical_reason().unwrap_or("Error"),
+            self.message.clone(),
+        )
     }
 }
 
@@ -89,7 +98,12 @@ pub enum Reply {
     /// A JSON document.
     Json(StatusCode, Value),
     /// Raw bytes with a content type and extra headers.
-    Raw { status: StatusCode, content_type: String, body: Vec<u8>, headers: Vec<(String, String)> },
+    Raw {
+        status: StatusCode,
+        content_type: String,
+        body: Vec<u8>,
+        headers: Vec<(String, String)>,
+    },
     /// No body.
     Empty(StatusCode),
 }
@@ -105,11 +119,21 @@ impl Reply {
     }
     /// Plain text.
     pub fn text(status: StatusCode, text: impl Into<String>) -> Reply {
-        Reply::Raw { status, content_type: "text/plain".into(), body: text.into().into_bytes(), headers: vec![] }
+        Reply::Raw {
+            status,
+            content_type: "text/plain".into(),
+            body: text.into().into_bytes(),
+            headers: vec![],
+        }
     }
     /// Bytes of a given type.
     pub fn bytes(content_type: &str, body: Vec<u8>) -> Reply {
-        Reply::Raw { status: StatusCode::OK, content_type: content_type.into(), body, headers: vec![] }
+        Reply::Raw {
+            status: StatusCode::OK,
+            content_type: content_type.into(),
+            body,
+            headers: vec![],
+        }
     }
     /// The status of this reply.
     pub fn status(&self) -> StatusCode {
@@ -137,15 +161,24 @@ pub fn parse_path(raw: &str) -> Result<Vec<Segment>, ApiError> {
 
 fn parse_segment(s: &str) -> Result<Segment, ApiError> {
     let Some(open) = s.find('(') else {
-        return Ok(Segment { name: s.to_string(), key: None });
+        return Ok(Segment {
+            name: s.to_string(),
+            key: None,
+        });
     };
     if !s.ends_with(')') {
-        return Err(ApiError::bad_request(format!("Invalid key predicate in '{s}'")));
+        return Err(ApiError::bad_request(format!(
+            "Invalid key predicate in '{s}'"
+        )));
     }
     let name = s[..open].to_string();
     let inner = &s[open + 1..s.len() - 1];
-    let key = parse_key(inner).ok_or_else(|| ApiError::bad_request(format!("Invalid key predicate in '{s}'")))?;
-    Ok(Segment { name, key: Some(key) })
+    let key = parse_key(inner)
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid key predicate in '{s}'")))?;
+    Ok(Segment {
+        name,
+        key: Some(key),
+    })
 }
 
 fn parse_key(inner: &str) -> Option<Key> {
@@ -160,7 +193,13 @@ fn parse_key(inner: &str) -> Option<Key> {
             i += 1;
         }
         if i < chars.len() && chars[i] == '=' {
-            name = Some(chars[start..i].iter().collect::<String>().trim().to_string());
+            name = Some(
+                chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+            );
             i += 1;
         } else {
             i = start;
@@ -227,16 +266,21 @@ impl Query {
 
     /// The value of option `name` (case-sensitive, as OData is).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A function-import parameter given as a quoted literal (`Id='Flow1'`), unquoted.
     pub fn literal(&self, name: &str) -> Option<String> {
         let v = self.get(name)?;
-        Some(match v.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
-            Some(inner) => inner.replace("''", "'"),
-            None => v.to_string(),
-        })
+        Some(
+            match v.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+                Some(inner) => inner.replace("''", "'"),
+                None => v.to_string(),
+            },
+        )
     }
 
     /// A custom boolean option such as `update=true`.
@@ -247,7 +291,9 @@ impl Query {
 
 fn decode(s: &str) -> String {
     let s = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Percent-encodes a key value for use inside a URL (for `__metadata` and `__next`).
@@ -272,7 +318,14 @@ pub fn key_literal(value: &str) -> String {
 
 /// Builds `{"__metadata": ..., fields...}` for an entity at `path` (relative to the service root)
 /// of `type_name`, with deferred navigations `navs`; `media` adds the media-link properties.
-pub fn entity(base: &str, type_name: &str, path: &str, fields: Value, navs: &[&str], media: bool) -> Value {
+pub fn entity(
+    base: &str,
+    type_name: &str,
+    path: &str,
+    fields: Value,
+    navs: &[&str],
+    media: bool,
+) -> Value {
     let uri = format!("{base}/{path}");
     let mut meta = Map::new();
     meta.insert("id".into(), json!(uri));
@@ -289,7 +342,10 @@ pub fn entity(base: &str, type_name: &str, path: &str, fields: Value, navs: &[&s
         out.extend(fields);
     }
     for nav in navs {
-        out.insert((*nav).into(), json!({ "__deferred": { "uri": format!("{uri}/{nav}") } }));
+        out.insert(
+            (*nav).into(),
+            json!({ "__deferred": { "uri": format!("{uri}/{nav}") } }),
+        );
     }
     Value::Object(out)
 }
@@ -297,7 +353,10 @@ pub fn entity(base: &str, type_name: &str, path: &str, fields: Value, navs: &[&s
 /// A complex-typed property value with its own `__metadata` carrying only the type.
 pub fn complex(type_name: &str, fields: Value) -> Value {
     let mut out = Map::new();
-    out.insert("__metadata".into(), json!({ "type": format!("com.sap.hci.api.{type_name}") }));
+    out.insert(
+        "__metadata".into(),
+        json!({ "type": format!("com.sap.hci.api.{type_name}") }),
+    );
     if let Value::Object(fields) = fields {
         out.extend(fields);
     }
@@ -317,7 +376,11 @@ pub struct QueryRules {
 
 impl QueryRules {
     /// No restrictions.
-    pub const ALL: QueryRules = QueryRules { unsupported: &[], filter_ops: None, unfilterable: &[] };
+    pub const ALL: QueryRules = QueryRules {
+        unsupported: &[],
+        filter_ops: None,
+        unfilterable: &[],
+    };
 }
 
 /// The request facts a collection needs for paging.
@@ -333,17 +396,34 @@ pub struct Listing<'a> {
 
 /// Answers a collection: `$filter`, `$orderby`, `$inlinecount`, `$skip`, `$top`, `$skiptoken`
 /// with the page cap and `__next`, and `$select`; or `/$count` when `count` is set.
-pub fn collection(listing: &Listing, items: Vec<Value>, rules: QueryRules, count: bool) -> ApiResult {
+pub fn collection(
+    listing: &Listing,
+    items: Vec<Value>,
+    rules: QueryRules,
+    count: bool,
+) -> ApiResult {
     let q = listing.query;
-    for option in ["$filter", "$select", "$orderby", "$top", "$skip", "$inlinecount", "$expand"] {
+    for option in [
+        "$filter",
+        "$select",
+        "$orderby",
+        "$top",
+        "$skip",
+        "$inlinecount",
+        "$expand",
+    ] {
         if q.get(option).is_some() && rules.unsupported.contains(&option) {
-            return Err(ApiError::not_implemented(format!("The query option {option} is not supported for this entity set.")));
+            return Err(ApiError::not_implemented(format!(
+                "The query option {option} is not supported for this entity set."
+            )));
         }
     }
     let mut items = items;
     if let Some(expr) = q.get("$filter") {
-        let parsed = Filter::parse(expr).map_err(|e| ApiError::bad_request(format!("Invalid $filter: {e}")))?;
-        filter::check(&parsed, rules.filter_ops, rules.unfilterable).map_err(ApiError::bad_request)?;
+        let parsed = Filter::parse(expr)
+            .map_err(|e| ApiError::bad_request(format!("Invalid $filter: {e}")))?;
+        filter::check(&parsed, rules.filter_ops, rules.unfilterable)
+            .map_err(ApiError::bad_request)?;
         items.retain(|item| parsed.matches(item));
     }
     if count {
@@ -395,23 +475,31 @@ pub fn collection(listing: &Listing, items: Vec<Value>, rules: QueryRules, count
         d.insert("__count".into(), json!(total.to_string()));
     }
     if page_end < window_end {
-        let mut options: Vec<String> = q
-            .0
-            .iter()
-            .filter(|(k, _)| k != "$skiptoken")
-            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
-            .collect();
+        let mut options: Vec<String> =
+            q.0.iter()
+                .filter(|(k, _)| k != "$skiptoken")
+                .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+                .collect();
         options.push(format!("$skiptoken={}", token + listing.page_cap));
         let link = format!("{}?{}", listing.path, options.join("&"));
-        let link = if listing.absolute_next { format!("{}/{}", listing.base, link) } else { link };
+        let link = if listing.absolute_next {
+            format!("{}/{}", listing.base, link)
+        } else {
+            link
+        };
         d.insert("__next".into(), json!(link));
     }
     Ok(Reply::Json(StatusCode::OK, json!({ "d": d })))
 }
 
 fn encode_query(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'$').remove(b'\'');
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'$')
+        .remove(b'\'');
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
@@ -427,13 +515,16 @@ fn number(q: &Query, name: &str) -> Result<Option<usize>, ApiError> {
 
 fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     match (a, b) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(std::cmp::Ordering::Equal)
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+        (Some(Value::String(x)), Some(Value::String(y))) => {
+            match (x.parse::<i64>(), y.parse::<i64>()) {
+                (Ok(i), Ok(j)) => i.cmp(&j),
+                _ => x.cmp(y),
+            }
         }
-        (Some(Value::String(x)), Some(Value::String(y))) => match (x.parse::<i64>(), y.parse::<i64>()) {
-            (Ok(i), Ok(j)) => i.cmp(&j),
-            _ => x.cmp(y),
-        },
         (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
@@ -445,8 +536,12 @@ fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
 pub fn json_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad_request("The request body must be a JSON object.")),
-        Err(e) => Err(ApiError::bad_request(format!("Malformed request body: {e}"))),
+        Ok(_) => Err(ApiError::bad_request(
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "Malformed request body: {e}"
+        ))),
     }
 }
 
@@ -455,7 +550,9 @@ pub fn string_field(body: &Map<String, Value>, name: &str) -> Result<Option<Stri
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(ApiError::bad_request(format!("Property {name} must be a string, not {other}"))),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "Property {name} must be a string, not {other}"
+        ))),
     }
 }
 
@@ -463,7 +560,9 @@ pub fn string_field(body: &Map<String, Value>, name: &str) -> Result<Option<Stri
 pub fn required(body: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
     match string_field(body, name)? {
         Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(ApiError::bad_request(format!("Property {name} is required and must not be empty."))),
+        _ => Err(ApiError::bad_request(format!(
+            "Property {name} is required and must not be empty."
+        ))),
     }
 }
 
@@ -473,7 +572,8 @@ mod tests {
 
     #[test]
     fn parses_keys() {
-        let segs = parse_path("IntegrationDesigntimeArtifacts(Id='A%20B',Version='active')/$value").unwrap();
+        let segs = parse_path("IntegrationDesigntimeArtifacts(Id='A%20B',Version='active')/$value")
+            .unwrap();
         assert_eq!(segs[0].key.as_ref().unwrap().get("Id"), Some("A B"));
         assert_eq!(segs[1].name, "$value");
         let segs = parse_path("UserCredentials('O''Brien')").unwrap();

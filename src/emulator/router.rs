@@ -27,11 +27,11 @@ pub fn build(app: Arc<App>) -> Router {
 }
 
 /// Authenticates and authorizes a request, answering the refusal when there is one.
-fn gate(app: &App, method: &Method, headers: &HeaderMap, now: i64) -> Result<Principal, Response<Body>> {
+fn gate(app: &App, method: &Method, headers: &HeaderMap, now: i64) -> Result<Principal, Refusal> {
     let csrf_for_bearer = lock(&app.switches).csrf_for_bearer;
     let auth = lock(&app.auth);
-    let principal = auth.authenticate(&app.credentials, headers, now).map_err(refusal)?;
-    auth.authorize(&principal, method, headers, now, csrf_for_bearer).map_err(refusal)?;
+    let principal = auth.authenticate(&app.credentials, headers, now)?;
+    auth.authorize(&principal, method, headers, now, csrf_for_bearer)?;
     Ok(principal)
 }
 
@@ -40,13 +40,19 @@ fn refusal(r: Refusal) -> Response<Body> {
     match r {
         Refusal::Unauthenticated => {
             *response.status_mut() = StatusCode::UNAUTHORIZED;
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, auth::challenge());
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, auth::challenge());
         }
         Refusal::ReadOnly => *response.status_mut() = StatusCode::FORBIDDEN,
         Refusal::CsrfRequired => {
             *response.status_mut() = StatusCode::FORBIDDEN;
-            response.headers_mut().insert("x-csrf-token", HeaderValue::from_static("Required"));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            response
+                .headers_mut()
+                .insert("x-csrf-token", HeaderValue::from_static("Required"));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             *response.body_mut() = Body::from("CSRF token validation failed");
         }
     }
@@ -73,7 +79,7 @@ async fn api_handler(
     let now = app.clock.now();
     let principal = match gate(&app, &method, &headers, now) {
         Ok(p) => p,
-        Err(response) => return response,
+        Err(r) => return refusal(r),
     };
     let mut extra = Vec::new();
     if method == Method::GET && auth::wants_csrf(&headers) {
@@ -106,7 +112,8 @@ async fn api_handler(
             api::dispatch(&call, &mut tenant)
         }
     };
-    let wrote = auth::is_modifying(&method) && result.as_ref().is_ok_and(|r| r.status().is_success());
+    let wrote =
+        auth::is_modifying(&method) && result.as_ref().is_ok_and(|r| r.status().is_success());
     if wrote {
         if let Err(e) = app.persist() {
             tracing::error!("cannot write the emulator's data file: {e}");
@@ -114,9 +121,10 @@ async fn api_handler(
     }
     let mut response = render(result);
     for (name, value) in extra {
-        if let (Ok(name), Ok(value)) =
-            (header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value))
-        {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             response.headers_mut().append(name, value);
         }
     }
@@ -134,13 +142,34 @@ pub struct Rendered {
 pub fn rendered(result: Result<Reply, ApiError>) -> Rendered {
     let json = || ("content-type".to_string(), "application/json".to_string());
     match result {
-        Ok(Reply::Json(status, value)) => Rendered { status, headers: vec![json()], body: value.to_string().into_bytes() },
-        Ok(Reply::Raw { status, content_type, body, mut headers }) => {
+        Ok(Reply::Json(status, value)) => Rendered {
+            status,
+            headers: vec![json()],
+            body: value.to_string().into_bytes(),
+        },
+        Ok(Reply::Raw {
+            status,
+            content_type,
+            body,
+            mut headers,
+        }) => {
             headers.insert(0, ("content-type".to_string(), content_type));
-            Rendered { status, headers, body }
+            Rendered {
+                status,
+                headers,
+                body,
+            }
         }
-        Ok(Reply::Empty(status)) => Rendered { status, headers: vec![], body: Vec::new() },
-        Err(e) => Rendered { status: e.status, headers: vec![json()], body: serde_json::to_vec(&e.body()).unwrap_or_default() },
+        Ok(Reply::Empty(status)) => Rendered {
+            status,
+            headers: vec![],
+            body: Vec::new(),
+        },
+        Err(e) => Rendered {
+            status: e.status,
+            headers: vec![json()],
+            body: serde_json::to_vec(&e.body()).unwrap_or_default(),
+        },
     }
 }
 
@@ -150,29 +179,46 @@ pub fn render(result: Result<Reply, ApiError>) -> Response<Body> {
     let mut response = Response::new(Body::from(r.body));
     *response.status_mut() = r.status;
     for (name, value) in r.headers {
-        if let (Ok(name), Ok(value)) =
-            (header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value))
-        {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             response.headers_mut().insert(name, value);
         }
     }
     response
 }
 
-async fn token_handler(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response<Body> {
+async fn token_handler(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
     let form = Query::parse(std::str::from_utf8(&body).ok());
     let query = Query::parse(uri.query());
-    let field = |name: &str| form.get(name).or_else(|| query.get(name)).map(str::to_string);
+    let field = |name: &str| {
+        form.get(name)
+            .or_else(|| query.get(name))
+            .map(str::to_string)
+    };
     let oauth_error = |status: StatusCode, error: &str, description: &str| {
         let mut r = Response::new(Body::from(
             serde_json::json!({ "error": error, "error_description": description }).to_string(),
         ));
         *r.status_mut() = status;
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         r
     };
     if field("grant_type").as_deref() != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        );
     }
     let from_header = headers
         .get(header::AUTHORIZATION)
@@ -181,10 +227,20 @@ async fn token_handler(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap
     let (id, secret) = match (from_header, field("client_id"), field("client_secret")) {
         (Some(pair), _, _) => pair,
         (None, Some(id), Some(secret)) => (id, secret),
-        _ => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication is required"),
+        _ => {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication is required",
+            );
+        }
     };
     if id != app.credentials.client_id || secret != app.credentials.client_secret.expose() {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "bad client credentials");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "bad client credentials",
+        );
     }
     let now = app.clock.now();
     let token = lock(&app.auth).issue_token(&id, now, app.token_ttl_ms);
@@ -196,14 +252,22 @@ async fn token_handler(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap
         "jti": format!("{:x}", now),
     });
     let mut r = Response::new(Body::from(reply.to_string()));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
-async fn http_handler(State(app): State<Arc<App>>, method: Method, uri: Uri, headers: HeaderMap) -> Response<Body> {
+async fn http_handler(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
     let now = app.clock.now();
-    if let Err(response) = gate(&app, &Method::GET, &headers, now) {
-        return response;
+    if let Err(r) = gate(&app, &Method::GET, &headers, now) {
+        return refusal(r);
     }
     let path = uri.path().strip_prefix("/http").unwrap_or("").to_string();
     let switches = app.switches();

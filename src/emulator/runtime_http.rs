@@ -7,7 +7,9 @@ use super::content;
 use super::odata::{ApiError, ApiResult, Reply};
 use super::state::Tenant;
 use super::switches::Switches;
-use crate::wire::companion::{KeyPairMaterial, NamedClientSecret, NamedPassword, NamedValue, SecurityMaterial};
+use crate::wire::companion::{
+    KeyPairMaterial, NamedClientSecret, NamedPassword, NamedValue, SecurityMaterial,
+};
 use crate::wire::designtime::ArtifactKind;
 use crate::wire::runtime::status;
 use axum::http::{Method, StatusCode};
@@ -21,23 +23,45 @@ pub fn handle(t: &Tenant, switches: &Switches, method: &Method, path: &str) -> A
         if !switches.companion || method != Method::GET {
             return Err(ApiError::not_found("No endpoint at this address."));
         }
-        return Ok(Reply::Json(StatusCode::OK, serde_json::to_value(security_material(t)).unwrap_or_default()));
+        return Ok(Reply::Json(
+            StatusCode::OK,
+            serde_json::to_value(security_material(t)).unwrap_or_default(),
+        ));
     }
     for (id, d) in &t.deployments {
-        let Some(live) = d.live.as_ref().filter(|l| l.status == status::STARTED && l.kind == ArtifactKind::IntegrationFlow) else {
+        let Some(live) = d
+            .live
+            .as_ref()
+            .filter(|l| l.status == status::STARTED && l.kind == ArtifactKind::IntegrationFlow)
+        else {
             continue;
         };
-        let Some(a) = t.artifacts.get(id) else { continue };
-        let values = configurations(a).into_iter().map(|c| (c.parameter_key, c.parameter_value)).collect();
+        let Some(a) = t.artifacts.get(id) else {
+            continue;
+        };
+        let values = configurations(a)
+            .into_iter()
+            .map(|c| (c.parameter_key, c.parameter_value))
+            .collect();
         for f in a.files.iter().filter(|f| f.name.ends_with(".iflw")) {
             let text = String::from_utf8_lossy(&f.data);
-            let Ok(resolved) = content::resolve_placeholders(&text, &values) else { continue };
-            if content::property_values(&resolved, "urlPath").iter().any(|p| p == path) {
-                return Ok(Reply::Json(StatusCode::OK, json!({ "status": "UP", "artifact": id, "version": live.version })));
+            let Ok(resolved) = content::resolve_placeholders(&text, &values) else {
+                continue;
+            };
+            if content::property_values(&resolved, "urlPath")
+                .iter()
+                .any(|p| p == path)
+            {
+                return Ok(Reply::Json(
+                    StatusCode::OK,
+                    json!({ "status": "UP", "artifact": id, "version": live.version }),
+                ));
             }
         }
     }
-    Err(ApiError::not_found(format!("No started integration flow listens on /http{path}.")))
+    Err(ApiError::not_found(format!(
+        "No started integration flow listens on /http{path}."
+    )))
 }
 
 /// Every secret of the tenant, as the companion iFlow reads them from its secure store (Partner
@@ -48,22 +72,43 @@ pub fn security_material(t: &Tenant) -> SecurityMaterial {
         user_credentials: t
             .user_credentials
             .values()
-            .filter_map(|c| Some(NamedPassword { name: c.name.clone(), password: c.password.clone()? }))
+            .filter_map(|c| {
+                Some(NamedPassword {
+                    name: c.name.clone(),
+                    password: c.password.clone()?,
+                })
+            })
             .collect(),
         oauth2_client_credentials: t
             .oauth2_client_credentials
             .values()
-            .filter_map(|c| Some(NamedClientSecret { name: c.credential.name.clone(), client_secret: c.credential.client_secret.clone()? }))
+            .filter_map(|c| {
+                Some(NamedClientSecret {
+                    name: c.credential.name.clone(),
+                    client_secret: c.credential.client_secret.clone()?,
+                })
+            })
             .collect(),
         secure_parameters: t
             .secure_parameters
             .values()
-            .filter_map(|p| Some(NamedValue { name: p.name.clone(), value: p.secure_param.clone()? }))
+            .filter_map(|p| {
+                Some(NamedValue {
+                    name: p.name.clone(),
+                    value: p.secure_param.clone()?,
+                })
+            })
             .collect(),
         key_pairs: t
             .keystore
             .values()
-            .filter_map(|e| Some(KeyPairMaterial { alias: e.alias.clone(), pkcs12: e.pkcs12.clone()?, password: e.pkcs12_password.clone()? }))
+            .filter_map(|e| {
+                Some(KeyPairMaterial {
+                    alias: e.alias.clone(),
+                    pkcs12: e.pkcs12.clone()?,
+                    password: e.pkcs12_password.clone()?,
+                })
+            })
             .collect(),
     }
 }

@@ -15,7 +15,9 @@ use tower::ServiceExt;
 pub async fn serve(listener: TcpListener, app: Arc<App>, router: Router) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let router = router.clone();
@@ -58,12 +60,17 @@ async fn handle(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"))
-        || req.uri().query().is_some_and(|q| q.contains("$format=json"))
+        || req
+            .uri()
+            .query()
+            .is_some_and(|q| q.contains("$format=json"))
         || !path.starts_with("/api/v1/")
         || path.ends_with("/$value")
         || path.ends_with("/$count")
         || req.method() != axum::http::Method::GET;
-    let _in_flight = app.stats.begin(route_of(req.method().as_str(), &path), json);
+    let _in_flight = app
+        .stats
+        .begin(route_of(req.method().as_str(), &path), json);
     let switches = app.switches();
     if switches.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(switches.latency_ms)).await;
@@ -144,7 +151,10 @@ mod tests {
     #[test]
     fn routes_elide_keys() {
         assert_eq!(
-            route_of("GET", "/api/v1/IntegrationDesigntimeArtifacts(Id='a(b)',Version='active')/$value"),
+            route_of(
+                "GET",
+                "/api/v1/IntegrationDesigntimeArtifacts(Id='a(b)',Version='active')/$value"
+            ),
             "GET IntegrationDesigntimeArtifacts(..)/$value"
         );
         assert_eq!(route_of("POST", "/oauth/token"), "POST /oauth/token");

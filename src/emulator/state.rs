@@ -11,7 +11,9 @@ use crate::wire::access::ArtifactReference;
 use crate::wire::designtime::ArtifactKind;
 use crate::wire::number_ranges::NumberRange;
 use crate::wire::packages::IntegrationPackage;
-use crate::wire::security::{CustomParameter, OAuth2ClientCredential, SecureParameter, UserCredential};
+use crate::wire::security::{
+    CustomParameter, OAuth2ClientCredential, SecureParameter, UserCredential,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,13 +76,19 @@ pub struct StoredFile {
 
 impl From<Entry> for StoredFile {
     fn from(e: Entry) -> Self {
-        StoredFile { name: e.name, data: e.data }
+        StoredFile {
+            name: e.name,
+            data: e.data,
+        }
     }
 }
 
 impl From<&StoredFile> for Entry {
     fn from(f: &StoredFile) -> Self {
-        Entry { name: f.name.clone(), data: f.data.clone() }
+        Entry {
+            name: f.name.clone(),
+            data: f.data.clone(),
+        }
     }
 }
 
@@ -122,8 +130,14 @@ pub struct LiveArtifact {
 /// A deploy or undeploy that moves forward one step per observation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Transition {
-    Deploy { task: String, target: LiveArtifact, steps: u32 },
-    Undeploy { steps: u32 },
+    Deploy {
+        task: String,
+        target: LiveArtifact,
+        steps: u32,
+    },
+    Undeploy {
+        steps: u32,
+    },
 }
 
 /// A deploy task, addressed by `BuildAndDeployStatus(TaskId=..)`.
@@ -188,7 +202,12 @@ pub struct Audit {
 impl Audit {
     /// Created now by `user`.
     pub fn new(user: &str, now: i64) -> Self {
-        Audit { created_by: user.into(), created_time: now, modified_by: user.into(), modified_time: now }
+        Audit {
+            created_by: user.into(),
+            created_time: now,
+            modified_by: user.into(),
+            modified_time: now,
+        }
     }
 
     /// Touched now by `user`.
@@ -280,7 +299,10 @@ impl Default for IdGenerator {
 impl IdGenerator {
     /// A generator whose sequence depends only on `seed`.
     pub fn new(seed: u64) -> Self {
-        let mut g = IdGenerator { state: seed ^ 0x5DEE_CE66_D1CE_4E5B, next_policy_id: 0 };
+        let mut g = IdGenerator {
+            state: seed ^ 0x5DEE_CE66_D1CE_4E5B,
+            next_policy_id: 0,
+        };
         g.next_policy_id = 100 + (g.next_u64() % 900) as i64;
         g
     }
@@ -327,6 +349,8 @@ pub mod base64_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD.decode(text).map_err(serde::de::Error::custom)
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
     }
 }

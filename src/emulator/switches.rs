@@ -77,9 +77,11 @@ impl Switches {
 
     /// Checks ranges.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, rate) in
-            [("fault_503", self.fault_503), ("fault_429", self.fault_429), ("fault_reset", self.fault_reset)]
-        {
+        for (name, rate) in [
+            ("fault_503", self.fault_503),
+            ("fault_429", self.fault_429),
+            ("fault_reset", self.fault_reset),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, not {rate}"));
             }

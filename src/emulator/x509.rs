@@ -29,12 +29,20 @@ pub struct CertificateInfo {
 pub fn certificate_der(body: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(body).ok();
     let der = if let Some(text) = text.filter(|t| t.contains("-----BEGIN CERTIFICATE-----")) {
-        let inner = text.split("-----BEGIN CERTIFICATE-----").nth(1)?.split("-----END CERTIFICATE-----").next()?;
+        let inner = text
+            .split("-----BEGIN CERTIFICATE-----")
+            .nth(1)?
+            .split("-----END CERTIFICATE-----")
+            .next()?;
         let clean: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
-        base64::engine::general_purpose::STANDARD.decode(clean).ok()?
+        base64::engine::general_purpose::STANDARD
+            .decode(clean)
+            .ok()?
     } else if let Some(text) = text {
         let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        base64::engine::general_purpose::STANDARD.decode(clean).ok()?
+        base64::engine::general_purpose::STANDARD
+            .decode(clean)
+            .ok()?
     } else {
         body.to_vec()
     };
@@ -97,7 +105,10 @@ pub fn describe(der: &[u8]) -> Option<CertificateInfo> {
         key_type: key_type.into(),
         key_size,
         elliptic_curve: curve,
-        serial_number: format!("0x{}", hex::encode_upper(cert.raw_serial()).trim_start_matches('0')),
+        serial_number: format!(
+            "0x{}",
+            hex::encode_upper(cert.raw_serial()).trim_start_matches('0')
+        ),
         signature_algorithm,
         subject_dn: rfc2253(cert.subject()),
         issuer_dn: rfc2253(cert.issuer()),
@@ -119,8 +130,12 @@ pub fn subject_and_issuer(der: &[u8]) -> Option<(String, String)> {
 
 /// The certificate of the private key in a PKCS#12 file, or why it cannot be read.
 pub fn pkcs12_certificate(p12: &[u8], password: &str) -> Result<Vec<u8>, String> {
-    let store = p12_keystore::KeyStore::from_pkcs12(p12, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
-        .map_err(|e| format!("the PKCS#12 file cannot be read with the given password: {e}"))?;
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        p12,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Relaxed,
+    )
+    .map_err(|e| format!("the PKCS#12 file cannot be read with the given password: {e}"))?;
     let (_, chain) = store
         .private_key_chain()
         .ok_or_else(|| "the PKCS#12 file holds no private key".to_string())?;
@@ -151,7 +166,10 @@ fn rfc2253(name: &X509Name) -> String {
                 "1.2.840.113549.1.9.1" => "EMAILADDRESS".to_string(),
                 other => other.to_string(),
             };
-            let value = attr.as_str().map(str::to_string).unwrap_or_else(|_| hex::encode(attr.attr_value().data));
+            let value = attr
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|_| hex::encode(attr.attr_value().data));
             parts.push(format!("{short}={value}"));
         }
     }
@@ -160,7 +178,11 @@ fn rfc2253(name: &X509Name) -> String {
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 #[cfg(test)]

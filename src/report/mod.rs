@@ -21,7 +21,9 @@ fn out(text: &str) {
 pub fn emulator_banner(handle: &EmulatorHandle, seed: &str, data: Option<&Path>) {
     let c = handle.credentials();
     let url = handle.url();
-    let persisted = data.map_or(String::new(), |p| format!("  State file    {}\n", p.display()));
+    let persisted = data.map_or(String::new(), |p| {
+        format!("  State file    {}\n", p.display())
+    });
     out(&format!(
         "cpi-gitops emulator: tenant (seed `{seed}`) listening on {url}\n\n  OData API     {api}\n  Basic auth    user `{user}`, password `{password}`\n  OAuth token   {token} (client id `{cid}`, client secret `{secret}`)\n  Admin API     {url}/admin (same Basic credentials)\n{persisted}\nTry:\n  curl -u {user}:{password} -H 'Accept: application/json' {api}/IntegrationPackages\n\nPress Ctrl-C to stop.\n",
         api = handle.api_url(),
@@ -37,7 +39,11 @@ pub fn emulator_banner(handle: &EmulatorHandle, seed: &str, data: Option<&Path>)
 pub fn demo_walkthrough(handle: &EmulatorHandle) {
     let c = handle.credentials();
     let api = handle.api_url();
-    let auth = format!("-u {}:{} -H 'Accept: application/json'", c.user, c.password.expose());
+    let auth = format!(
+        "-u {}:{} -H 'Accept: application/json'",
+        c.user,
+        c.password.expose()
+    );
     out(&format!(
         "cpi-gitops demo: an emulated primary tenant with the `demo` seed is running at {url}\n\n\
          Explore it with curl:\n\

@@ -45,7 +45,9 @@ impl ArtifactKind {
 
     /// The kind whose entity set is `set`.
     pub fn from_entity_set(set: &str) -> Option<ArtifactKind> {
-        ArtifactKind::ALL.into_iter().find(|k| k.entity_set() == set)
+        ArtifactKind::ALL
+            .into_iter()
+            .find(|k| k.entity_set() == set)
     }
 
     /// The entity type, e.g. `IntegrationDesigntimeArtifact`.
@@ -67,7 +69,9 @@ impl ArtifactKind {
 
     /// The kind deployed by function import `name`.
     pub fn from_deploy_function(name: &str) -> Option<ArtifactKind> {
-        ArtifactKind::ALL.into_iter().find(|k| k.deploy_function() == Some(name))
+        ArtifactKind::ALL
+            .into_iter()
+            .find(|k| k.deploy_function() == Some(name))
     }
 
     /// `Type` of the runtime artifact, e.g. `INTEGRATION_FLOW`.
@@ -174,6 +178,9 @@ mod tests {
                 assert_eq!(ArtifactKind::from_deploy_function(f), Some(kind));
             }
         }
-        assert_eq!(ArtifactKind::IntegrationFlow.entity_type(), "IntegrationDesigntimeArtifact");
+        assert_eq!(
+            ArtifactKind::IntegrationFlow.entity_type(),
+            "IntegrationDesigntimeArtifact"
+        );
     }
 }

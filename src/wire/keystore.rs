@@ -66,8 +66,10 @@ pub fn hexalias(alias: &str) -> String {
 /// Whether the tenant refuses writes to `alias` (`403`).
 pub fn is_reserved_alias(alias: &str) -> bool {
     let lower = alias.to_ascii_lowercase();
-    matches!(lower.as_str(), "hcicertificate" | "hcicertificate1" | "hcimsgcertificate")
-        || lower.starts_with("sap_")
+    matches!(
+        lower.as_str(),
+        "hcicertificate" | "hcicertificate1" | "hcimsgcertificate"
+    ) || lower.starts_with("sap_")
 }
 
 #[cfg(test)]

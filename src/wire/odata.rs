@@ -55,7 +55,10 @@ impl ErrorBody {
         ErrorBody {
             error: ErrorDetail {
                 code: code.into(),
-                message: ErrorMessage { lang: "en".into(), value: value.into() },
+                message: ErrorMessage {
+                    lang: "en".into(),
+                    value: value.into(),
+                },
             },
         }
     }
@@ -132,8 +135,14 @@ mod tests {
     #[test]
     fn parses_all_date_forms() {
         assert_eq!(parse_date("/Date(1700000000000)/"), Some(1_700_000_000_000));
-        assert_eq!(parse_date("/Date(1700000000000+0000)/"), Some(1_700_000_000_000));
-        assert_eq!(parse_date("2023-11-14T22:13:20.00"), Some(1_700_000_000_000));
+        assert_eq!(
+            parse_date("/Date(1700000000000+0000)/"),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(
+            parse_date("2023-11-14T22:13:20.00"),
+            Some(1_700_000_000_000)
+        );
         assert_eq!(parse_date("2023-11-14T22:13:20"), Some(1_700_000_000_000));
         assert_eq!(parse_date("nonsense"), None);
     }

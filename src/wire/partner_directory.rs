@@ -61,18 +61,24 @@ pub struct AuthorizedUser {
 }
 
 /// Valid base `ContentType` values of binary parameters.
-pub const BINARY_CONTENT_TYPES: &[&str] =
-    &["xml", "xsl", "xsd", "json", "text", "zip", "gz", "zlib", "crt"];
+pub const BINARY_CONTENT_TYPES: &[&str] = &[
+    "xml", "xsl", "xsd", "json", "text", "zip", "gz", "zlib", "crt",
+];
 
 /// Whether `s` uses only the identifier characters `A-Z a-z 0-9 - . _ ~ < > @`.
 pub fn is_identifier(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~<>@".contains(c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~<>@".contains(c))
 }
 
 /// The `SHA256.<lower hex>` form of a user-credential parameter password.
 pub fn hashed_password(password: &str) -> String {
     use sha2::Digest;
-    format!("SHA256.{}", hex::encode(sha2::Sha256::digest(password.as_bytes())))
+    format!(
+        "SHA256.{}",
+        hex::encode(sha2::Sha256::digest(password.as_bytes()))
+    )
 }
 
 /// Upper-case hex of UTF-8, the key form of alternative partners.

@@ -17,8 +17,16 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
     if call.method != Method::POST {
         return Err(super::no_method(call));
     }
-    let content_type = call.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let boundary = boundary_of(content_type).ok_or_else(|| ApiError::bad_request("A $batch request needs Content-Type multipart/mixed with a boundary."))?;
+    let content_type = call
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let boundary = boundary_of(content_type).ok_or_else(|| {
+        ApiError::bad_request(
+            "A $batch request needs Content-Type multipart/mixed with a boundary.",
+        )
+    })?;
     let parts = split(call.body, &boundary);
     let mut out = Vec::new();
     let response_boundary = format!("batchresponse_{:016x}", t.ids.next_u64());
@@ -45,7 +53,9 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                 }
                 None => {
                     let cs = format!("changesetresponse_{:016x}", t.ids.next_u64());
-                    out.extend_from_slice(format!("Content-Type: multipart/mixed; boundary={cs}\r\n\r\n").as_bytes());
+                    out.extend_from_slice(
+                        format!("Content-Type: multipart/mixed; boundary={cs}\r\n\r\n").as_bytes(),
+                    );
                     for r in responses {
                         out.extend_from_slice(format!("--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n").as_bytes());
                         out.extend_from_slice(&r);
@@ -57,7 +67,9 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
         } else {
             let (status, bytes) = run(call, t, &part.body);
             let _ = status;
-            out.extend_from_slice(b"Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n");
+            out.extend_from_slice(
+                b"Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+            );
             out.extend_from_slice(&bytes);
             out.extend_from_slice(b"\r\n");
         }
@@ -82,7 +94,9 @@ fn run(outer: &Call, t: &mut Tenant, http: &[u8]) -> (StatusCode, Vec<u8>) {
         };
         let segments = parse_path(path)?;
         if segments.first().is_some_and(|s| s.name == "$batch") {
-            return Err(ApiError::bad_request("A $batch cannot contain another $batch."));
+            return Err(ApiError::bad_request(
+                "A $batch cannot contain another $batch.",
+            ));
         }
         let call = Call {
             method: &method,
@@ -98,7 +112,12 @@ fn run(outer: &Call, t: &mut Tenant, http: &[u8]) -> (StatusCode, Vec<u8>) {
         dispatch(&call, t)
     });
     let r = rendered(result);
-    let mut bytes = format!("HTTP/1.1 {} {}\r\n", r.status.as_u16(), r.status.canonical_reason().unwrap_or("")).into_bytes();
+    let mut bytes = format!(
+        "HTTP/1.1 {} {}\r\n",
+        r.status.as_u16(),
+        r.status.canonical_reason().unwrap_or("")
+    )
+    .into_bytes();
     for (name, value) in &r.headers {
         bytes.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
@@ -115,12 +134,21 @@ fn parse_request(http: &[u8]) -> Result<Parsed, ApiError> {
     let mut lines = text.lines();
     let request_line = lines.next().unwrap_or("").trim();
     let mut words = request_line.split_whitespace();
-    let method = words.next().and_then(|m| Method::from_bytes(m.as_bytes()).ok()).ok_or_else(|| ApiError::bad_request("A batch part has no request line."))?;
-    let target = words.next().ok_or_else(|| ApiError::bad_request("A batch part has no request URL."))?.to_string();
+    let method = words
+        .next()
+        .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+        .ok_or_else(|| ApiError::bad_request("A batch part has no request line."))?;
+    let target = words
+        .next()
+        .ok_or_else(|| ApiError::bad_request("A batch part has no request URL."))?
+        .to_string();
     let mut headers = HeaderMap::new();
     for line in lines {
         if let Some((k, v)) = line.split_once(':') {
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.trim().as_bytes()), HeaderValue::from_str(v.trim())) {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.trim().as_bytes()),
+                HeaderValue::from_str(v.trim()),
+            ) {
                 headers.append(k, v);
             }
         }
@@ -138,17 +166,24 @@ fn split_head(bytes: &[u8]) -> (&[u8], &[u8]) {
 }
 
 fn boundary_of(content_type: &str) -> Option<String> {
-    if !content_type.to_ascii_lowercase().starts_with("multipart/mixed") {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/mixed")
+    {
         return None;
     }
     content_type.split(';').find_map(|p| {
         let (k, v) = p.trim().split_once('=')?;
-        k.eq_ignore_ascii_case("boundary").then(|| v.trim_matches('"').to_string())
+        k.eq_ignore_ascii_case("boundary")
+            .then(|| v.trim_matches('"').to_string())
     })
 }
 
 fn header_of(headers: &[(String, String)], name: &str) -> Option<String> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
 }
 
 fn split(body: &[u8], boundary: &str) -> Vec<Part> {
@@ -156,22 +191,37 @@ fn split(body: &[u8], boundary: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut chunks = Vec::new();
     let mut rest = body;
-    while let Some(pos) = rest.windows(delimiter.len()).position(|w| w == delimiter.as_bytes()) {
+    while let Some(pos) = rest
+        .windows(delimiter.len())
+        .position(|w| w == delimiter.as_bytes())
+    {
         chunks.push(&rest[..pos]);
         rest = &rest[pos + delimiter.len()..];
     }
     for chunk in chunks.into_iter().skip(1) {
-        let chunk = chunk.strip_prefix(b"\r\n").or_else(|| chunk.strip_prefix(b"\n")).unwrap_or(chunk);
-        let chunk = chunk.strip_suffix(b"\r\n").or_else(|| chunk.strip_suffix(b"\n")).unwrap_or(chunk);
+        let chunk = chunk
+            .strip_prefix(b"\r\n")
+            .or_else(|| chunk.strip_prefix(b"\n"))
+            .unwrap_or(chunk);
+        let chunk = chunk
+            .strip_suffix(b"\r\n")
+            .or_else(|| chunk.strip_suffix(b"\n"))
+            .unwrap_or(chunk);
         if chunk.starts_with(b"--") {
             continue;
         }
         let (head, body) = split_head(chunk);
         let headers = String::from_utf8_lossy(head)
             .lines()
-            .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
             .collect();
-        parts.push(Part { headers, body: body.to_vec() });
+        parts.push(Part {
+            headers,
+            body: body.to_vec(),
+        });
     }
     parts
 }

@@ -6,10 +6,13 @@ use super::{Call, no_method};
 use crate::artifact::manifest::{self, Manifest};
 use crate::artifact::properties::{self, Properties};
 use crate::artifact::zip::{self, DosTime, Entry};
-use crate::artifact::{MANIFEST_PATH, METAINFO_PATH, PARAMETERS_PROP_PATH, PARAMETERS_PROPDEF_PATH, propdef};
+use crate::artifact::{
+    MANIFEST_PATH, METAINFO_PATH, PARAMETERS_PROP_PATH, PARAMETERS_PROPDEF_PATH, propdef,
+};
 use crate::emulator::content;
 use crate::emulator::odata::{
-    ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal, string_field,
+    ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal,
+    string_field,
 };
 use crate::emulator::state::{Artifact, StoredFile, Tenant};
 use crate::wire::designtime::{ArtifactKind, Configuration, DesigntimeArtifact};
@@ -56,7 +59,11 @@ pub fn render(base: &str, a: &Artifact) -> Value {
         }
     }
     let navs: &[&str] = match a.kind {
-        ArtifactKind::IntegrationFlow => &["Configurations", "Resources", "DesignGuidelineExecutionResults"],
+        ArtifactKind::IntegrationFlow => &[
+            "Configurations",
+            "Resources",
+            "DesignGuidelineExecutionResults",
+        ],
         ArtifactKind::MessageMapping | ArtifactKind::ServiceInterface => &["Resources"],
         ArtifactKind::ValueMapping => &["ValMapSchema"],
         ArtifactKind::ScriptCollection => &["Resources", "DesignGuidelineExecutionResults"],
@@ -66,11 +73,15 @@ pub fn render(base: &str, a: &Artifact) -> Value {
 }
 
 pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
-    let kind = ArtifactKind::from_entity_set(&call.segments[0].name).ok_or_else(ApiError::no_entity)?;
+    let kind =
+        ArtifactKind::from_entity_set(&call.segments[0].name).ok_or_else(ApiError::no_entity)?;
     let Some(key) = call.segments[0].key.as_ref() else {
         return match (call.method, call.segments.len()) {
             (&Method::GET, 1) | (&Method::GET, 2) => {
-                if !matches!(kind, ArtifactKind::MessageMapping | ArtifactKind::ValueMapping) {
+                if !matches!(
+                    kind,
+                    ArtifactKind::MessageMapping | ArtifactKind::ValueMapping
+                ) {
                     return Err(ApiError::not_implemented(format!(
                         "Listing {} is not supported; list them through IntegrationPackages('<Id>')/{}.",
                         kind.entity_set(),
@@ -78,22 +89,46 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                     )));
                 }
                 let count = call.segments.get(1).is_some_and(|s| s.is("$count"));
-                let items = t.artifacts.values().filter(|a| a.kind == kind).map(|a| render(call.base, a)).collect();
-                collection(&call.listing(kind.entity_set()), items, QueryRules::ALL, count)
+                let items = t
+                    .artifacts
+                    .values()
+                    .filter(|a| a.kind == kind)
+                    .map(|a| render(call.base, a))
+                    .collect();
+                collection(
+                    &call.listing(kind.entity_set()),
+                    items,
+                    QueryRules::ALL,
+                    count,
+                )
             }
             (&Method::POST, 1) => create(call, t, kind),
             _ => Err(no_method(call)),
         };
     };
     let (Some(id), Some(version)) = (key.get("Id"), key.get("Version")) else {
-        return Err(ApiError::bad_request("The key must name Id and Version, e.g. (Id='Flow1',Version='active')."));
+        return Err(ApiError::bad_request(
+            "The key must name Id and Version, e.g. (Id='Flow1',Version='active').",
+        ));
     };
     let id = id.to_string();
-    let artifact = t.artifacts.get(&id).filter(|a| a.kind == kind).ok_or_else(ApiError::no_entity)?;
-    if !version.eq_ignore_ascii_case("active") && version != artifact.version && version != artifact.reported_version() {
-        return Err(ApiError::not_found(format!("Version '{version}' of artifact '{id}' does not exist.")));
+    let artifact = t
+        .artifacts
+        .get(&id)
+        .filter(|a| a.kind == kind)
+        .ok_or_else(ApiError::no_entity)?;
+    if !version.eq_ignore_ascii_case("active")
+        && version != artifact.version
+        && version != artifact.reported_version()
+    {
+        return Err(ApiError::not_found(format!(
+            "Version '{version}' of artifact '{id}' does not exist."
+        )));
     }
-    let read_only = t.packages.get(&artifact.package_id).is_some_and(|p| p.mode.as_deref() == Some(MODE_READ_ONLY));
+    let read_only = t
+        .packages
+        .get(&artifact.package_id)
+        .is_some_and(|p| p.mode.as_deref() == Some(MODE_READ_ONLY));
     let sub: Vec<&str> = call.segments[1..].iter().map(|s| s.name.as_str()).collect();
     match (call.method, sub.as_slice()) {
         (&Method::GET, []) => Ok(Reply::ok(render(call.base, artifact))),
@@ -108,7 +143,10 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                 status: StatusCode::OK,
                 content_type: "application/zip".into(),
                 body: zip,
-                headers: vec![("content-disposition".into(), format!("attachment; filename=\"{id}.zip\""))],
+                headers: vec![(
+                    "content-disposition".into(),
+                    format!("attachment; filename=\"{id}.zip\""),
+                )],
             })
         }
         (&Method::GET, ["Configurations"]) | (&Method::GET, ["Configurations", "$count"])
@@ -118,12 +156,27 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                 .into_iter()
                 .map(|c| {
                     let path = format!("Configurations({})", key_literal(&c.parameter_key));
-                    entity(call.base, "Configuration", &path, serde_json::to_value(c).unwrap_or_default(), &[], false)
+                    entity(
+                        call.base,
+                        "Configuration",
+                        &path,
+                        serde_json::to_value(c).unwrap_or_default(),
+                        &[],
+                        false,
+                    )
                 })
                 .collect();
             let rules = QueryRules {
                 unsupported: &["$expand", "$top", "$skip", "$inlinecount"],
-                filter_ops: Some(&["eq", "ne", "substringof", "startswith", "endswith", "and", "or"]),
+                filter_ops: Some(&[
+                    "eq",
+                    "ne",
+                    "substringof",
+                    "startswith",
+                    "endswith",
+                    "and",
+                    "or",
+                ]),
                 unfilterable: &[],
             };
             let path = format!("{}/Configurations", path_of(artifact));
@@ -150,10 +203,14 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
         }
         (&Method::PUT, []) => {
             if read_only {
-                return Err(ApiError::forbidden(format!("Artifact '{id}' belongs to a configure-only package and cannot be changed.")));
+                return Err(ApiError::forbidden(format!(
+                    "Artifact '{id}' belongs to a configure-only package and cannot be changed."
+                )));
             }
             if kind == ArtifactKind::ValueMapping {
-                return Err(ApiError::not_implemented("Update of value mappings is not supported; delete and create the value mapping instead."));
+                return Err(ApiError::not_implemented(
+                    "Update of value mappings is not supported; delete and create the value mapping instead.",
+                ));
             }
             if !kind.writable() {
                 return Err(no_method(call));
@@ -162,7 +219,9 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
         }
         (&Method::DELETE, []) => {
             if read_only {
-                return Err(ApiError::forbidden(format!("Artifact '{id}' belongs to a configure-only package and cannot be deleted.")));
+                return Err(ApiError::forbidden(format!(
+                    "Artifact '{id}' belongs to a configure-only package and cannot be deleted."
+                )));
             }
             if !kind.writable() {
                 return Err(no_method(call));
@@ -177,8 +236,13 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
 /// Checks the display-name rule: starts with a letter or `_`; letters, digits, `_`, space, `.`
 /// and `-`; does not end with `.`.
 fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '.' | '-'))
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '.' | '-'))
         && !name.ends_with('.');
     if ok {
         Ok(())
@@ -191,17 +255,32 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 
 /// Reads an uploaded zip: drops `metainfo.prop`, requires a manifest whose
 /// `Bundle-SymbolicName` is `id`. Returns the files and the manifest.
-fn read_upload(kind: ArtifactKind, id: &str, zip_bytes: &[u8]) -> Result<(Vec<StoredFile>, Manifest), ApiError> {
-    let entries = zip::read(zip_bytes).map_err(|e| ApiError::bad_request(format!("ArtifactContent of '{id}': {e}")))?;
-    let files: Vec<StoredFile> = entries.into_iter().filter(|e| e.name != METAINFO_PATH).map(StoredFile::from).collect();
+fn read_upload(
+    kind: ArtifactKind,
+    id: &str,
+    zip_bytes: &[u8],
+) -> Result<(Vec<StoredFile>, Manifest), ApiError> {
+    let entries = zip::read(zip_bytes)
+        .map_err(|e| ApiError::bad_request(format!("ArtifactContent of '{id}': {e}")))?;
+    let files: Vec<StoredFile> = entries
+        .into_iter()
+        .filter(|e| e.name != METAINFO_PATH)
+        .map(StoredFile::from)
+        .collect();
     let manifest_file = files
         .iter()
         .find(|f| f.name == MANIFEST_PATH)
-        .ok_or_else(|| ApiError::bad_request(format!("ArtifactContent of '{id}' has no META-INF/MANIFEST.MF.")))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "ArtifactContent of '{id}' has no META-INF/MANIFEST.MF."
+            ))
+        })?;
     let m = Manifest::parse(&manifest_file.data);
     let symbolic = m.symbolic_name().unwrap_or_default();
     if symbolic != id {
-        let message = format!("Bundle-SymbolicName '{symbolic}' in META-INF/MANIFEST.MF does not match the artifact Id '{id}'.");
+        let message = format!(
+            "Bundle-SymbolicName '{symbolic}' in META-INF/MANIFEST.MF does not match the artifact Id '{id}'."
+        );
         return Err(if kind == ArtifactKind::MessageMapping {
             ApiError::internal(message)
         } else {
@@ -224,7 +303,8 @@ pub fn store_upload(
     zip_bytes: &[u8],
     replace: bool,
 ) -> Result<String, ApiError> {
-    let entries = zip::read(zip_bytes).map_err(|e| ApiError::bad_request(format!("artifact content: {e}")))?;
+    let entries = zip::read(zip_bytes)
+        .map_err(|e| ApiError::bad_request(format!("artifact content: {e}")))?;
     let id = match id {
         Some(id) => id.to_string(),
         None => entries
@@ -235,9 +315,14 @@ pub fn store_upload(
     };
     let (files, m) = read_upload(kind, &id, zip_bytes)?;
     if !replace && t.artifacts.contains_key(&id) {
-        return Err(ApiError::internal(format!("An artifact with Id '{id}' already exists.")));
+        return Err(ApiError::internal(format!(
+            "An artifact with Id '{id}' already exists."
+        )));
     }
-    let name = name.map(str::to_string).or_else(|| m.bundle_name().map(str::to_string)).unwrap_or_else(|| id.clone());
+    let name = name
+        .map(str::to_string)
+        .or_else(|| m.bundle_name().map(str::to_string))
+        .unwrap_or_else(|| id.clone());
     check_name(&name)?;
     let now = call.now();
     let previous = t.artifacts.remove(&id);
@@ -250,10 +335,15 @@ pub fn store_upload(
         version: m.version().unwrap_or("1.0.0").to_string(),
         draft: false,
         files,
-        configured: previous.as_ref().map(|p| p.configured.clone()).unwrap_or_default(),
+        configured: previous
+            .as_ref()
+            .map(|p| p.configured.clone())
+            .unwrap_or_default(),
         sender: String::new(),
         receiver: String::new(),
-        created_by: previous.as_ref().map_or_else(|| call.user.to_string(), |p| p.created_by.clone()),
+        created_by: previous
+            .as_ref()
+            .map_or_else(|| call.user.to_string(), |p| p.created_by.clone()),
         created_at: previous.as_ref().map_or(now, |p| p.created_at),
         modified_by: call.user.to_string(),
         modified_at: now,
@@ -264,35 +354,67 @@ pub fn store_upload(
 
 fn create(call: &Call, t: &mut Tenant, kind: ArtifactKind) -> ApiResult {
     if !kind.writable() {
-        return Err(ApiError::method_not_allowed(format!("Creating {} one by one is not supported; import the package instead.", kind.entity_set())));
+        return Err(ApiError::method_not_allowed(format!(
+            "Creating {} one by one is not supported; import the package instead.",
+            kind.entity_set()
+        )));
     }
     let body = json_body(call.body)?;
-    let id = string_field(&body, "Id")?.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("Property Id is required."))?;
-    let name = string_field(&body, "Name")?.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("Property Name is required."))?;
-    let package_id = string_field(&body, "PackageId")?.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("Property PackageId is required."))?;
+    let id = string_field(&body, "Id")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Property Id is required."))?;
+    let name = string_field(&body, "Name")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Property Name is required."))?;
+    let package_id = string_field(&body, "PackageId")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Property PackageId is required."))?;
     check_name(&name)?;
-    let package = t.packages.get(&package_id).ok_or_else(|| ApiError::not_found(format!("Integration package '{package_id}' does not exist.")))?;
+    let package = t.packages.get(&package_id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Integration package '{package_id}' does not exist."
+        ))
+    })?;
     if package.mode.as_deref() == Some(MODE_READ_ONLY) {
-        return Err(ApiError::forbidden(format!("Package '{package_id}' is configure-only; artifacts cannot be added to it.")));
+        return Err(ApiError::forbidden(format!(
+            "Package '{package_id}' is configure-only; artifacts cannot be added to it."
+        )));
     }
     if t.artifacts.contains_key(&id) {
-        return Err(ApiError::internal(format!("An artifact with Id '{id}' already exists.")));
+        return Err(ApiError::internal(format!(
+            "An artifact with Id '{id}' already exists."
+        )));
     }
     let description = string_field(&body, "Description")?.unwrap_or_default();
     let zip_bytes = match string_field(&body, "ArtifactContent")? {
         Some(b64) => base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
             .map_err(|_| ApiError::bad_request("ArtifactContent is not valid base64."))?,
-        None => zip::write(&content::template(kind, &id, &name), DosTime::from_epoch_ms(call.now())),
+        None => zip::write(
+            &content::template(kind, &id, &name),
+            DosTime::from_epoch_ms(call.now()),
+        ),
     };
-    store_upload(call, t, kind, &package_id, Some(&id), Some(&name), &description, &zip_bytes, false)?;
+    store_upload(
+        call,
+        t,
+        kind,
+        &package_id,
+        Some(&id),
+        Some(&name),
+        &description,
+        &zip_bytes,
+        false,
+    )?;
     Ok(Reply::created(render(call.base, &t.artifacts[&id])))
 }
 
 fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
     let body = json_body(call.body)?;
     if body.contains_key("Id") || body.contains_key("PackageId") {
-        return Err(ApiError::internal("The properties Id and PackageId of an artifact cannot be changed."));
+        return Err(ApiError::internal(
+            "The properties Id and PackageId of an artifact cannot be changed.",
+        ));
     }
     let name = string_field(&body, "Name")?;
     let content = string_field(&body, "ArtifactContent")?;
@@ -304,7 +426,9 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
     match content {
         None => {
             let Some(name) = name else {
-                return Err(ApiError::bad_request("The body must contain Name, ArtifactContent or both."));
+                return Err(ApiError::bad_request(
+                    "The body must contain Name, ArtifactContent or both.",
+                ));
             };
             artifact.name = name;
             artifact.draft = true;
@@ -315,7 +439,9 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
                 .map_err(|_| ApiError::bad_request("ArtifactContent is not valid base64."))?;
             let (files, m) = read_upload(artifact.kind, id, &zip_bytes)?;
             artifact.version = m.version().unwrap_or("1.0.0").to_string();
-            artifact.name = name.or_else(|| m.bundle_name().map(str::to_string)).unwrap_or_else(|| artifact.name.clone());
+            artifact.name = name
+                .or_else(|| m.bundle_name().map(str::to_string))
+                .unwrap_or_else(|| artifact.name.clone());
             artifact.files = files;
             artifact.draft = false;
         }
@@ -331,9 +457,16 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
 /// The parameters of an integration flow: definitions from `parameters.propdef`, values from
 /// `parameters.prop`, configured values winning; ordered by key.
 pub fn configurations(a: &Artifact) -> Vec<Configuration> {
-    let defs = a.file(PARAMETERS_PROPDEF_PATH).map(|f| propdef::parse(&f.data)).unwrap_or_default();
-    let props = a.file(PARAMETERS_PROP_PATH).map(|f| Properties::parse(&f.data)).unwrap_or_default();
-    let mut out: std::collections::BTreeMap<String, Configuration> = std::collections::BTreeMap::new();
+    let defs = a
+        .file(PARAMETERS_PROPDEF_PATH)
+        .map(|f| propdef::parse(&f.data))
+        .unwrap_or_default();
+    let props = a
+        .file(PARAMETERS_PROP_PATH)
+        .map(|f| Properties::parse(&f.data))
+        .unwrap_or_default();
+    let mut out: std::collections::BTreeMap<String, Configuration> =
+        std::collections::BTreeMap::new();
     for def in &defs {
         out.insert(
             def.key.clone(),
@@ -367,12 +500,21 @@ fn configure(call: &Call, t: &mut Tenant, id: &str, key: &str) -> ApiResult {
     let body = json_body(call.body)?;
     let value = match body.get("ParameterValue") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(ApiError::bad_request("Property ParameterValue is required and must be a string.")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "Property ParameterValue is required and must be a string.",
+            ));
+        }
     };
     string_field(&body, "DataType")?;
     let artifact = t.artifacts.get_mut(id).ok_or_else(ApiError::no_entity)?;
-    if !configurations(artifact).iter().any(|c| c.parameter_key == key) {
-        return Err(ApiError::not_found(format!("Artifact '{id}' has no configuration parameter '{key}'.")));
+    if !configurations(artifact)
+        .iter()
+        .any(|c| c.parameter_key == key)
+    {
+        return Err(ApiError::not_found(format!(
+            "Artifact '{id}' has no configuration parameter '{key}'."
+        )));
     }
     artifact.configured.insert(key.to_string(), value);
     artifact.modified_at = call.now();
@@ -386,7 +528,10 @@ pub fn download(a: &Artifact, now: i64) -> Vec<u8> {
     let date = properties::java_date(now);
     let mut entries = served_files(a, Some(&date));
     let meta = vec![("description".to_string(), a.description.clone())];
-    entries.push(Entry::file(METAINFO_PATH, properties::store(&meta, Some("Store metainfo properties"), Some(&date))));
+    entries.push(Entry::file(
+        METAINFO_PATH,
+        properties::store(&meta, Some("Store metainfo properties"), Some(&date)),
+    ));
     zip::write(&entries, DosTime::from_epoch_ms(now))
 }
 
@@ -397,14 +542,20 @@ pub fn served_files(a: &Artifact, date: Option<&str>) -> Vec<Entry> {
     let mut wrote_params = false;
     for f in &a.files {
         if f.name == PARAMETERS_PROP_PATH {
-            entries.push(Entry::file(f.name.clone(), parameters_prop(a, Some(&f.data), date)));
+            entries.push(Entry::file(
+                f.name.clone(),
+                parameters_prop(a, Some(&f.data), date),
+            ));
             wrote_params = true;
         } else {
             entries.push(Entry::from(f));
         }
     }
     if !wrote_params && !a.configured.is_empty() {
-        entries.push(Entry::file(PARAMETERS_PROP_PATH, parameters_prop(a, None, date)));
+        entries.push(Entry::file(
+            PARAMETERS_PROP_PATH,
+            parameters_prop(a, None, date),
+        ));
     }
     entries
 }
@@ -446,7 +597,11 @@ pub fn save_as_version(call: &Call, t: &mut Tenant) -> ApiResult {
     if call.method != Method::POST {
         return Err(no_method(call));
     }
-    let id = call.query.literal("Id").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("Parameter Id is required."))?;
+    let id = call
+        .query
+        .literal("Id")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Parameter Id is required."))?;
     let version = call
         .query
         .literal("SaveAsVersion")

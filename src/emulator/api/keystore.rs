@@ -4,11 +4,15 @@
 //! (reference sections 7.4 and 12.13).
 
 use super::{Call, no_method};
-use crate::emulator::odata::{ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, required, string_field};
+use crate::emulator::odata::{
+    ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, required, string_field,
+};
 use crate::emulator::state::{KeyEntry, Tenant};
 use crate::emulator::x509;
 use crate::secrets::Secret;
-use crate::wire::keystore::{KeystoreEntry, OWNER_TENANT, TYPE_CERTIFICATE, TYPE_KEY_PAIR, hexalias, is_reserved_alias};
+use crate::wire::keystore::{
+    KeystoreEntry, OWNER_TENANT, TYPE_CERTIFICATE, TYPE_KEY_PAIR, hexalias, is_reserved_alias,
+};
 use crate::wire::odata::date;
 use axum::http::{Method, StatusCode};
 use base64::Engine;
@@ -24,7 +28,12 @@ pub fn render(base: &str, e: &KeyEntry) -> Value {
     let wire = KeystoreEntry {
         hexalias: hex.clone(),
         alias: e.alias.clone(),
-        kind: if e.key_pair { TYPE_KEY_PAIR } else { TYPE_CERTIFICATE }.into(),
+        kind: if e.key_pair {
+            TYPE_KEY_PAIR
+        } else {
+            TYPE_CERTIFICATE
+        }
+        .into(),
         owner: Some(e.owner.clone()),
         key_type: info.as_ref().map(|i| i.key_type.clone()),
         key_size: info.as_ref().map(|i| i.key_size),
@@ -47,7 +56,14 @@ pub fn render(base: &str, e: &KeyEntry) -> Value {
         last_modified_time: Some(date(e.modified_time)),
     };
     let path = format!("KeystoreEntries('{hex}')");
-    entity(base, "KeystoreEntry", &path, serde_json::to_value(wire).unwrap_or_default(), &["Certificate", "ChainCertificates", "Sshkey", "Keystore"], false)
+    entity(
+        base,
+        "KeystoreEntry",
+        &path,
+        serde_json::to_value(wire).unwrap_or_default(),
+        &["Certificate", "ChainCertificates", "Sshkey", "Keystore"],
+        false,
+    )
 }
 
 /// Decodes a `Hexalias` key (either case). Odd length or non-hex is `None`.
@@ -59,7 +75,9 @@ fn alias_of(hex_key: &str) -> Option<String> {
 fn keystore_name(call: &Call) -> Result<(), ApiError> {
     match call.query.get("keystoreName").unwrap_or("system") {
         "system" => Ok(()),
-        other => Err(ApiError::not_found(format!("Keystore '{other}' is not available on this tenant."))),
+        other => Err(ApiError::not_found(format!(
+            "Keystore '{other}' is not available on this tenant."
+        ))),
     }
 }
 
@@ -80,7 +98,12 @@ fn entries(call: &Call, t: &mut Tenant) -> ApiResult {
         }
         let count = call.segments.get(1).is_some_and(|s| s.is("$count"));
         let items = t.keystore.values().map(|e| render(call.base, e)).collect();
-        return collection(&call.listing("KeystoreEntries"), items, QueryRules::ALL, count);
+        return collection(
+            &call.listing("KeystoreEntries"),
+            items,
+            QueryRules::ALL,
+            count,
+        );
     };
     let hex_key = call.key(0)?.to_string();
     let sub: Vec<&str> = call.segments[1..].iter().map(|s| s.name.as_str()).collect();
@@ -98,22 +121,33 @@ fn entries(call: &Call, t: &mut Tenant) -> ApiResult {
         }
         (&Method::GET, ["Certificate", "$value"]) => {
             let e = t.keystore.get(&alias).ok_or_else(ApiError::no_entity)?;
-            Ok(Reply::bytes("application/pkix-cert", x509::pem(&e.certificate).into_bytes()))
+            Ok(Reply::bytes(
+                "application/pkix-cert",
+                x509::pem(&e.certificate).into_bytes(),
+            ))
         }
         (&Method::PUT, []) => {
             let Some(new_alias) = call.query.get("renameAlias").map(str::to_string) else {
-                return Err(ApiError::bad_request("Only renaming (?renameAlias=) is supported on a keystore entry."));
+                return Err(ApiError::bad_request(
+                    "Only renaming (?renameAlias=) is supported on a keystore entry.",
+                ));
             };
             if is_reserved_alias(&alias) || is_reserved_alias(&new_alias) {
-                return Err(ApiError::forbidden(format!("The alias '{alias}' is reserved.")));
+                return Err(ApiError::forbidden(format!(
+                    "The alias '{alias}' is reserved."
+                )));
             }
             if !t.keystore.contains_key(&alias) {
                 return Err(ApiError::no_entity());
             }
             if t.keystore.contains_key(&new_alias) {
-                return Err(ApiError::bad_request(format!("An entry with alias '{new_alias}' already exists.")));
+                return Err(ApiError::bad_request(format!(
+                    "An entry with alias '{new_alias}' already exists."
+                )));
             }
-            let Some(mut e) = t.keystore.remove(&alias) else { return Err(ApiError::no_entity()) };
+            let Some(mut e) = t.keystore.remove(&alias) else {
+                return Err(ApiError::no_entity());
+            };
             e.alias = new_alias.clone();
             e.modified_by = call.user.into();
             e.modified_time = call.now();
@@ -122,7 +156,9 @@ fn entries(call: &Call, t: &mut Tenant) -> ApiResult {
         }
         (&Method::DELETE, []) => {
             if is_reserved_alias(&alias) {
-                return Err(ApiError::forbidden(format!("The alias '{alias}' is reserved and cannot be deleted.")));
+                return Err(ApiError::forbidden(format!(
+                    "The alias '{alias}' is reserved and cannot be deleted."
+                )));
             }
             t.keystore.remove(&alias).ok_or_else(ApiError::no_entity)?;
             Ok(Reply::Empty(StatusCode::NO_CONTENT))
@@ -133,26 +169,43 @@ fn entries(call: &Call, t: &mut Tenant) -> ApiResult {
 
 /// `PUT CertificateResources('<Hex>')/$value?fingerprintVerified=..&returnKeystoreEntries=..&update=..`
 fn certificate_resource(call: &Call, t: &mut Tenant) -> ApiResult {
-    if call.method != Method::PUT || !call.segments.get(1).is_some_and(|s| s.is("$value")) || call.segments.len() != 2 {
+    if call.method != Method::PUT
+        || !call.segments.get(1).is_some_and(|s| s.is("$value"))
+        || call.segments.len() != 2
+    {
         return Err(no_method(call));
     }
     let hex_key = call.key(0)?.to_string();
-    let alias = alias_of(&hex_key).ok_or_else(|| ApiError::bad_request(format!("Hexalias '{hex_key}' is not valid.")))?;
+    let alias = alias_of(&hex_key)
+        .ok_or_else(|| ApiError::bad_request(format!("Hexalias '{hex_key}' is not valid.")))?;
     if is_reserved_alias(&alias) {
-        return Err(ApiError::forbidden(format!("The alias '{alias}' is reserved.")));
+        return Err(ApiError::forbidden(format!(
+            "The alias '{alias}' is reserved."
+        )));
     }
     if call.body.len() > MAX_CERTIFICATE_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The certificate is larger than 10 kB."));
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The certificate is larger than 10 kB.",
+        ));
     }
-    let der = x509::certificate_der(call.body)
-        .ok_or_else(|| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "The body is not an X.509 certificate (DER, base64 DER or PEM)."))?;
+    let der = x509::certificate_der(call.body).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body is not an X.509 certificate (DER, base64 DER or PEM).",
+        )
+    })?;
     let update = call.query.flag("update").unwrap_or(false);
     let exists = t.keystore.contains_key(&alias);
     if update && !exists {
-        return Err(ApiError::bad_request(format!("There is no entry with alias '{alias}' to update.")));
+        return Err(ApiError::bad_request(format!(
+            "There is no entry with alias '{alias}' to update."
+        )));
     }
     if !update && exists {
-        return Err(ApiError::bad_request(format!("An entry with alias '{alias}' already exists; use update=true to replace it.")));
+        return Err(ApiError::bad_request(format!(
+            "An entry with alias '{alias}' already exists; use update=true to replace it."
+        )));
     }
     if !call.query.flag("fingerprintVerified").unwrap_or(false) && !trusted(t, &der) {
         let mut candidate = KeyEntry {
@@ -187,7 +240,9 @@ fn certificate_resource(call: &Call, t: &mut Tenant) -> ApiResult {
             certificate: der,
             pkcs12: None,
             pkcs12_password: None,
-            created_by: previous.as_ref().map_or_else(|| call.user.to_string(), |p| p.created_by.clone()),
+            created_by: previous
+                .as_ref()
+                .map_or_else(|| call.user.to_string(), |p| p.created_by.clone()),
             created_time: previous.as_ref().map_or(now, |p| p.created_time),
             modified_by: call.user.into(),
             modified_time: now,
@@ -195,16 +250,23 @@ fn certificate_resource(call: &Call, t: &mut Tenant) -> ApiResult {
     );
     if call.query.flag("returnKeystoreEntries").unwrap_or(false) {
         let items: Vec<Value> = t.keystore.values().map(|e| render(call.base, e)).collect();
-        return Ok(Reply::Json(StatusCode::OK, json!({ "d": { "results": items } })));
+        return Ok(Reply::Json(
+            StatusCode::OK,
+            json!({ "d": { "results": items } }),
+        ));
     }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// A certificate is trusted when its issuer is the subject of another entry of the keystore.
 fn trusted(t: &Tenant, der: &[u8]) -> bool {
-    let Some((subject, issuer)) = x509::subject_and_issuer(der) else { return false };
+    let Some((subject, issuer)) = x509::subject_and_issuer(der) else {
+        return false;
+    };
     subject != issuer
-        && t.keystore.values().any(|e| x509::subject_and_issuer(&e.certificate).is_some_and(|(s, _)| s == issuer))
+        && t.keystore
+            .values()
+            .any(|e| x509::subject_and_issuer(&e.certificate).is_some_and(|(s, _)| s == issuer))
 }
 
 /// `POST KeyPairResources` with `{"Hexalias", "Alias", "Password", "Resource"}`.
@@ -220,10 +282,14 @@ fn key_pair_resource(call: &Call, t: &mut Tenant) -> ApiResult {
         }
     }
     if is_reserved_alias(&alias) {
-        return Err(ApiError::forbidden(format!("The alias '{alias}' is reserved.")));
+        return Err(ApiError::forbidden(format!(
+            "The alias '{alias}' is reserved."
+        )));
     }
     if t.keystore.contains_key(&alias) {
-        return Err(ApiError::conflict(format!("An entry with alias '{alias}' already exists; delete it first.")));
+        return Err(ApiError::conflict(format!(
+            "An entry with alias '{alias}' already exists; delete it first."
+        )));
     }
     let password = string_field(&body, "Password")?.unwrap_or_default();
     let resource = required(&body, "Resource")?;
@@ -262,10 +328,26 @@ fn keystores(call: &Call, t: &mut Tenant) -> ApiResult {
     let sub: Vec<&str> = call.segments[1..].iter().map(|s| s.name.as_str()).collect();
     match sub.as_slice() {
         [] => {
-            let last = t.keystore.values().map(|e| e.modified_time).max().unwrap_or(0);
+            let last = t
+                .keystore
+                .values()
+                .map(|e| e.modified_time)
+                .max()
+                .unwrap_or(0);
             let fields = json!({ "Name": "system", "LastModifiedBy": "", "LastModifiedTime": date(last), "Size": t.keystore.len() });
-            let mut v = entity(call.base, "Keystore", "Keystores('system')", fields, &["Entries"], false);
-            if call.query.get("$expand").is_some_and(|e| e.contains("Entries")) {
+            let mut v = entity(
+                call.base,
+                "Keystore",
+                "Keystores('system')",
+                fields,
+                &["Entries"],
+                false,
+            );
+            if call
+                .query
+                .get("$expand")
+                .is_some_and(|e| e.contains("Entries"))
+            {
                 let items: Vec<Value> = t.keystore.values().map(|e| render(call.base, e)).collect();
                 if let Some(map) = v.as_object_mut() {
                     map.insert("Entries".into(), json!({ "results": items }));

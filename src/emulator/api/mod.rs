@@ -80,23 +80,36 @@ pub fn dispatch(call: &Call, tenant: &mut Tenant) -> ApiResult {
         "IntegrationRuntimeArtifacts" => runtime::handle(call, tenant),
         "IntegrationDesigntimeArtifactSaveAsVersion"
         | "MessageMappingDesigntimeArtifactSaveAsVersion"
-        | "ScriptCollectionDesigntimeArtifactSaveAsVersion" => designtime::save_as_version(call, tenant),
-        "UserCredentials" | "OAuth2ClientCredentials" | "SecureParameters" => security::handle(call, tenant),
+        | "ScriptCollectionDesigntimeArtifactSaveAsVersion" => {
+            designtime::save_as_version(call, tenant)
+        }
+        "UserCredentials" | "OAuth2ClientCredentials" | "SecureParameters" => {
+            security::handle(call, tenant)
+        }
         "KeystoreEntries" | "CertificateResources" | "KeyPairResources" | "Keystores" => {
             keystore::handle(call, tenant)
         }
         "CertificateUserMappings" => access::certificate_user_mappings(call, tenant),
         "AccessPolicies" | "ArtifactReferences" => access::handle(call, tenant),
         "NumberRanges" => number_ranges::handle(call, tenant),
-        "Partners" | "StringParameters" | "BinaryParameters" | "UserCredentialParameters"
-        | "AlternativePartners" | "AuthorizedUsers" => partner_directory::handle(call, tenant),
+        "Partners"
+        | "StringParameters"
+        | "BinaryParameters"
+        | "UserCredentialParameters"
+        | "AlternativePartners"
+        | "AuthorizedUsers" => partner_directory::handle(call, tenant),
         _ if ArtifactKind::from_entity_set(name).is_some() => designtime::handle(call, tenant),
         _ if ArtifactKind::from_deploy_function(name).is_some() => runtime::deploy(call, tenant),
-        _ => Err(ApiError::not_found(format!("Resource not found for the segment '{name}'."))),
+        _ => Err(ApiError::not_found(format!(
+            "Resource not found for the segment '{name}'."
+        ))),
     }
 }
 
 /// `405` for a method an endpoint does not have.
 pub fn no_method(call: &Call) -> ApiError {
-    ApiError::method_not_allowed(format!("The method {} is not allowed for this resource.", call.method))
+    ApiError::method_not_allowed(format!(
+        "The method {} is not allowed for this resource.",
+        call.method
+    ))
 }

@@ -1,7 +1,10 @@
 //! `NumberRanges` (reference section 9.1): writes answer `202`; `PUT` needs every attribute.
 
 use super::{Call, no_method};
-use crate::emulator::odata::{ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal, required, string_field};
+use crate::emulator::odata::{
+    ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal, required,
+    string_field,
+};
 use crate::emulator::state::Tenant;
 use crate::wire::number_ranges::NumberRange;
 use crate::wire::odata::date;
@@ -9,24 +12,49 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value};
 
 fn render(base: &str, r: &NumberRange) -> Value {
-    entity(base, "NumberRange", &format!("NumberRanges({})", key_literal(&r.name)), serde_json::to_value(r).unwrap_or_default(), &[], false)
+    entity(
+        base,
+        "NumberRange",
+        &format!("NumberRanges({})", key_literal(&r.name)),
+        serde_json::to_value(r).unwrap_or_default(),
+        &[],
+        false,
+    )
 }
 
-fn from_body(call: &Call, body: &Map<String, Value>, name: &str, current: Option<String>) -> Result<NumberRange, ApiError> {
+fn from_body(
+    call: &Call,
+    body: &Map<String, Value>,
+    name: &str,
+    current: Option<String>,
+) -> Result<NumberRange, ApiError> {
     let min = required(body, "MinValue")?;
     let max = required(body, "MaxValue")?;
     let field_length = required(body, "FieldLength")?;
     let rotate = required(body, "Rotate")?;
     if !matches!(rotate.as_str(), "true" | "false") {
-        return Err(ApiError::bad_request("Rotate must be \"true\" or \"false\"."));
+        return Err(ApiError::bad_request(
+            "Rotate must be \"true\" or \"false\".",
+        ));
     }
-    let (Ok(lo), Ok(hi), Ok(len)) = (min.parse::<u64>(), max.parse::<u64>(), field_length.parse::<usize>()) else {
-        return Err(ApiError::bad_request("MinValue, MaxValue and FieldLength must be numbers."));
+    let (Ok(lo), Ok(hi), Ok(len)) = (
+        min.parse::<u64>(),
+        max.parse::<u64>(),
+        field_length.parse::<usize>(),
+    ) else {
+        return Err(ApiError::bad_request(
+            "MinValue, MaxValue and FieldLength must be numbers.",
+        ));
     };
     if lo > hi || max.len() > len {
-        return Err(ApiError::bad_request("MinValue must not exceed MaxValue, and MaxValue must fit FieldLength."));
+        return Err(ApiError::bad_request(
+            "MinValue must not exceed MaxValue, and MaxValue must fit FieldLength.",
+        ));
     }
-    let current_value = string_field(body, "CurrentValue")?.filter(|v| !v.is_empty()).or(current).unwrap_or_else(|| min.clone());
+    let current_value = string_field(body, "CurrentValue")?
+        .filter(|v| !v.is_empty())
+        .or(current)
+        .unwrap_or_else(|| min.clone());
     Ok(NumberRange {
         name: name.into(),
         description: Some(string_field(body, "Description")?.unwrap_or_default()),
@@ -41,21 +69,34 @@ fn from_body(call: &Call, body: &Map<String, Value>, name: &str, current: Option
 }
 
 pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
-    match (call.method, call.segments[0].key.is_some(), call.segments.len()) {
+    match (
+        call.method,
+        call.segments[0].key.is_some(),
+        call.segments.len(),
+    ) {
         (&Method::GET, false, _) => {
             let count = call.segments.get(1).is_some_and(|s| s.is("$count"));
-            let items = t.number_ranges.values().map(|r| render(call.base, r)).collect();
+            let items = t
+                .number_ranges
+                .values()
+                .map(|r| render(call.base, r))
+                .collect();
             collection(&call.listing("NumberRanges"), items, QueryRules::ALL, count)
         }
         (&Method::GET, true, 1) => {
             let name = call.key(0)?;
-            t.number_ranges.get(name).map(|r| Reply::ok(render(call.base, r))).ok_or_else(ApiError::no_entity)
+            t.number_ranges
+                .get(name)
+                .map(|r| Reply::ok(render(call.base, r)))
+                .ok_or_else(ApiError::no_entity)
         }
         (&Method::POST, false, 1) => {
             let body = json_body(call.body)?;
             let name = required(&body, "Name")?;
             if t.number_ranges.contains_key(&name) {
-                return Err(ApiError::conflict(format!("Number range '{name}' already exists.")));
+                return Err(ApiError::conflict(format!(
+                    "Number range '{name}' already exists."
+                )));
             }
             let range = from_body(call, &body, &name, None)?;
             t.number_ranges.insert(name, range);
@@ -65,16 +106,25 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
             let name = call.key(0)?.to_string();
             let body = json_body(call.body)?;
             if required(&body, "Name")? != name {
-                return Err(ApiError::bad_request("The Name in the body must equal the key in the URL."));
+                return Err(ApiError::bad_request(
+                    "The Name in the body must equal the key in the URL.",
+                ));
             }
-            let current = t.number_ranges.get(&name).ok_or_else(ApiError::no_entity)?.current_value.clone();
+            let current = t
+                .number_ranges
+                .get(&name)
+                .ok_or_else(ApiError::no_entity)?
+                .current_value
+                .clone();
             let range = from_body(call, &body, &name, current)?;
             t.number_ranges.insert(name, range);
             Ok(Reply::Empty(StatusCode::ACCEPTED))
         }
         (&Method::DELETE, true, 1) => {
             let name = call.key(0)?;
-            t.number_ranges.remove(name).ok_or_else(ApiError::no_entity)?;
+            t.number_ranges
+                .remove(name)
+                .ok_or_else(ApiError::no_entity)?;
             Ok(Reply::Empty(StatusCode::ACCEPTED))
         }
         _ => Err(no_method(call)),

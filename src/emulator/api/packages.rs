@@ -4,9 +4,14 @@
 use super::designtime::{self, kind_of_nav};
 use super::{Call, no_method};
 use crate::artifact::zip::{DosTime, Entry};
-use crate::emulator::odata::{ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal, string_field};
+use crate::emulator::odata::{
+    ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal,
+    string_field,
+};
 use crate::emulator::state::Tenant;
-use crate::wire::packages::{IntegrationPackage, MODE_EDIT_ALLOWED, MODE_READ_ONLY, WRITABLE_PACKAGE_FIELDS};
+use crate::wire::packages::{
+    IntegrationPackage, MODE_EDIT_ALLOWED, MODE_READ_ONLY, WRITABLE_PACKAGE_FIELDS,
+};
 use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{Value, json};
@@ -39,14 +44,24 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
         1 if call.segments[0].key.is_none() => match *m {
             Method::GET => {
                 let items = t.packages.values().map(|p| render(call.base, p)).collect();
-                collection(&call.listing("IntegrationPackages"), items, QueryRules::ALL, false)
+                collection(
+                    &call.listing("IntegrationPackages"),
+                    items,
+                    QueryRules::ALL,
+                    false,
+                )
             }
             Method::POST => create(call, t),
             _ => Err(no_method(call)),
         },
         2 if call.segments[0].key.is_none() && call.segments[1].is("$count") => {
             let items = t.packages.values().map(|p| render(call.base, p)).collect();
-            collection(&call.listing("IntegrationPackages"), items, QueryRules::ALL, true)
+            collection(
+                &call.listing("IntegrationPackages"),
+                items,
+                QueryRules::ALL,
+                true,
+            )
         }
         1 => {
             let id = call.key(0)?.to_string();
@@ -81,7 +96,9 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                 let path = format!("IntegrationPackages({})/CustomTags", key_literal(&id));
                 return collection(&call.listing(&path), vec![], QueryRules::ALL, count);
             }
-            let kind = kind_of_nav(nav).ok_or_else(|| ApiError::not_found(format!("Resource not found for the segment '{nav}'.")))?;
+            let kind = kind_of_nav(nav).ok_or_else(|| {
+                ApiError::not_found(format!("Resource not found for the segment '{nav}'."))
+            })?;
             if *m != Method::GET {
                 return Err(no_method(call));
             }
@@ -102,12 +119,21 @@ fn create(call: &Call, t: &mut Tenant) -> ApiResult {
     if let Some(content) = string_field(&body, "PackageContent")? {
         return import(call, t, &content);
     }
-    let id = string_field(&body, "Id")?.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad_request("Property Id is required."))?;
-    if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-        return Err(ApiError::bad_request(format!("Package Id '{id}' may only contain letters, digits, '_' and '.'.")));
+    let id = string_field(&body, "Id")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Property Id is required."))?;
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return Err(ApiError::bad_request(format!(
+            "Package Id '{id}' may only contain letters, digits, '_' and '.'."
+        )));
     }
     if t.packages.contains_key(&id) {
-        return Err(ApiError::conflict(format!("Integration package with ID '{id}' already exists.")));
+        return Err(ApiError::conflict(format!(
+            "Integration package with ID '{id}' already exists."
+        )));
     }
     let now = call.now();
     let mut p = IntegrationPackage {
@@ -115,7 +141,10 @@ fn create(call: &Call, t: &mut Tenant) -> ApiResult {
         mode: Some(MODE_EDIT_ALLOWED.into()),
         partner_content: Some(false),
         update_available: Some(false),
-        resource_id: Some(format!("{:032x}", u128::from(t.ids.next_u64()) << 64 | u128::from(t.ids.next_u64()))),
+        resource_id: Some(format!(
+            "{:032x}",
+            u128::from(t.ids.next_u64()) << 64 | u128::from(t.ids.next_u64())
+        )),
         created_by: Some(call.user.into()),
         modified_by: Some(call.user.into()),
         creation_date: Some(now.to_string()),
@@ -132,11 +161,15 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
     let body = json_body(call.body)?;
     let p = t.packages.get_mut(id).ok_or_else(ApiError::no_entity)?;
     if p.mode.as_deref() == Some(MODE_READ_ONLY) {
-        return Err(ApiError::forbidden(format!("Package '{id}' is configure-only and cannot be updated.")));
+        return Err(ApiError::forbidden(format!(
+            "Package '{id}' is configure-only and cannot be updated."
+        )));
     }
     if let Some(body_id) = string_field(&body, "Id")? {
         if body_id != id {
-            return Err(ApiError::bad_request("The Id in the body does not match the key in the URL."));
+            return Err(ApiError::bad_request(
+                "The Id in the body does not match the key in the URL.",
+            ));
         }
     }
     apply_fields(p, &body, false)?;
@@ -147,12 +180,21 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
 
 /// Copies the writable descriptive fields present in `body`; on create, Name and ShortText are
 /// required.
-fn apply_fields(p: &mut IntegrationPackage, body: &serde_json::Map<String, Value>, creating: bool) -> Result<(), ApiError> {
+fn apply_fields(
+    p: &mut IntegrationPackage,
+    body: &serde_json::Map<String, Value>,
+    creating: bool,
+) -> Result<(), ApiError> {
     for field in WRITABLE_PACKAGE_FIELDS {
         let present = body.contains_key(*field);
         let value = string_field(body, field)?;
-        if matches!(*field, "Name" | "ShortText") && (creating || present) && value.as_deref().unwrap_or("").is_empty() {
-            return Err(ApiError::bad_request(format!("Property {field} must not be empty.")));
+        if matches!(*field, "Name" | "ShortText")
+            && (creating || present)
+            && value.as_deref().unwrap_or("").is_empty()
+        {
+            return Err(ApiError::bad_request(format!(
+                "Property {field} must not be empty."
+            )));
         }
         if !present && !creating {
             continue;
@@ -197,8 +239,16 @@ fn resource_type(kind: crate::wire::designtime::ArtifactKind) -> &'static str {
 /// `GET IntegrationPackages('<Id>')/$value`: the package zip, refused while drafts exist.
 fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
     let p = t.packages.get(id).ok_or_else(ApiError::no_entity)?;
-    let artifacts: Vec<_> = t.artifacts.values().filter(|a| a.package_id == id).collect();
-    let drafts: Vec<&str> = artifacts.iter().filter(|a| a.draft).map(|a| a.id.as_str()).collect();
+    let artifacts: Vec<_> = t
+        .artifacts
+        .values()
+        .filter(|a| a.package_id == id)
+        .collect();
+    let drafts: Vec<&str> = artifacts
+        .iter()
+        .filter(|a| a.draft)
+        .map(|a| a.id.as_str())
+        .collect();
     if !drafts.is_empty() {
         return Err(ApiError::internal(format!(
             "Package '{id}' cannot be exported because these artifacts are in draft state: {}",
@@ -211,7 +261,10 @@ fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
     for a in &artifacts {
         let rid = resource_id(&a.id);
         let files: Vec<Entry> = a.files.iter().map(Entry::from).collect();
-        entries.push(Entry::file(format!("{rid}_content"), crate::artifact::zip::write(&files, DosTime::from_epoch_ms(now))));
+        entries.push(Entry::file(
+            format!("{rid}_content"),
+            crate::artifact::zip::write(&files, DosTime::from_epoch_ms(now)),
+        ));
         resources.push(json!({
             "id": rid, "uniqueId": a.id, "resourceType": resource_type(a.kind), "semanticVersion": a.version,
             "name": a.name, "description": a.description, "additionalAttributes": {},
@@ -220,9 +273,15 @@ fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
     let b64 = base64::engine::general_purpose::STANDARD;
     let cnt = json!({ "resources": resources, "relations": [] });
     entries.push(Entry::file("resources.cnt", b64.encode(cnt.to_string())));
-    entries.push(Entry::file("contentmetadata.md", b64.encode(serde_json::to_string(p).unwrap_or_default())));
+    entries.push(Entry::file(
+        "contentmetadata.md",
+        b64.encode(serde_json::to_string(p).unwrap_or_default()),
+    ));
     entries.push(Entry::file("hash", format!("{:x}", now)));
-    entries.push(Entry::file("ExportInformation.info", format!("exportedBy={}\nexportedAt={now}\n", call.user)));
+    entries.push(Entry::file(
+        "ExportInformation.info",
+        format!("exportedBy={}\nexportedAt={now}\n", call.user),
+    ));
     let zip = crate::artifact::zip::write(&entries, DosTime::from_epoch_ms(now));
     Ok(Reply::bytes("application/zip", zip))
 }
@@ -230,33 +289,76 @@ fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
 /// `POST IntegrationPackages` with `PackageContent`: recreates a package from its export.
 fn import(call: &Call, t: &mut Tenant, content: &str) -> ApiResult {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let zip = b64.decode(content.trim()).map_err(|_| ApiError::bad_request("PackageContent is not base64."))?;
-    let entries = crate::artifact::zip::read(&zip).map_err(|e| ApiError::bad_request(format!("PackageContent: {e}")))?;
-    let find = |name: &str| entries.iter().find(|e| e.name == name).map(|e| e.data.clone());
-    let meta = find("contentmetadata.md").and_then(|d| b64.decode(d).ok()).ok_or_else(|| ApiError::bad_request("PackageContent has no contentmetadata.md."))?;
-    let mut package: IntegrationPackage = serde_json::from_slice(&meta).map_err(|e| ApiError::bad_request(format!("contentmetadata.md: {e}")))?;
-    let cnt = find("resources.cnt").and_then(|d| b64.decode(d).ok()).ok_or_else(|| ApiError::bad_request("PackageContent has no resources.cnt."))?;
-    let cnt: Value = serde_json::from_slice(&cnt).map_err(|e| ApiError::bad_request(format!("resources.cnt: {e}")))?;
+    let zip = b64
+        .decode(content.trim())
+        .map_err(|_| ApiError::bad_request("PackageContent is not base64."))?;
+    let entries = crate::artifact::zip::read(&zip)
+        .map_err(|e| ApiError::bad_request(format!("PackageContent: {e}")))?;
+    let find = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.data.clone())
+    };
+    let meta = find("contentmetadata.md")
+        .and_then(|d| b64.decode(d).ok())
+        .ok_or_else(|| ApiError::bad_request("PackageContent has no contentmetadata.md."))?;
+    let mut package: IntegrationPackage = serde_json::from_slice(&meta)
+        .map_err(|e| ApiError::bad_request(format!("contentmetadata.md: {e}")))?;
+    let cnt = find("resources.cnt")
+        .and_then(|d| b64.decode(d).ok())
+        .ok_or_else(|| ApiError::bad_request("PackageContent has no resources.cnt."))?;
+    let cnt: Value = serde_json::from_slice(&cnt)
+        .map_err(|e| ApiError::bad_request(format!("resources.cnt: {e}")))?;
     let overwrite = call.query.flag("Overwrite").unwrap_or(false);
     if t.packages.contains_key(&package.id) && !overwrite {
-        return Err(ApiError::conflict(format!("Integration package with ID '{}' already exists.", package.id)));
+        return Err(ApiError::conflict(format!(
+            "Integration package with ID '{}' already exists.",
+            package.id
+        )));
     }
     let now = call.now();
     package.modified_by = Some(call.user.into());
     package.modified_date = Some(now.to_string());
     let id = package.id.clone();
     t.packages.insert(id.clone(), package);
-    for r in cnt.get("resources").and_then(Value::as_array).into_iter().flatten() {
+    for r in cnt
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let rid = r.get("id").and_then(Value::as_str).unwrap_or_default();
-        let Some(kind) = r.get("resourceType").and_then(Value::as_str).and_then(|rt| {
-            crate::wire::designtime::ArtifactKind::ALL.into_iter().find(|k| resource_type(*k) == rt)
-        }) else {
+        let Some(kind) = r
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .and_then(|rt| {
+                crate::wire::designtime::ArtifactKind::ALL
+                    .into_iter()
+                    .find(|k| resource_type(*k) == rt)
+            })
+        else {
             continue;
         };
-        let Some(zip) = find(&format!("{rid}_content")) else { continue };
+        let Some(zip) = find(&format!("{rid}_content")) else {
+            continue;
+        };
         let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
-        let description = r.get("description").and_then(Value::as_str).unwrap_or_default();
-        designtime::store_upload(call, t, kind, &id, None, Some(name), description, &zip, true)?;
+        let description = r
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        designtime::store_upload(
+            call,
+            t,
+            kind,
+            &id,
+            None,
+            Some(name),
+            description,
+            &zip,
+            true,
+        )?;
     }
     let rendered = render(call.base, &t.packages[&id]);
     Ok(Reply::created(rendered))

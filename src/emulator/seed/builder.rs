@@ -3,8 +3,9 @@
 
 use crate::artifact::zip::Entry;
 use crate::emulator::state::{
-    AccessPolicy, AlternativePartner, Artifact, Audit, AuthorizedUser, BinaryParam, CertificateMapping, Deployment, IdGenerator,
-    KeyEntry, LiveArtifact, OAuth2Client, StoredFile, StringParam, Tenant, UserCredentialParam,
+    AccessPolicy, AlternativePartner, Artifact, Audit, AuthorizedUser, BinaryParam,
+    CertificateMapping, Deployment, IdGenerator, KeyEntry, LiveArtifact, OAuth2Client, StoredFile,
+    StringParam, Tenant, UserCredentialParam,
 };
 use crate::emulator::x509;
 use crate::secrets::Secret;
@@ -14,7 +15,10 @@ use crate::wire::number_ranges::NumberRange;
 use crate::wire::odata::date;
 use crate::wire::packages::{IntegrationPackage, MODE_EDIT_ALLOWED};
 use crate::wire::runtime::status;
-use crate::wire::security::{CustomParameter, OAuth2ClientCredential, SecureParameter, SecurityArtifactDescriptor, UserCredential};
+use crate::wire::security::{
+    CustomParameter, OAuth2ClientCredential, SecureParameter, SecurityArtifactDescriptor,
+    UserCredential,
+};
 
 /// 2025-01-01T00:00:00Z: seeds date everything from here, one minute per object.
 const EPOCH: i64 = 1_735_689_600_000;
@@ -30,7 +34,13 @@ pub struct Builder {
 impl Builder {
     /// An empty tenant whose generated ids follow `id_seed`.
     pub fn new(id_seed: u64) -> Self {
-        Builder { tenant: Tenant { ids: IdGenerator::new(id_seed), ..Default::default() }, tick: 0 }
+        Builder {
+            tenant: Tenant {
+                ids: IdGenerator::new(id_seed),
+                ..Default::default()
+            },
+            tick: 0,
+        }
     }
 
     /// The next seed timestamp.
@@ -40,7 +50,13 @@ impl Builder {
     }
 
     /// Adds a package; `fill` sets its descriptive fields.
-    pub fn package(&mut self, id: &str, name: &str, short_text: &str, fill: impl FnOnce(&mut IntegrationPackage)) {
+    pub fn package(
+        &mut self,
+        id: &str,
+        name: &str,
+        short_text: &str,
+        fill: impl FnOnce(&mut IntegrationPackage),
+    ) {
         let now = self.now();
         let mut p = IntegrationPackage {
             id: id.into(),
@@ -68,29 +84,41 @@ impl Builder {
         self.tenant.packages.insert(id.into(), p);
     }
 
-    /// Adds an artifact with its files.
-    pub fn artifact(&mut self, kind: ArtifactKind, package: &str, id: &str, name: &str, version: &str, description: &str, files: Vec<Entry>) {
+    /// Adds an artifact with its files; returns it for further settings (description, ...).
+    pub fn artifact(
+        &mut self,
+        kind: ArtifactKind,
+        package: &str,
+        id: &str,
+        name: &str,
+        version: &str,
+        files: Vec<Entry>,
+    ) -> &mut Artifact {
         let now = self.now();
-        self.tenant.artifacts.insert(
-            id.into(),
-            Artifact {
-                id: id.into(),
-                kind,
-                package_id: package.into(),
-                name: name.into(),
-                description: description.into(),
-                version: version.into(),
-                draft: false,
-                files: files.into_iter().map(StoredFile::from).collect(),
-                configured: Default::default(),
-                sender: String::new(),
-                receiver: String::new(),
-                created_by: SEED_USER.into(),
-                created_at: now,
-                modified_by: SEED_USER.into(),
-                modified_at: now,
-            },
-        );
+        let artifact = Artifact {
+            id: id.into(),
+            kind,
+            package_id: package.into(),
+            name: name.into(),
+            description: String::new(),
+            version: version.into(),
+            draft: false,
+            files: files.into_iter().map(StoredFile::from).collect(),
+            configured: Default::default(),
+            sender: String::new(),
+            receiver: String::new(),
+            created_by: SEED_USER.into(),
+            created_at: now,
+            modified_by: SEED_USER.into(),
+            modified_at: now,
+        };
+        match self.tenant.artifacts.entry(id.to_string()) {
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                o.insert(artifact);
+                o.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(artifact),
+        }
     }
 
     /// Sets a configured value (as if done through the Configurations API).
@@ -111,7 +139,9 @@ impl Builder {
     /// Marks an artifact as deployed and `STARTED` at its current version.
     pub fn deploy(&mut self, id: &str) {
         let now = self.now();
-        let Some(a) = self.tenant.artifacts.get(id) else { return };
+        let Some(a) = self.tenant.artifacts.get(id) else {
+            return;
+        };
         let live = LiveArtifact {
             kind: a.kind,
             name: a.name.clone(),
@@ -122,7 +152,13 @@ impl Builder {
             error: None,
             error_reads: 0,
         };
-        self.tenant.deployments.insert(id.into(), Deployment { live: Some(live), transition: None });
+        self.tenant.deployments.insert(
+            id.into(),
+            Deployment {
+                live: Some(live),
+                transition: None,
+            },
+        );
     }
 
     fn descriptor(&mut self, kind: &str) -> Option<SecurityArtifactDescriptor> {
@@ -136,7 +172,15 @@ impl Builder {
     }
 
     /// Adds a user credential.
-    pub fn user_credential(&mut self, name: &str, kind: &str, user: &str, password: &str, company_id: Option<&str>, description: &str) {
+    pub fn user_credential(
+        &mut self,
+        name: &str,
+        kind: &str,
+        user: &str,
+        password: &str,
+        company_id: Option<&str>,
+        description: &str,
+    ) {
         let d = self.descriptor("BUNDLE");
         self.tenant.user_credentials.insert(
             name.into(),
@@ -153,12 +197,22 @@ impl Builder {
     }
 
     /// Adds an OAuth2 client credential.
-    pub fn oauth2_client(&mut self, credential: OAuth2ClientCredential, custom: Vec<CustomParameter>) {
+    pub fn oauth2_client(
+        &mut self,
+        credential: OAuth2ClientCredential,
+        custom: Vec<CustomParameter>,
+    ) {
         let d = self.descriptor("CREDENTIALS");
         let name = credential.name.clone();
         self.tenant.oauth2_client_credentials.insert(
             name,
-            OAuth2Client { credential: OAuth2ClientCredential { security_artifact_descriptor: d, ..credential }, custom_parameters: custom },
+            OAuth2Client {
+                credential: OAuth2ClientCredential {
+                    security_artifact_descriptor: d,
+                    ..credential
+                },
+                custom_parameters: custom,
+            },
         );
     }
 
@@ -179,9 +233,17 @@ impl Builder {
     }
 
     /// Adds a trusted certificate (PEM) or a key pair (PEM certificate plus PKCS#12).
-    pub fn keystore_entry(&mut self, alias: &str, owner: &str, pem: &str, pkcs12: Option<(&[u8], &str)>) {
+    pub fn keystore_entry(
+        &mut self,
+        alias: &str,
+        owner: &str,
+        pem: &str,
+        pkcs12: Option<(&[u8], &str)>,
+    ) {
         let now = self.now();
-        let Some(der) = x509::certificate_der(pem.as_bytes()) else { return };
+        let Some(der) = x509::certificate_der(pem.as_bytes()) else {
+            return;
+        };
         use base64::Engine;
         self.tenant.keystore.insert(
             alias.into(),
@@ -190,7 +252,8 @@ impl Builder {
                 key_pair: pkcs12.is_some() || owner == crate::wire::keystore::OWNER_SAP,
                 owner: owner.into(),
                 certificate: der,
-                pkcs12: pkcs12.map(|(p, _)| Secret::new(base64::engine::general_purpose::STANDARD.encode(p))),
+                pkcs12: pkcs12
+                    .map(|(p, _)| Secret::new(base64::engine::general_purpose::STANDARD.encode(p))),
                 pkcs12_password: pkcs12.map(|(_, pw)| Secret::new(pw)),
                 created_by: SEED_USER.into(),
                 created_time: now,
@@ -203,17 +266,32 @@ impl Builder {
     /// Adds a Neo certificate-to-user mapping.
     pub fn certificate_mapping(&mut self, user: &str, pem: &str) {
         let now = self.now();
-        let Some(der) = x509::certificate_der(pem.as_bytes()) else { return };
+        let Some(der) = x509::certificate_der(pem.as_bytes()) else {
+            return;
+        };
         let valid_until = x509::describe(&der).map_or(0, |i| i.valid_not_after_ms);
         let id = x509::mapping_id(&der);
         self.tenant.certificate_user_mappings.insert(
             id,
-            CertificateMapping { user: user.into(), certificate_pem: x509::pem(&der), valid_until, audit: Audit::new(SEED_USER, now) },
+            CertificateMapping {
+                user: user.into(),
+                certificate_pem: x509::pem(&der),
+                valid_until,
+                audit: Audit::new(SEED_USER, now),
+            },
         );
     }
 
     /// Adds a number range.
-    pub fn number_range(&mut self, name: &str, description: &str, min: &str, max: &str, current: &str, rotate: bool) {
+    pub fn number_range(
+        &mut self,
+        name: &str,
+        description: &str,
+        min: &str,
+        max: &str,
+        current: &str,
+        rotate: bool,
+    ) {
         let now = self.now();
         self.tenant.number_ranges.insert(
             name.into(),
@@ -232,7 +310,12 @@ impl Builder {
     }
 
     /// Adds an access policy with references `(type, attribute, value, condition type)`.
-    pub fn access_policy(&mut self, role: &str, description: &str, references: &[(&str, &str, &str, &str)]) {
+    pub fn access_policy(
+        &mut self,
+        role: &str,
+        description: &str,
+        references: &[(&str, &str, &str, &str)],
+    ) {
         let refs = references
             .iter()
             .map(|(kind, attribute, value, condition)| ArtifactReference {
@@ -246,15 +329,31 @@ impl Builder {
             })
             .collect();
         let id = self.tenant.ids.next_entity_id();
-        self.tenant
-            .access_policies
-            .insert(id, AccessPolicy { role_name: role.into(), description: description.into(), references: refs });
+        self.tenant.access_policies.insert(
+            id,
+            AccessPolicy {
+                role_name: role.into(),
+                description: description.into(),
+                references: refs,
+            },
+        );
     }
 
     /// Adds a Partner Directory string parameter.
     pub fn string_parameter(&mut self, pid: &str, id: &str, value: &str) {
         let audit = Audit::new(SEED_USER, self.now());
-        self.tenant.partner_directory.string_parameters.entry(pid.into()).or_default().insert(id.into(), StringParam { value: value.into(), audit });
+        self.tenant
+            .partner_directory
+            .string_parameters
+            .entry(pid.into())
+            .or_default()
+            .insert(
+                id.into(),
+                StringParam {
+                    value: value.into(),
+                    audit,
+                },
+            );
     }
 
     /// Adds a Partner Directory binary parameter.
@@ -265,7 +364,14 @@ impl Builder {
             .binary_parameters
             .entry(pid.into())
             .or_default()
-            .insert(id.into(), BinaryParam { content_type: content_type.into(), value: value.to_vec(), audit });
+            .insert(
+                id.into(),
+                BinaryParam {
+                    content_type: content_type.into(),
+                    value: value.to_vec(),
+                    audit,
+                },
+            );
     }
 
     /// Adds a Partner Directory user-credential parameter and its `pd:` security artifact.
@@ -276,8 +382,22 @@ impl Builder {
             .user_credential_parameters
             .entry(pid.into())
             .or_default()
-            .insert(id.into(), UserCredentialParam { user: user.into(), password: Secret::new(password), audit });
-        self.user_credential(&format!("pd:{pid}:{id}:UserCredential"), "default", user, password, None, "");
+            .insert(
+                id.into(),
+                UserCredentialParam {
+                    user: user.into(),
+                    password: Secret::new(password),
+                    audit,
+                },
+            );
+        self.user_credential(
+            &format!("pd:{pid}:{id}:UserCredential"),
+            "default",
+            user,
+            password,
+            None,
+            "",
+        );
     }
 
     /// Adds an alternative partner.
@@ -285,7 +405,13 @@ impl Builder {
         let audit = Audit::new(SEED_USER, self.now());
         self.tenant.partner_directory.alternative_partners.insert(
             format!("{agency}\u{0}{scheme}\u{0}{id}"),
-            AlternativePartner { agency: agency.into(), scheme: scheme.into(), id: id.into(), pid: pid.into(), audit },
+            AlternativePartner {
+                agency: agency.into(),
+                scheme: scheme.into(),
+                id: id.into(),
+                pid: pid.into(),
+                audit,
+            },
         );
     }
 
@@ -293,7 +419,14 @@ impl Builder {
     pub fn authorized_user(&mut self, user: &str, pid: &str) {
         let audit = Audit::new(SEED_USER, self.now());
         let user = user.to_lowercase();
-        self.tenant.partner_directory.authorized_users.insert(user.clone(), AuthorizedUser { user, pid: pid.into(), audit });
+        self.tenant.partner_directory.authorized_users.insert(
+            user.clone(),
+            AuthorizedUser {
+                user,
+                pid: pid.into(),
+                audit,
+            },
+        );
     }
 
     /// The finished tenant.

@@ -20,7 +20,11 @@ pub enum Seed {
     /// a deployed subset.
     Demo,
     /// `packages` packages holding `artifacts` artifacts in all, from random seed `seed`.
-    Generate { packages: usize, artifacts: usize, seed: u64 },
+    Generate {
+        packages: usize,
+        artifacts: usize,
+        seed: u64,
+    },
 }
 
 impl FromStr for Seed {
@@ -33,7 +37,8 @@ impl FromStr for Seed {
             _ => {
                 let parts: Vec<&str> = s.split(':').collect();
                 let number = |p: &str, what: &str| {
-                    p.parse::<usize>().map_err(|_| format!("{what} in seed `{s}` is not a number"))
+                    p.parse::<usize>()
+                        .map_err(|_| format!("{what} in seed `{s}` is not a number"))
                 };
                 match parts.as_slice() {
                     ["generate", p, a] | ["generate", p, a, _] => {
@@ -43,10 +48,16 @@ impl FromStr for Seed {
                             return Err(format!("seed `{s}` needs at least one package"));
                         }
                         let seed = match parts.get(3) {
-                            Some(x) => x.parse().map_err(|_| format!("SEED in seed `{s}` is not a number"))?,
+                            Some(x) => x
+                                .parse()
+                                .map_err(|_| format!("SEED in seed `{s}` is not a number"))?,
                             None => 1,
                         };
-                        Ok(Seed::Generate { packages, artifacts, seed })
+                        Ok(Seed::Generate {
+                            packages,
+                            artifacts,
+                            seed,
+                        })
                     }
                     _ => Err(format!(
                         "unknown seed `{s}`: use empty, demo, or generate:PACKAGES:ARTIFACTS[:SEED]"
@@ -62,7 +73,11 @@ impl fmt::Display for Seed {
         match self {
             Seed::Empty => f.write_str("empty"),
             Seed::Demo => f.write_str("demo"),
-            Seed::Generate { packages, artifacts, seed } => write!(f, "generate:{packages}:{artifacts}:{seed}"),
+            Seed::Generate {
+                packages,
+                artifacts,
+                seed,
+            } => write!(f, "generate:{packages}:{artifacts}:{seed}"),
         }
     }
 }
@@ -73,7 +88,11 @@ pub fn build(seed: &Seed, id_seed: u64) -> Tenant {
     match seed {
         Seed::Empty => {}
         Seed::Demo => demo::build(&mut b),
-        Seed::Generate { packages, artifacts, seed } => generate::build(&mut b, *packages, *artifacts, *seed),
+        Seed::Generate {
+            packages,
+            artifacts,
+            seed,
+        } => generate::build(&mut b, *packages, *artifacts, *seed),
     }
     b.finish()
 }
@@ -87,7 +106,11 @@ mod tests {
         assert_eq!("demo".parse::<Seed>(), Ok(Seed::Demo));
         assert_eq!(
             "generate:20:2000".parse::<Seed>(),
-            Ok(Seed::Generate { packages: 20, artifacts: 2000, seed: 1 })
+            Ok(Seed::Generate {
+                packages: 20,
+                artifacts: 2000,
+                seed: 1
+            })
         );
         assert!("generate:x:1".parse::<Seed>().is_err());
         assert!("nope".parse::<Seed>().is_err());
