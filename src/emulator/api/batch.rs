@@ -65,8 +65,7 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                 }
             }
         } else {
-            let (status, bytes) = run(call, t, &part.body);
-            let _ = status;
+            let (_, bytes) = run(call, t, &part.body);
             out.extend_from_slice(
                 b"Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n",
             );

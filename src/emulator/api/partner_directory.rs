@@ -39,14 +39,12 @@ fn pid_id_path(set: &str, pid: &str, id: &str) -> String {
 
 fn render(
     base: &str,
-    set: &str,
     type_name: &str,
     path: String,
     mut fields: Map<String, Value>,
     audit: &Audit,
 ) -> Value {
     audit_fields(&mut fields, audit);
-    let _ = set;
     entity(base, type_name, &path, Value::Object(fields), &[], false)
 }
 
@@ -54,7 +52,6 @@ fn render_string(base: &str, pid: &str, id: &str, p: &StringParam) -> Value {
     let f = json!({ "Pid": pid, "Id": id, "Value": p.value });
     render(
         base,
-        "StringParameters",
         "StringParameter",
         pid_id_path("StringParameters", pid, id),
         obj(f),
@@ -66,7 +63,6 @@ fn render_binary(base: &str, pid: &str, id: &str, p: &BinaryParam) -> Value {
     let f = json!({ "Pid": pid, "Id": id, "ContentType": p.content_type, "Value": base64::engine::general_purpose::STANDARD.encode(&p.value) });
     render(
         base,
-        "BinaryParameters",
         "BinaryParameter",
         pid_id_path("BinaryParameters", pid, id),
         obj(f),
@@ -89,7 +85,6 @@ fn render_credential(
     let f = json!({ "Pid": pid, "Id": id, "User": p.user, "Password": password });
     render(
         base,
-        "UserCredentialParameters",
         "UserCredentialParameter",
         pid_id_path("UserCredentialParameters", pid, id),
         obj(f),
@@ -101,21 +96,13 @@ fn render_alternative(base: &str, a: &AlternativePartner) -> Value {
     let (ha, hs, hi) = (hex_key(&a.agency), hex_key(&a.scheme), hex_key(&a.id));
     let f = json!({ "Hexagency": ha, "Hexscheme": hs, "Hexid": hi, "Agency": a.agency, "Scheme": a.scheme, "Id": a.id, "Pid": a.pid });
     let path = format!("AlternativePartners(Hexagency='{ha}',Hexscheme='{hs}',Hexid='{hi}')");
-    render(
-        base,
-        "AlternativePartners",
-        "AlternativePartner",
-        path,
-        obj(f),
-        &a.audit,
-    )
+    render(base, "AlternativePartner", path, obj(f), &a.audit)
 }
 
 fn render_authorized(base: &str, u: &AuthorizedUser) -> Value {
     let f = json!({ "User": u.user, "Pid": u.pid });
     render(
         base,
-        "AuthorizedUsers",
         "AuthorizedUser",
         format!("AuthorizedUsers({})", key_literal(&u.user)),
         obj(f),

@@ -85,12 +85,8 @@ pub fn observe_all(t: &mut Tenant, n: u32) {
 
 /// Settles every transition at once (`POST /admin/settle`).
 pub fn settle_all(t: &mut Tenant) {
-    settle_with(t, 0);
-}
-
-fn settle_with(t: &mut Tenant, n: u32) {
     for d in t.deployments.values_mut() {
-        settle(d, n);
+        settle(d, 0);
     }
     t.deployments
         .retain(|_, d| d.live.is_some() || d.transition.is_some());
