@@ -516,8 +516,8 @@ fn configure(call: &Call, t: &mut Tenant, id: &str, key: &str) -> ApiResult {
             "Artifact '{id}' has no configuration parameter '{key}'."
         )));
     }
+    // Configured values live apart from the content: the artifact's ModifiedAt stays.
     artifact.configured.insert(key.to_string(), value);
-    artifact.modified_at = call.now();
     Ok(Reply::Empty(StatusCode::ACCEPTED))
 }
 

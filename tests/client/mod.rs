@@ -1,0 +1,1 @@
+//! The tenant client against emulated tenants over real HTTP.
