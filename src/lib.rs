@@ -9,8 +9,8 @@
 //! | module | job | must not |
 //! |---|---|---|
 //! | [`cli`] | flags, command dispatch, exit codes | build requests, open files, print outside `report` |
-//! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
-| [`emulator`] | the local tenant (axum) | use the sync engine or the client |
+//! //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
+//! | [`emulator`] | the local tenant (axum) | use the sync engine or the client |
 //! | [`wire`] | serde types of the OData API, shared by client and emulator | do I/O |
 //! | [`artifact`] | artifact zips, manifests, properties files | do I/O |
 //! | [`secrets`] | the [`secrets::Secret`] wrapper | print values |
