@@ -10,10 +10,15 @@
 //! |---|---|---|
 //! | [`cli`] | flags, command dispatch, exit codes | build requests, open files, print outside `report` |
 //! //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
+//! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`emulator`] | the local tenant (axum) | use the sync engine or the client |
 //! | [`wire`] | serde types of the OData API, shared by client and emulator | do I/O |
 //! | [`artifact`] | artifact zips, manifests, properties files | do I/O |
-//! | [`secrets`] | the [`secrets::Secret`] wrapper | print values |
+//! | [`export`] | a tenant into `tenant-state/` as one commit | print |
+//! | [`git`] | read revisions, write blobs/trees/commits, checkout the state folder | know about tenants |
+//! | [`model`] | object kinds and ids; the volatile-field list | do I/O |
+//! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks | do I/O |
+//! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
 //! | [`canonical`] | canonical JSON bytes | |
 //! | [`report`] | everything written to stdout | |
 //!
@@ -26,7 +31,12 @@ pub mod artifact;
 pub mod canonical;
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod emulator;
+pub mod export;
+pub mod git;
+pub mod model;
 pub mod report;
 pub mod secrets;
+pub mod store;
 pub mod wire;

@@ -4,3 +4,4 @@
 mod client;
 mod common;
 mod emulator;
+mod export;

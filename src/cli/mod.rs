@@ -2,10 +2,14 @@
 //! errors to exit codes. Command files adapt flags and call the library; they never build a
 //! request, open a file or print (that is `report`'s job).
 
+mod context;
 mod demo;
 mod emulator;
 mod error;
+mod export;
+mod secret;
 
+pub use context::{Context, Format};
 pub use error::{CliError, ErrorKind};
 
 use clap::{Parser, Subcommand};
@@ -20,6 +24,15 @@ pub struct Cli {
     /// Log only errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Configuration file (default: cpi-gitops.toml at the repository root)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// The git repository holding the state (default: the current directory)
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub repo: std::path::PathBuf,
+    /// Output format of results
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,6 +44,11 @@ pub enum Command {
     Emulator(Box<emulator::EmulatorArgs>),
     /// Show the whole loop on emulated tenants
     Demo(demo::DemoArgs),
+    /// Export a tenant into tenant-state/ and commit it
+    Export(export::ExportArgs),
+    /// Manage the age-encrypted secrets in tenant-state/
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
 }
 
 /// What a successful command found.
@@ -71,7 +89,13 @@ pub fn main() -> Outcome {
             return Outcome::Failed;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    let context = Context {
+        config_path: cli.config,
+        repo_dir: cli.repo,
+        format: cli.format,
+        env: crate::config::Env::from_process(),
+    };
+    match runtime.block_on(run(&context, cli.command)) {
         Ok(outcome) => outcome,
         Err(e) => {
             crate::report::error(&e);
@@ -81,10 +105,12 @@ pub fn main() -> Outcome {
 }
 
 /// Runs one command.
-pub async fn run(command: Command) -> Result<Outcome, CliError> {
+pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     match command {
         Command::Emulator(args) => emulator::cmd_emulator(&args).await,
         Command::Demo(args) => demo::cmd_demo(&args).await,
+        Command::Export(args) => export::cmd_export(ctx, &args).await,
+        Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
     }
 }
 

@@ -1,2 +1,154 @@
-//! The tenant client: one method per endpoint over the OData API, with auth, CSRF, paging,
-//! retries and a concurrency limit per tenant. (Being written.)
+//! The tenant client: one method per endpoint over the OData API (`<url>/api/v1`), with
+//! authentication, CSRF, paging, retries and a concurrency limit per tenant.
+//!
+//! The exporter, apply and drift talk to tenants only through [`Client`]. It knows HTTP and the
+//! OData conventions of the API reference; it must not know about files, git or the object
+//! model. Where each job lives:
+//!
+//! | file | job |
+//! |---|---|
+//! | `config.rs` | [`ClientConfig`], [`Auth`], [`RetryPolicy`]; URL checks (https, or http to loopback) |
+//! | `auth.rs` | Basic header, OAuth token fetch, cache and renewal |
+//! | `csrf.rs` | CSRF token and session cookies; the `403` + `X-CSRF-Token: Required` test |
+//! | `transport.rs` | one request on the wire: permit, headers, retries, counters, log lines |
+//! | `retry.rs` | what is retried and the back-off |
+//! | `request.rs` | one logical request: credentials, CSRF, their one-time repeats, error mapping |
+//! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value`, runtime endpoints |
+//! | `paging.rs` | collections: following `__next` |
+//! | `endpoints.rs` | the typed reads of the exporter |
+//! | `paths.rs` | percent-encoded paths and keys |
+//! | `error.rs` | [`ClientError`] |
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), cpi_gitops::client::ClientError> {
+//! use cpi_gitops::client::{Auth, Client, ClientConfig};
+//! use cpi_gitops::secrets::Secret;
+//! let client = Client::new(ClientConfig::new(
+//!     "primary",
+//!     "https://tenant.example.com",
+//!     Auth::Basic { user: "api".into(), password: Secret::new("...") },
+//! ))?;
+//! for package in client.packages().await? {
+//!     println!("{}", package.id);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod config;
+mod csrf;
+mod endpoints;
+mod error;
+mod odata;
+mod paging;
+pub mod paths;
+mod reply;
+mod request;
+mod retry;
+mod stats;
+mod transport;
+
+pub use config::{Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RetryPolicy};
+pub use error::{ClientError, RequestLabel};
+pub use reply::{Body, Reply};
+pub use stats::ClientStats;
+
+use auth::Authenticator;
+use csrf::{Csrf, SessionCookies};
+use reqwest::Url;
+use std::fmt;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use transport::Transport;
+
+/// A client of one tenant. Cheap to clone: clones share the connection pool, the token, the CSRF
+/// session, the concurrency limit and the counters.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// The shared state behind [`Client`].
+struct Inner {
+    name: String,
+    /// `<url>/api/v1/`.
+    api_base: Url,
+    /// The runtime base URL without a trailing slash.
+    runtime_root: String,
+    transport: Transport,
+    auth: Authenticator,
+    csrf: Csrf,
+}
+
+impl Client {
+    /// A client for the tenant of `config`. Refuses plain `http://` except to loopback hosts,
+    /// URLs with credentials in them, and a concurrency or attempt count of zero.
+    pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
+        let addresses = config::check(&config)?;
+        let cookies = Arc::new(SessionCookies::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(cookies.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("cpi-gitops/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                ClientError::Config(format!(
+                    "tenant `{}`: cannot set up HTTP: {}",
+                    config.name,
+                    error::cause_chain(&e)
+                ))
+            })?;
+        let auth = Authenticator::new(&config.name, &config.auth, addresses.token_url)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api_base: addresses.api_base,
+                runtime_root: addresses.runtime_root,
+                transport: Transport {
+                    tenant: config.name.clone(),
+                    http,
+                    limit: Semaphore::new(config.concurrency),
+                    policy: config.retry,
+                    timeout: config.timeout,
+                    counters: Default::default(),
+                },
+                auth,
+                csrf: Csrf::new(cookies),
+                name: config.name,
+            }),
+        })
+    }
+
+    /// The tenant's name from the configuration.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Requests sent (retries included), retries, and bytes received so far.
+    pub fn stats(&self) -> ClientStats {
+        self.inner.transport.counters.snapshot()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("name", &inner.name)
+            .field("api_root", &inner.api_base.as_str())
+            .field("runtime_url", &inner.runtime_root)
+            .field(
+                "auth",
+                &if inner.auth.is_bearer() {
+                    "oauth"
+                } else {
+                    "basic"
+                },
+            )
+            .field(
+                "concurrency_available",
+                &inner.transport.limit.available_permits(),
+            )
+            .field("stats", &inner.transport.counters.snapshot())
+            .finish()
+    }
+}

@@ -1,6 +1,9 @@
 //! Everything cpi-gitops writes to stdout and stderr for people: banners, walkthroughs, errors.
 //! Logs go through `tracing` to stderr; nothing else prints.
 
+pub mod export;
+pub mod progress;
+
 use crate::cli::CliError;
 use crate::emulator::EmulatorHandle;
 use std::io::Write;
@@ -11,7 +14,28 @@ pub fn error(e: &CliError) {
     let _ = writeln!(std::io::stderr(), "{e}");
 }
 
-fn out(text: &str) {
+/// Writes one line to stdout.
+pub fn line(text: &str) {
+    out(&format!("{text}\n"));
+}
+
+/// `1.2 MB` and friends.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+pub(crate) fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod repo;
+
 use cpi_gitops::emulator::{self, ClockMode, EmulatorConfig, EmulatorHandle, Seed};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -1,0 +1,379 @@
+//! Configuration: `cpi-gitops.toml` at the repository root (or `--config FILE`) says where the
+//! tenants are; their credentials come only from the environment, and this module is the only
+//! place that reads it (design.md section 6).
+//!
+//! ```toml
+//! state_dir = "tenant-state"                          # default
+//! [tenants.primary]
+//! url = "https://primary.example.com"                # API root is <url>/api/v1
+//! token_url = "https://auth.example.com/oauth/token" # present: OAuth client credentials
+//! runtime_url = "https://primary-rt.example.com"     # companion endpoint; default: url
+//! companion_path = "/http/cpi-gitops/security-material"  # default; "" for none
+//! concurrency = 8                                    # requests in flight, default 8
+//! ```
+//!
+//! For tenant `NAME` (upper-cased, other characters as `_`) the credentials are, in this order:
+//! `CPI_<NAME>_SERVICE_KEY` (the JSON service key SAP issues: `url`, `tokenurl`, `clientid`,
+//! `clientsecret`, at the top level or under `oauth`); `CPI_<NAME>_CLIENT_ID` with
+//! `CPI_<NAME>_CLIENT_SECRET` (needs `token_url`); `CPI_<NAME>_USER` with `CPI_<NAME>_PASSWORD`
+//! (Basic). The age identity is `CPI_GITOPS_AGE_IDENTITY` (the key text) or
+//! `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
+
+use crate::client::{Auth, ClientConfig, RetryPolicy};
+use crate::secrets::{Identity, Secret};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default configuration file name at the repository root.
+pub const FILE_NAME: &str = "cpi-gitops.toml";
+
+/// The parsed configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The state folder, relative to the repository root.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: String,
+    /// Tenants by name.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, TenantSection>,
+    /// Where the file was read from (for messages).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+fn default_state_dir() -> String {
+    "tenant-state".into()
+}
+
+/// One `[tenants.NAME]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSection {
+    pub url: Option<String>,
+    pub token_url: Option<String>,
+    pub runtime_url: Option<String>,
+    pub companion_path: Option<String>,
+    pub concurrency: Option<usize>,
+    /// Seconds per request before it is abandoned (default 120).
+    pub timeout_secs: Option<u64>,
+    /// Attempts per request (default 6).
+    pub retry_attempts: Option<u32>,
+    /// First back-off delay in milliseconds (default 500).
+    pub retry_base_ms: Option<u64>,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("{path} is not valid: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("tenant `{tenant}` is not configured in {path}")]
+    UnknownTenant {
+        tenant: String,
+        path: PathBuf,
+        known: Vec<String>,
+    },
+    #[error("tenant `{tenant}`: {reason}")]
+    Tenant { tenant: String, reason: String },
+    #[error("no credentials for tenant `{tenant}` in the environment")]
+    NoCredentials { tenant: String, prefix: String },
+    #[error("the age identity from {origin} cannot be read: {reason}")]
+    Identity { origin: String, reason: String },
+}
+
+impl ConfigError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Read { .. } => Some(format!(
+                "create {FILE_NAME} at the repository root, e.g.\n  [tenants.primary]\n  url = \"https://<tenant host>\"\n  token_url = \"https://<subdomain>.authentication.<region>.hana.ondemand.com/oauth/token\""
+            )),
+            ConfigError::UnknownTenant { known, .. } if known.is_empty() => {
+                Some("add a [tenants.<name>] table with its url".into())
+            }
+            ConfigError::UnknownTenant { known, .. } => {
+                Some(format!("configured tenants: {}", known.join(", ")))
+            }
+            ConfigError::NoCredentials { prefix, .. } => Some(format!(
+                "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The process environment, captured once (tests pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    /// The current process's environment.
+    pub fn from_process() -> Env {
+        Env(std::env::vars().collect())
+    }
+
+    /// An environment of the given pairs.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        Env(pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
+    }
+
+    /// The value of `key`, when set and not empty.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The environment-variable prefix of a tenant: `CPI_<NAME>_`.
+pub fn env_prefix(tenant: &str) -> String {
+    let name: String = tenant
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("CPI_{name}_")
+}
+
+impl Config {
+    /// Reads `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
+        config.source = path.to_path_buf();
+        Ok(config)
+    }
+
+    /// The client settings of `tenant`, with credentials from `env`.
+    pub fn client(&self, tenant: &str, env: &Env) -> Result<ClientConfig, ConfigError> {
+        let section = self
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| ConfigError::UnknownTenant {
+                tenant: tenant.into(),
+                path: self.source.clone(),
+                known: self.tenants.keys().cloned().collect(),
+            })?;
+        let prefix = env_prefix(tenant);
+        let bad = |reason: String| ConfigError::Tenant {
+            tenant: tenant.into(),
+            reason,
+        };
+        let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
+            let key = ServiceKey::parse(key)
+                .map_err(|e| bad(format!("{prefix}SERVICE_KEY is not a service key: {e}")))?;
+            let token_url = section
+                .token_url
+                .clone()
+                .or(key.tokenurl)
+                .ok_or_else(|| bad("the service key has no tokenurl".into()))?;
+            (
+                key.url,
+                Auth::OAuth {
+                    token_url,
+                    client_id: key.clientid,
+                    client_secret: Secret::new(key.clientsecret),
+                },
+            )
+        } else if let (Some(id), Some(secret)) = (
+            env.get(&format!("{prefix}CLIENT_ID")),
+            env.get(&format!("{prefix}CLIENT_SECRET")),
+        ) {
+            let token_url = section.token_url.clone().ok_or_else(|| {
+                bad(format!(
+                    "{prefix}CLIENT_ID is set, so token_url is needed in [tenants.{tenant}] of {}",
+                    self.source.display()
+                ))
+            })?;
+            (
+                None,
+                Auth::OAuth {
+                    token_url,
+                    client_id: id.into(),
+                    client_secret: Secret::new(secret),
+                },
+            )
+        } else if let (Some(user), Some(password)) = (
+            env.get(&format!("{prefix}USER")),
+            env.get(&format!("{prefix}PASSWORD")),
+        ) {
+            (
+                None,
+                Auth::Basic {
+                    user: user.into(),
+                    password: Secret::new(password),
+                },
+            )
+        } else {
+            return Err(ConfigError::NoCredentials {
+                tenant: tenant.into(),
+                prefix,
+            });
+        };
+        let url = section.url.clone().or(key_url).ok_or_else(|| {
+            bad(format!(
+                "no url in [tenants.{tenant}] of {}",
+                self.source.display()
+            ))
+        })?;
+        let url = if url.contains("://") {
+            url
+        } else {
+            format!("https://{url}")
+        };
+        let url = url.trim_end_matches('/').to_string();
+        let mut retry = RetryPolicy::default();
+        if let Some(n) = section.retry_attempts {
+            retry.max_attempts = n.max(1);
+        }
+        if let Some(ms) = section.retry_base_ms {
+            retry.base_delay = Duration::from_millis(ms);
+        }
+        Ok(ClientConfig {
+            name: tenant.into(),
+            runtime_url: section
+                .runtime_url
+                .clone()
+                .unwrap_or_else(|| url.clone())
+                .trim_end_matches('/')
+                .to_string(),
+            url,
+            auth,
+            concurrency: section.concurrency.unwrap_or(8).max(1),
+            retry,
+            timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
+        })
+    }
+
+    /// The companion endpoint path of `tenant` (`None` when configured as empty).
+    pub fn companion_path(&self, tenant: &str) -> Option<String> {
+        let path = self
+            .tenants
+            .get(tenant)
+            .and_then(|s| s.companion_path.clone())
+            .unwrap_or_else(|| crate::wire::companion::DEFAULT_PATH.to_string());
+        (!path.is_empty()).then_some(path)
+    }
+}
+
+#[derive(Deserialize)]
+struct ServiceKey {
+    url: Option<String>,
+    tokenurl: Option<String>,
+    clientid: String,
+    clientsecret: String,
+}
+
+impl ServiceKey {
+    fn parse(text: &str) -> Result<ServiceKey, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("invalid JSON at line {}", e.line()))?;
+        let inner = value.get("oauth").cloned().unwrap_or(value);
+        serde_json::from_value(inner)
+            .map_err(|_| "it needs clientid and clientsecret (and tokenurl, url)".into())
+    }
+}
+
+/// The age identity from `CPI_GITOPS_AGE_IDENTITY` or `CPI_GITOPS_AGE_IDENTITY_FILE`, if set.
+pub fn age_identity(env: &Env) -> Result<Option<Identity>, ConfigError> {
+    if let Some(text) = env.get("CPI_GITOPS_AGE_IDENTITY") {
+        return Identity::parse(text, "CPI_GITOPS_AGE_IDENTITY")
+            .map(Some)
+            .map_err(|e| ConfigError::Identity {
+                origin: "CPI_GITOPS_AGE_IDENTITY".into(),
+                reason: e.to_string(),
+            });
+    }
+    if let Some(path) = env.get("CPI_GITOPS_AGE_IDENTITY_FILE") {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Identity {
+            origin: path.into(),
+            reason: e.to_string(),
+        })?;
+        return Identity::parse(&text, path)
+            .map(Some)
+            .map_err(|e| ConfigError::Identity {
+                origin: path.into(),
+                reason: e.to_string(),
+            });
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        let mut c: Config = toml::from_str(text).unwrap();
+        c.source = "cpi-gitops.toml".into();
+        c
+    }
+
+    #[test]
+    fn service_key_gives_url_token_url_and_client() {
+        let c = config("[tenants.primary]\n");
+        let env = Env::from_pairs([(
+            "CPI_PRIMARY_SERVICE_KEY",
+            r#"{"oauth":{"clientid":"sb-1","clientsecret":"canary-77","url":"https://t.example","tokenurl":"https://a.example/oauth/token"}}"#,
+        )]);
+        let cc = c.client("primary", &env).unwrap();
+        assert_eq!(cc.url, "https://t.example");
+        assert_eq!(cc.runtime_url, "https://t.example");
+        assert!(
+            matches!(&cc.auth, Auth::OAuth { token_url, client_id, .. } if token_url == "https://a.example/oauth/token" && client_id == "sb-1")
+        );
+        assert!(!format!("{cc:?}").contains("canary-77"));
+    }
+
+    #[test]
+    fn client_id_needs_a_token_url_and_basic_needs_nothing_more() {
+        let c = config("[tenants.dr-site]\nurl = \"https://x\"\n");
+        let env = Env::from_pairs([
+            ("CPI_DR_SITE_CLIENT_ID", "a"),
+            ("CPI_DR_SITE_CLIENT_SECRET", "b"),
+        ]);
+        assert!(
+            c.client("dr-site", &env)
+                .unwrap_err()
+                .to_string()
+                .contains("token_url")
+        );
+        let env = Env::from_pairs([("CPI_DR_SITE_USER", "u"), ("CPI_DR_SITE_PASSWORD", "p")]);
+        assert!(matches!(
+            c.client("dr-site", &env).unwrap().auth,
+            Auth::Basic { .. }
+        ));
+    }
+
+    #[test]
+    fn missing_credentials_and_tenants_have_hints() {
+        let c = config("[tenants.primary]\nurl = \"https://x\"\n");
+        let e = c.client("primary", &Env::default()).unwrap_err();
+        assert!(e.hint().unwrap().contains("CPI_PRIMARY_SERVICE_KEY"));
+        let e = c.client("secondary", &Env::default()).unwrap_err();
+        assert!(e.hint().unwrap().contains("primary"));
+        assert!(toml::from_str::<Config>("[tenants.x]\nulr = \"typo\"\n").is_err());
+    }
+}

@@ -1,0 +1,333 @@
+//! The repository: revisions, the state folder's files, commits and checkout.
+
+use super::GitError;
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A file's mode in a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileMode {
+    Blob,
+    Executable,
+}
+
+impl FileMode {
+    fn raw(self) -> i32 {
+        match self {
+            FileMode::Blob => 0o100644,
+            FileMode::Executable => 0o100755,
+        }
+    }
+}
+
+/// The files of a state folder in one revision: relative path -> blob id.
+pub type StateFiles = BTreeMap<String, Oid>;
+
+/// A git repository with a work tree.
+pub struct Repo {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+impl Repo {
+    /// Finds the repository that contains `dir`.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        let not = |reason: String| GitError::NotARepository {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        let repo = Repository::discover(dir).map_err(|e| not(e.message().to_string()))?;
+        let workdir = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| not("it is a bare repository".into()))?;
+        Ok(Repo { repo, workdir })
+    }
+
+    /// The work tree's root.
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The `.git` folder (for opening a second handle on another thread).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The commit `rev` names (`HEAD`, a branch, a hash); `None` for `HEAD` of an empty repository.
+    pub fn commit_id(&self, rev: &str) -> Result<Option<Oid>, GitError> {
+        match self.repo.revparse_single(rev) {
+            Ok(obj) => {
+                obj.peel_to_commit()
+                    .map(|c| Some(c.id()))
+                    .map_err(|e| GitError::UnknownRevision {
+                        rev: rev.into(),
+                        reason: e.message().into(),
+                    })
+            }
+            Err(e)
+                if rev == "HEAD"
+                    && (e.code() == git2::ErrorCode::UnbornBranch
+                        || e.code() == git2::ErrorCode::NotFound) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(GitError::UnknownRevision {
+                rev: rev.into(),
+                reason: e.message().into(),
+            }),
+        }
+    }
+
+    /// Every file below `state_dir` in `commit` (none for `None`), by path relative to it.
+    pub fn state_files(
+        &self,
+        commit: Option<Oid>,
+        state_dir: &str,
+    ) -> Result<StateFiles, GitError> {
+        let mut files = StateFiles::new();
+        let Some(commit) = commit else {
+            return Ok(files);
+        };
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(GitError::failed("read a commit's tree"))?;
+        let entry = match tree.get_path(Path::new(state_dir)) {
+            Ok(e) => e,
+            Err(_) => return Ok(files),
+        };
+        let sub = self
+            .repo
+            .find_tree(entry.id())
+            .map_err(GitError::failed(format!("read {state_dir}/")))?;
+        sub.walk(TreeWalkMode::PreOrder, |root, e| {
+            if e.kind() == Some(ObjectType::Blob) {
+                files.insert(format!("{root}{}", e.name().unwrap_or_default()), e.id());
+            }
+            TreeWalkResult::Ok
+        })
+        .map_err(GitError::failed(format!("walk {state_dir}/")))?;
+        Ok(files)
+    }
+
+    /// The id of `state_dir`'s tree in `commit`.
+    pub fn state_tree_id(
+        &self,
+        commit: Option<Oid>,
+        state_dir: &str,
+    ) -> Result<Option<Oid>, GitError> {
+        let Some(commit) = commit else {
+            return Ok(None);
+        };
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(GitError::failed("read a commit's tree"))?;
+        Ok(tree.get_path(Path::new(state_dir)).ok().map(|e| e.id()))
+    }
+
+    /// A blob's bytes.
+    pub fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
+        self.repo
+            .find_blob(id)
+            .map(|b| b.content().to_vec())
+            .map_err(GitError::failed(format!("read blob {id}")))
+    }
+
+    /// Writes bytes as a blob.
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid, GitError> {
+        self.repo
+            .blob(bytes)
+            .map_err(GitError::failed("write a blob"))
+    }
+
+    /// Fails when `state_dir` has changes that are not committed (modified, staged, untracked).
+    pub fn ensure_clean(&self, state_dir: &str) -> Result<(), GitError> {
+        let mut opts = git2::StatusOptions::new();
+        opts.pathspec(state_dir)
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut opts))
+            .map_err(GitError::failed(format!("check {state_dir}/ for changes")))?;
+        let dirty: Vec<String> = statuses
+            .iter()
+            .filter(|s| {
+                s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED)
+            })
+            .filter_map(|s| s.path().ok().map(|p| p.to_string()))
+            .collect();
+        match dirty.first() {
+            None => Ok(()),
+            Some(example) => Err(GitError::Dirty {
+                state_dir: state_dir.into(),
+                count: dirty.len(),
+                example: example.clone(),
+            }),
+        }
+    }
+
+    /// Builds the tree of a state folder from its files; returns the tree id.
+    pub fn write_tree(&self, files: &BTreeMap<String, (Oid, FileMode)>) -> Result<Oid, GitError> {
+        #[derive(Default)]
+        struct Dir {
+            files: BTreeMap<String, (Oid, FileMode)>,
+            dirs: BTreeMap<String, Dir>,
+        }
+        let mut root = Dir::default();
+        for (path, entry) in files {
+            let mut node = &mut root;
+            let mut parts: Vec<&str> = path.split('/').collect();
+            let name = parts.pop().unwrap_or_default();
+            for part in parts {
+                node = node.dirs.entry(part.to_string()).or_default();
+            }
+            node.files.insert(name.to_string(), *entry);
+        }
+        fn write(repo: &Repository, dir: &Dir) -> Result<Oid, git2::Error> {
+            let mut builder = repo.treebuilder(None)?;
+            for (name, (id, mode)) in &dir.files {
+                builder.insert(name, *id, mode.raw())?;
+            }
+            for (name, sub) in &dir.dirs {
+                let id = write(repo, sub)?;
+                builder.insert(name, id, 0o040000)?;
+            }
+            builder.write()
+        }
+        write(&self.repo, &root).map_err(GitError::failed("write the state tree"))
+    }
+
+    /// Commits `state_tree` as `state_dir` on top of `HEAD` (replacing that folder only) and
+    /// brings the work tree and index of `state_dir` along; the branch moves last. With
+    /// `commit == false` only the work tree is updated. Returns the new commit.
+    pub fn commit_state(
+        &self,
+        state_dir: &str,
+        state_tree: Oid,
+        message: &str,
+        commit: bool,
+    ) -> Result<Option<Oid>, GitError> {
+        let head = self.commit_id("HEAD")?;
+        let base_tree = match head {
+            Some(h) => Some(
+                self.repo
+                    .find_commit(h)
+                    .and_then(|c| c.tree())
+                    .map_err(GitError::failed("read HEAD"))?,
+            ),
+            None => None,
+        };
+        let parts: Vec<&str> = state_dir.split('/').filter(|p| !p.is_empty()).collect();
+        let root = replace_path(&self.repo, base_tree.as_ref(), &parts, state_tree)
+            .map_err(GitError::failed("build the commit's tree"))?;
+        let root_tree = self
+            .repo
+            .find_tree(root)
+            .map_err(GitError::failed("read the new tree"))?;
+        let mut checkout = git2::build::CheckoutBuilder::new();
+        checkout.force().path(state_dir).update_index(commit);
+        if !commit {
+            self.repo
+                .checkout_tree(root_tree.as_object(), Some(&mut checkout))
+                .map_err(GitError::failed(format!("write {state_dir}/")))?;
+            return Ok(None);
+        }
+        let signature = self
+            .repo
+            .signature()
+            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
+            .map_err(GitError::failed("make a commit signature"))?;
+        let parents: Vec<git2::Commit> = match head {
+            Some(h) => vec![
+                self.repo
+                    .find_commit(h)
+                    .map_err(GitError::failed("read HEAD"))?,
+            ],
+            None => vec![],
+        };
+        let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
+        let id = self
+            .repo
+            .commit(
+                None,
+                &signature,
+                &signature,
+                message,
+                &root_tree,
+                &parent_refs,
+            )
+            .map_err(GitError::failed("write the commit"))?;
+        self.repo
+            .checkout_tree(root_tree.as_object(), Some(&mut checkout))
+            .map_err(GitError::failed(format!("write {state_dir}/")))?;
+        self.move_head(id, message)?;
+        Ok(Some(id))
+    }
+
+    fn move_head(&self, id: Oid, message: &str) -> Result<(), GitError> {
+        let head = self
+            .repo
+            .find_reference("HEAD")
+            .map_err(GitError::failed("read HEAD"))?;
+        let reflog = format!("cpi-gitops: {}", message.lines().next().unwrap_or_default());
+        match head.symbolic_target().ok().flatten() {
+            Some(branch) => {
+                self.repo
+                    .reference(branch, id, true, &reflog)
+                    .map_err(GitError::failed(format!("move {branch}")))?;
+            }
+            None => self
+                .repo
+                .set_head_detached(id)
+                .map_err(GitError::failed("move HEAD"))?,
+        }
+        Ok(())
+    }
+
+    /// Points `name` (e.g. `refs/cpi-gitops/applied/secondary`) at `id`.
+    pub fn set_ref(&self, name: &str, id: Oid, message: &str) -> Result<(), GitError> {
+        self.repo
+            .reference(name, id, true, message)
+            .map(|_| ())
+            .map_err(GitError::failed(format!("write {name}")))
+    }
+
+    /// The underlying repository (for modules that need more than this wrapper offers).
+    pub fn raw(&self) -> &Repository {
+        &self.repo
+    }
+}
+
+/// A copy of `base` with the entry at `path` replaced by tree `id` (created if missing).
+fn replace_path(
+    repo: &Repository,
+    base: Option<&git2::Tree>,
+    path: &[&str],
+    id: Oid,
+) -> Result<Oid, git2::Error> {
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(id);
+    };
+    let mut builder = repo.treebuilder(base)?;
+    let child = if rest.is_empty() {
+        id
+    } else {
+        let existing = base
+            .and_then(|t| t.get_name(first))
+            .filter(|e| e.kind() == Some(ObjectType::Tree));
+        let sub = match existing {
+            Some(e) => Some(repo.find_tree(e.id())?),
+            None => None,
+        };
+        replace_path(repo, sub.as_ref(), rest, id)?
+    };
+    builder.insert(first, child, 0o040000)?;
+    builder.write()
+}

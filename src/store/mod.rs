@@ -1,0 +1,18 @@
+//! The state in git, `tenant-state/` (design.md section 3): where each object's files live
+//! ([`layout`]), how artifact zips become reviewable files and back ([`content`]), and the
+//! exporter's bookkeeping ([`marks`]). Pure functions of bytes; the git module reads and writes.
+//!
+//! | path under `tenant-state/` | written by | read by |
+//! |---|---|---|
+//! | `recipients.txt` | people | export, `secret set`, `secret rekey` |
+//! | `.gitattributes`, `.export-marks.json` | export | export |
+//! | `packages/<Package>/package.json` | export | plan, apply, drift |
+//! | `packages/<Package>/<kind>s/<Id>/artifact.json`, `configuration.json`, `content/...` | export | plan, apply, drift |
+//! | `security/<kind>s/<Name>.json` (+ `.pem`, `.<secret>.age`) | export, `secret set`, `secret rekey` | plan, apply, drift |
+//! | `number-ranges/<Name>.json` | export | plan, apply, drift |
+//! | `partner-directory/<Pid>/<kind>s/<Id>.json` (+ `.value`, `.password.age`) | export | plan, apply, drift |
+//! | `overrides/<tenant>.json` | people | plan, apply, drift |
+
+pub mod content;
+pub mod layout;
+pub mod marks;

@@ -1,0 +1,76 @@
+//! The committed `tenant-state/` at the repository root is, byte for byte, the export of the
+//! emulator's `demo` seed, encrypted to the demo recipient (identity: tests/fixtures/age).
+//! When a change to the exporter or the seed makes these tests fail, regenerate it as README.md
+//! says ("The committed tenant-state/") and review the diff.
+
+use crate::common::Tenant;
+use crate::common::repo::{DEMO_IDENTITY, Login, StateRepo};
+use cpi_gitops::emulator::Seed;
+use cpi_gitops::export::Change;
+use cpi_gitops::secrets::Identity;
+use std::path::{Path, PathBuf};
+
+fn committed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tenant-state")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
+    let t = Tenant::start(Seed::Demo).await;
+    let repo = StateRepo::new(&t, Login::OAuth, "");
+    copy_tree(&committed(), &repo.path().join("tenant-state"));
+    repo.commit_all("the committed tenant-state");
+    let report = repo.export_ok().await;
+    let stale: Vec<String> = report
+        .objects
+        .iter()
+        .filter(|o| o.outcome != Change::Unchanged)
+        .map(|o| format!("{} {:?} {:?}", o.id, o.outcome, o.files))
+        .collect();
+    assert!(
+        !report.changed,
+        "tenant-state/ at the repository root is not the current export of the demo seed (regenerate it as README.md says): {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_committed_secrets_decrypt_to_the_demo_tenants_values() {
+    let t = Tenant::start(Seed::Demo).await;
+    let fresh = StateRepo::new(&t, Login::OAuth, "");
+    fresh.export_ok().await;
+    let identity = Identity::parse(DEMO_IDENTITY, "tests/fixtures/age/demo-identity.txt").unwrap();
+    let mut seen = 0;
+    for (path, bytes) in fresh
+        .state_files()
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".age"))
+    {
+        let committed_bytes = std::fs::read(committed().join(&path))
+            .unwrap_or_else(|_| panic!("tenant-state/{path} is committed"));
+        let want = identity.decrypt(&bytes, &path).unwrap();
+        let have = identity.decrypt(&committed_bytes, &path).unwrap();
+        assert_eq!(
+            have.expose(),
+            want.expose(),
+            "tenant-state/{path} decrypts to the demo tenant's value"
+        );
+        seen += 1;
+    }
+    assert_eq!(
+        seen, 8,
+        "the demo seed has eight secrets: 2 user credentials, 1 OAuth secret, 2 secure parameters, a key pair's PKCS#12 and password, 1 Partner Directory password"
+    );
+}
