@@ -92,8 +92,17 @@ impl ApiError {
     }
 }
 
+/// Work that finishes a reply after the tenant lock is released (building a zip).
+pub struct Deferred(pub Box<dyn FnOnce() -> Reply + Send>);
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
+}
+
 /// A successful answer.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Reply {
     /// A JSON document.
     Json(StatusCode, Value),
@@ -106,6 +115,8 @@ pub enum Reply {
     },
     /// No body.
     Empty(StatusCode),
+    /// An answer computed once the tenant is unlocked.
+    Later(Deferred),
 }
 
 impl Reply {
@@ -135,11 +146,25 @@ impl Reply {
             headers: vec![],
         }
     }
-    /// The status of this reply.
+    /// An answer that `work` computes after the tenant lock is released.
+    pub fn later(work: impl FnOnce() -> Reply + Send + 'static) -> Reply {
+        Reply::Later(Deferred(Box::new(work)))
+    }
+
+    /// Computes a deferred answer; other answers are returned as they are.
+    pub fn resolve(self) -> Reply {
+        match self {
+            Reply::Later(Deferred(work)) => work().resolve(),
+            other => other,
+        }
+    }
+
+    /// The status of this reply (deferred answers count as 200 until computed).
     pub fn status(&self) -> StatusCode {
         match self {
             Reply::Json(s, _) | Reply::Empty(s) => *s,
             Reply::Raw { status, .. } => *status,
+            Reply::Later(_) => StatusCode::OK,
         }
     }
 }

@@ -108,8 +108,8 @@ async fn api_handler(
                 switches: &switches,
                 clock: &app.clock,
             };
-            let mut tenant = lock(&app.tenant);
-            api::dispatch(&call, &mut tenant)
+            let result = api::dispatch(&call, &mut lock(&app.tenant));
+            result.map(Reply::resolve)
         }
     };
     let wrote =
@@ -141,7 +141,7 @@ pub struct Rendered {
 /// Serializes a handler result; errors get the OData error body.
 pub fn rendered(result: Result<Reply, ApiError>) -> Rendered {
     let json = || ("content-type".to_string(), "application/json".to_string());
-    match result {
+    match result.map(Reply::resolve) {
         Ok(Reply::Json(status, value)) => Rendered {
             status,
             headers: vec![json()],
@@ -160,6 +160,11 @@ pub fn rendered(result: Result<Reply, ApiError>) -> Rendered {
                 body,
             }
         }
+        Ok(Reply::Later(_)) => Rendered {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: vec![],
+            body: Vec::new(),
+        },
         Ok(Reply::Empty(status)) => Rendered {
             status,
             headers: vec![],

@@ -1,5 +1,6 @@
 //! Export against emulated tenants over real HTTP, into real git repositories.
 
+mod content;
 mod golden;
 mod quiet;
 mod robustness;

@@ -138,16 +138,17 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
                     "Artifact '{id}' belongs to a configure-only package and cannot be downloaded."
                 )));
             }
-            let zip = download(artifact, call.now());
-            Ok(Reply::Raw {
+            // The zip is built after the tenant lock is released, so downloads run in parallel.
+            let (artifact, now) = (artifact.clone(), call.now());
+            Ok(Reply::later(move || Reply::Raw {
                 status: StatusCode::OK,
                 content_type: "application/zip".into(),
-                body: zip,
+                body: download(&artifact, now),
                 headers: vec![(
                     "content-disposition".into(),
                     format!("attachment; filename=\"{id}.zip\""),
                 )],
-            })
+            }))
         }
         (&Method::GET, ["Configurations"]) | (&Method::GET, ["Configurations", "$count"])
             if kind == ArtifactKind::IntegrationFlow =>

@@ -1,0 +1,264 @@
+//! Benchmarks of whole syncs against an emulated tenant, run as separate processes exactly as a
+//! user runs them. Reproduce with:
+//!
+//! ```sh
+//! cargo bench --bench sync                    # 2,000 artifacts, 50 ms latency, 3 runs
+//! cargo bench --bench sync -- --artifacts 500 --latency-ms 20 --runs 5
+//! ```
+//!
+//! For each run: a fresh git repository, `cpi-gitops export` (the first, full export), then a
+//! second export of the unchanged tenant. Reported: wall time, the ideal time (requests x latency
+//! / concurrency, what a client that keeps the tenant's request limit busy at all times would
+//! take), their ratio, requests made (from the emulator's statistics), the highest number of
+//! requests in flight, and the export process's peak memory (maxrss from wait4). Medians over
+//! the runs. Results go into docs/benchmarks.md.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cpi-gitops");
+
+struct Args {
+    packages: usize,
+    artifacts: usize,
+    latency_ms: u64,
+    runs: usize,
+    concurrency: usize,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        packages: 40,
+        artifacts: 2000,
+        latency_ms: 50,
+        runs: 3,
+        concurrency: 8,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let value = argv.get(i + 1).and_then(|v| v.parse::<u64>().ok());
+        match (argv[i].as_str(), value) {
+            ("--packages", Some(v)) => a.packages = v as usize,
+            ("--artifacts", Some(v)) => a.artifacts = v as usize,
+            ("--latency-ms", Some(v)) => a.latency_ms = v,
+            ("--runs", Some(v)) => a.runs = v.max(1) as usize,
+            ("--concurrency", Some(v)) => a.concurrency = v.max(1) as usize,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    a
+}
+
+/// One measured process.
+struct Measured {
+    wall: Duration,
+    max_rss_kb: i64,
+    success: bool,
+}
+
+/// Runs `cmd` and measures its wall time and peak resident memory.
+fn measure(mut cmd: Command) -> Measured {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 on our own child's pid with valid pointers to a status and a zeroed rusage;
+    // it reaps the child, so `child` is never waited on again (it is forgotten below).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    std::mem::forget(child);
+    Measured {
+        wall,
+        max_rss_kb: usage.ru_maxrss,
+        success: reaped == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    }
+}
+
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_emulator(args: &Args) -> Emulator {
+    let seed = format!("generate:{}:{}", args.packages, args.artifacts);
+    let mut child = Command::new(BIN)
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            &seed,
+            "--deploy-steps",
+            "0",
+        ])
+        .args(["--latency-ms", &args.latency_ms.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the emulator starts");
+    let first = BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let url = first.rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(
+        url.starts_with("http://"),
+        "the emulator printed its URL: {first}"
+    );
+    Emulator { child, url }
+}
+
+fn admin(url: &str, method: &str, path: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            method,
+            "-u",
+            "admin:emulator",
+            &format!("{url}/admin/{path}"),
+        ])
+        .output()
+        .expect("curl runs");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+fn repo(url: &str, concurrency: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let run = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?}");
+    };
+    run(&["init", "-q", "-b", "main"]);
+    std::fs::write(
+        dir.path().join("cpi-gitops.toml"),
+        format!("[tenants.primary]\nurl = \"{url}\"\nconcurrency = {concurrency}\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("tenant-state")).unwrap();
+    let recipient =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/age/demo-recipient.txt");
+    std::fs::copy(recipient, dir.path().join("tenant-state/recipients.txt")).unwrap();
+    run(&["add", "-A"]);
+    run(&[
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.com",
+        "commit",
+        "-qm",
+        "init",
+    ]);
+    dir
+}
+
+fn export(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--quiet", "export", "--tenant", "primary"])
+        .current_dir(dir)
+        .env("CPI_PRIMARY_USER", "admin")
+        .env("CPI_PRIMARY_PASSWORD", "emulator")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com");
+    cmd
+}
+
+struct Sample {
+    wall: f64,
+    requests: u64,
+    in_flight: u64,
+    rss_mb: f64,
+}
+
+fn run_export(emulator: &Emulator, dir: &Path) -> Sample {
+    admin(&emulator.url, "DELETE", "stats");
+    let m = measure(export(dir));
+    assert!(m.success, "the export succeeded");
+    let stats = admin(&emulator.url, "GET", "stats");
+    Sample {
+        wall: m.wall.as_secs_f64(),
+        requests: stats["requests"].as_u64().unwrap_or(0),
+        in_flight: stats["max_in_flight"].as_u64().unwrap_or(0),
+        rss_mb: m.max_rss_kb as f64 / 1024.0,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values[values.len() / 2]
+}
+
+fn report(name: &str, samples: &[Sample], args: &Args) {
+    let wall = median(samples.iter().map(|s| s.wall).collect());
+    let requests = median(samples.iter().map(|s| s.requests as f64).collect());
+    let ideal = requests * args.latency_ms as f64 / 1000.0 / args.concurrency as f64;
+    let rss = median(samples.iter().map(|s| s.rss_mb).collect());
+    let in_flight = samples.iter().map(|s| s.in_flight).max().unwrap_or(0);
+    println!(
+        "| {name} | {wall:.2} s | {ideal:.2} s | {:.2}x | {requests:.0} | {in_flight} | {rss:.0} MB |",
+        wall / ideal
+    );
+}
+
+fn main() {
+    let args = parse_args();
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    eprintln!(
+        "sync benchmark: {} artifacts in {} packages, {} ms latency per request, concurrency {}, {} runs",
+        args.artifacts, args.packages, args.latency_ms, args.concurrency, args.runs
+    );
+    let emulator = start_emulator(&args);
+    let mut full = Vec::new();
+    let mut again = Vec::new();
+    let mut repos: Vec<PathBuf> = Vec::new();
+    let mut dirs = Vec::new();
+    for run in 0..args.runs {
+        let dir = repo(&emulator.url, args.concurrency);
+        let first = run_export(&emulator, dir.path());
+        let second = run_export(&emulator, dir.path());
+        eprintln!(
+            "run {}: full export {:.2} s, no-change export {:.2} s",
+            run + 1,
+            first.wall,
+            second.wall
+        );
+        full.push(first);
+        again.push(second);
+        repos.push(dir.path().to_path_buf());
+        dirs.push(dir);
+    }
+    println!(
+        "| export of {} artifacts | wall (median) | ideal | ratio | requests | max in flight | peak memory |",
+        args.artifacts
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    report("full export", &full, &args);
+    report("no-change export", &again, &args);
+}
