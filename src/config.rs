@@ -48,6 +48,25 @@ fn default_state_dir() -> String {
     "tenant-state".into()
 }
 
+/// A state folder must be a plain relative path inside the repository.
+fn check_state_dir(dir: &str) -> Result<(), String> {
+    let parts: Vec<&str> = dir.trim_end_matches('/').split('/').collect();
+    let bad = dir.is_empty()
+        || dir.starts_with('/')
+        || dir.contains('\\')
+        || dir.contains(':')
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || *p == "." || *p == ".." || p.eq_ignore_ascii_case(".git"));
+    if bad {
+        Err(format!(
+            "state_dir = \"{dir}\" must be a relative folder inside the repository, such as \"tenant-state\""
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// One `[tenants.NAME]` table.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +182,10 @@ impl Config {
             reason: e.to_string(),
         })?;
         config.source = path.to_path_buf();
+        check_state_dir(&config.state_dir).map_err(|reason| ConfigError::Parse {
+            path: path.into(),
+            reason,
+        })?;
         Ok(config)
     }
 
@@ -375,5 +398,17 @@ mod tests {
         let e = c.client("secondary", &Env::default()).unwrap_err();
         assert!(e.hint().unwrap().contains("primary"));
         assert!(toml::from_str::<Config>("[tenants.x]\nulr = \"typo\"\n").is_err());
+    }
+
+    #[test]
+    fn state_dir_must_stay_inside_the_repository() {
+        for bad in [
+            "", "/", "/abs", "../x", "a/../b", ".git", "./x", "a//b", "C:\\x",
+        ] {
+            assert!(check_state_dir(bad).is_err(), "{bad}");
+        }
+        for good in ["tenant-state", "state/cpi", "tenant-state/"] {
+            assert!(check_state_dir(good).is_ok(), "{good}");
+        }
     }
 }

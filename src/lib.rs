@@ -9,7 +9,7 @@
 //! | module | job | must not |
 //! |---|---|---|
 //! | [`cli`] | flags, command dispatch, exit codes | build requests, open files, print outside `report` |
-//! //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
+//! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
 //! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`emulator`] | the local tenant (axum) | use the sync engine or the client |
 //! | [`wire`] | serde types of the OData API, shared by client and emulator | do I/O |
@@ -17,7 +17,9 @@
 //! | [`export`] | a tenant into `tenant-state/` as one commit | print |
 //! | [`git`] | read revisions, write blobs/trees/commits, checkout the state folder | know about tenants |
 //! | [`model`] | object kinds and ids; the volatile-field list | do I/O |
+//! | [`read`] | a tenant into state files, normalized as export writes them | print |
 //! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks | do I/O |
+//! | [`sync`] | plan, apply and drift: desired (git) vs live (tenant) vs base (applied ref) | print |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
 //! | [`canonical`] | canonical JSON bytes | |
 //! | [`report`] | everything written to stdout | |
@@ -36,7 +38,9 @@ pub mod emulator;
 pub mod export;
 pub mod git;
 pub mod model;
+pub mod read;
 pub mod report;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod wire;

@@ -21,6 +21,12 @@ pub enum UnsafeEntry {
     /// The same name twice.
     #[error("entry `{0}` appears twice")]
     Duplicate(String),
+    /// A name is both a file and the folder of another entry.
+    #[error("entry `{0}` is a file and also the folder of `{1}`")]
+    FileAndFolder(String, String),
+    /// A `.git` path component, which git refuses to store.
+    #[error("entry `{0}` has a `.git` path component")]
+    GitFolder(String),
 }
 
 /// Checks one name (a directory entry may end with `/`).
@@ -41,13 +47,20 @@ pub fn check_name(name: &str) -> Result<(), UnsafeEntry> {
     {
         return Err(UnsafeEntry::Traversal(name.into()));
     }
+    if trimmed.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
+        return Err(UnsafeEntry::GitFolder(name.into()));
+    }
     Ok(())
 }
 
 /// Checks every name and that no two collide, exactly or after case folding.
 pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), UnsafeEntry> {
     let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    let mut files: Vec<&str> = Vec::new();
     for name in names {
+        if !name.ends_with('/') {
+            files.push(name);
+        }
         check_name(name)?;
         let key = name.trim_end_matches('/').to_lowercase();
         if let Some(previous) = folded.insert(key, name) {
@@ -58,6 +71,17 @@ pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), U
                     UnsafeEntry::CaseCollision(previous.into(), name.into())
                 },
             );
+        }
+    }
+    let set: std::collections::BTreeSet<&str> = files.iter().copied().collect();
+    for file in &files {
+        let mut end = 0;
+        while let Some(pos) = file[end..].find('/') {
+            let parent = &file[..end + pos];
+            if set.contains(parent) {
+                return Err(UnsafeEntry::FileAndFolder(parent.into(), (*file).into()));
+            }
+            end += pos + 1;
         }
     }
     Ok(())
@@ -97,5 +121,13 @@ mod tests {
             Err(UnsafeEntry::CaseCollision(_, _))
         ));
         assert!(check_names(["META-INF/", "META-INF/MANIFEST.MF"]).is_ok());
+        assert!(matches!(
+            check_names(["a", "a/b"]),
+            Err(UnsafeEntry::FileAndFolder(_, _))
+        ));
+        assert!(matches!(
+            check_name("x/.git/config"),
+            Err(UnsafeEntry::GitFolder(_))
+        ));
     }
 }

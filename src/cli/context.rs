@@ -21,6 +21,8 @@ pub struct Context {
     pub repo_dir: PathBuf,
     pub format: Format,
     pub env: Env,
+    /// `--quiet`: no progress lines.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -42,9 +44,17 @@ impl Context {
         Config::load(&path).map_err(config_error)
     }
 
-    /// A client for `tenant`.
-    pub fn client(&self, config: &Config, tenant: &str) -> Result<Client, CliError> {
-        let cc = config.client(tenant, &self.env).map_err(config_error)?;
+    /// A client for `tenant`; `concurrency` overrides the configured request limit.
+    pub fn client(
+        &self,
+        config: &Config,
+        tenant: &str,
+        concurrency: Option<usize>,
+    ) -> Result<Client, CliError> {
+        let mut cc = config.client(tenant, &self.env).map_err(config_error)?;
+        if let Some(n) = concurrency {
+            cc.concurrency = n.max(1);
+        }
         Client::new(cc).map_err(|e| CliError::new(ErrorKind::Config, e.to_string()))
     }
 }

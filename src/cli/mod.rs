@@ -94,6 +94,7 @@ pub fn main() -> Outcome {
         repo_dir: cli.repo,
         format: cli.format,
         env: crate::config::Env::from_process(),
+        quiet: cli.quiet,
     };
     match runtime.block_on(run(&context, cli.command)) {
         Ok(outcome) => outcome,

@@ -109,12 +109,14 @@ fn set(ctx: &Context, object: &str) -> Result<Outcome, CliError> {
             )),
         );
     }
+    let path = at.secret(slot);
+    let shown = format!("{state_dir}/{path}");
     let sealed = recipients
         .encrypt(&value)
-        .map_err(|e| CliError::internal(e.to_string()))?;
-    let path = at.secret(slot);
-    std::fs::write(dir.join(&path), sealed)
-        .map_err(|e| CliError::internal(format!("cannot write {state_dir}/{path}: {e}")))?;
+        .map_err(|e| CliError::internal(format!("cannot encrypt {shown}: {e}")))?;
+    write_atomically(&dir.join(&path), &sealed)
+        .map_err(|e| CliError::internal(format!("cannot write {shown}: {e}")))?;
+    forget_mark(&dir, &id, &state_dir)?;
     crate::report::line(&format!(
         "wrote {state_dir}/{path} (encrypted to {} recipients); commit it to keep it",
         recipients.len()
@@ -129,43 +131,79 @@ fn rekey(ctx: &Context) -> Result<Outcome, CliError> {
             .hinted("set CPI_GITOPS_AGE_IDENTITY (the key text) or CPI_GITOPS_AGE_IDENTITY_FILE (a path)")
     })?;
     let recipients = recipients(&dir, &state_dir)?;
+    let marks_path = dir.join(layout::MARKS);
+    let marks = match std::fs::read(&marks_path) {
+        Ok(bytes) => Some(Marks::parse_strict(&bytes).map_err(|e| {
+            CliError::user(format!(
+                "{state_dir}/{} is not readable: {e}",
+                layout::MARKS
+            ))
+            .hinted("restore it from git (git checkout -- the file) and run rekey again")
+        })?),
+        Err(_) => None,
+    };
     let mut files = Vec::new();
     collect_age_files(&dir, &dir, &mut files)
         .map_err(|e| CliError::internal(format!("cannot list {state_dir}/: {e}")))?;
-    let mut count = 0;
+    files.sort();
+    // Decrypt everything first: a file the identity cannot read stops the rekey before any change.
+    let mut resealed = Vec::with_capacity(files.len());
     for rel in &files {
         let shown = format!("{state_dir}/{rel}");
         let sealed = std::fs::read(dir.join(rel))
             .map_err(|e| CliError::internal(format!("cannot read {shown}: {e}")))?;
-        let plain = identity
-            .decrypt(&sealed, &shown)
-            .map_err(|e: SecretsError| {
-                CliError::new(ErrorKind::Config, e.to_string())
-                    .hinted("rekey with an identity that is one of the files' current recipients")
-            })?;
-        let resealed = recipients
+        let plain = identity.decrypt(&sealed, &shown).map_err(|e: SecretsError| {
+            CliError::new(ErrorKind::Config, e.to_string()).hinted("rekey with an identity that is one of the files' current recipients; nothing was changed")
+        })?;
+        let again = recipients
             .encrypt(plain.expose())
-            .map_err(|e| CliError::internal(e.to_string()))?;
-        std::fs::write(dir.join(rel), resealed)
-            .map_err(|e| CliError::internal(format!("cannot write {shown}: {e}")))?;
-        count += 1;
+            .map_err(|e| CliError::internal(format!("cannot encrypt {shown}: {e}")))?;
+        resealed.push((rel, again));
     }
-    let marks_path = dir.join(layout::MARKS);
-    if let Ok(bytes) = std::fs::read(&marks_path) {
-        let mut marks = Marks::parse(Some(&bytes));
+    for (rel, bytes) in &resealed {
+        write_atomically(&dir.join(rel), bytes)
+            .map_err(|e| CliError::internal(format!("cannot write {state_dir}/{rel}: {e}")))?;
+    }
+    if let Some(mut marks) = marks {
         let fp = recipients.fingerprint();
         for mark in marks.secrets.values_mut() {
             mark.recipients = fp.clone();
         }
-        std::fs::write(&marks_path, marks.to_bytes()).map_err(|e| {
+        write_atomically(&marks_path, &marks.to_bytes()).map_err(|e| {
             CliError::internal(format!("cannot write {}: {e}", marks_path.display()))
         })?;
     }
     crate::report::line(&format!(
-        "re-encrypted {count} secrets in {state_dir}/ to {} recipients; commit the result",
+        "re-encrypted {} secrets in {state_dir}/ to {} recipients; commit the result",
+        resealed.len(),
         recipients.len()
     ));
     Ok(Outcome::Success)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("cpi-gitops.tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Drops the export mark of `id`'s secrets, so the next export records the tenant's current
+/// change marker as the baseline of the value just set.
+fn forget_mark(dir: &Path, id: &ObjectId, state_dir: &str) -> Result<(), CliError> {
+    let path = dir.join(layout::MARKS);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(());
+    };
+    let Ok(mut marks) = Marks::parse_strict(&bytes) else {
+        return Ok(());
+    };
+    if marks.secrets.remove(&id.to_string()).is_some() {
+        write_atomically(&path, &marks.to_bytes()).map_err(|e| {
+            CliError::internal(format!("cannot write {state_dir}/{}: {e}", layout::MARKS))
+        })?;
+    }
+    Ok(())
 }
 
 fn collect_age_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
@@ -181,6 +219,5 @@ fn collect_age_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io:
             }
         }
     }
-    out.sort();
     Ok(())
 }

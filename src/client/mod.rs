@@ -47,6 +47,7 @@ mod request;
 mod retry;
 mod stats;
 mod transport;
+mod writes;
 
 pub use config::{Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RetryPolicy};
 pub use error::{ClientError, RequestLabel};

@@ -28,7 +28,7 @@ mod filter;
 mod odata;
 mod router;
 mod runtime_http;
-mod seed;
+pub(crate) mod seed;
 mod server;
 mod state;
 mod switches;

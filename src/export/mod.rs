@@ -1,27 +1,28 @@
 //! Export: a tenant into `tenant-state/` as one git commit (design.md sections 3, 4 and 7).
 //!
 //! 1. Refuse when the state folder has uncommitted changes (nothing is lost).
-//! 2. Read the tenant concurrently under its request limit ([`collect`]), turning every object
-//!    into files that are written as blobs as they arrive (memory stays flat). Integration flows
-//!    whose version and modification time are unchanged, and secrets whose change markers are
-//!    unchanged, are kept from git without downloading or re-encrypting ([`crate::store::marks`]).
-//! 3. Compare the new files with the commit's ([`summary`]); equal means no commit.
-//! 4. Commit the new state folder on top of `HEAD`, check out that folder, then move the branch.
+//! 2. Read the tenant (`crate::read`), writing every file as a blob as it arrives (memory stays
+//!    flat). Integration flows whose version and modification time are unchanged, and secrets
+//!    whose change markers are unchanged, are kept from git without downloading or re-encrypting
+//!    (`store::marks`).
+//! 3. Compare the new files with the commit's ([`summary`]); equal means no commit. Files in the
+//!    state folder that belong to no object the exporter knows are kept, and reported.
+//! 4. Commit the new state folder on top of the `HEAD` it started from, check out that folder,
+//!    then move the branch (refusing if it moved meanwhile).
 //!
-//! A failure in steps 1 to 3 leaves refs, index and work tree as they were (only unreferenced
-//! blobs may remain in the object database, which `git gc` removes).
+//! A failure leaves the branch, index and work tree as they were (only unreferenced blobs may
+//! remain in the object database, which `git gc` removes).
 
-mod collect;
 mod summary;
 
 pub use summary::{Change, ObjectOutcome};
 
 use crate::client::{Client, ClientError};
-use crate::git::{BlobSink, FileMode, GitError, Repo};
-use crate::model::ObjectId;
+use crate::git::{BlobSink, FileMode, GitError, Repo, StateFiles};
+use crate::read::{self, Companion, Progress, ReadError, ReadOptions, SecretMode, Warning};
 use crate::secrets::{Recipients, SecretsError};
 use crate::store::content::ContentError;
-use crate::store::layout;
+use crate::store::layout::{self, locate};
 use crate::store::marks::Marks;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,31 +42,6 @@ pub struct ExportOptions {
     pub message: Option<String>,
 }
 
-/// Observes an export as it goes (progress bars, log lines).
-pub trait Progress: Send + Sync {
-    /// `n` more objects are known to be coming.
-    fn found(&self, n: u64);
-    /// An object is done; `bytes` were downloaded for it.
-    fn done(&self, id: &ObjectId, bytes: u64);
-}
-
-/// A [`Progress`] that shows nothing.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn found(&self, _: u64) {}
-    fn done(&self, _: &ObjectId, _: u64) {}
-}
-
-/// Something the user should know about, that did not stop the export.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Warning {
-    /// The object concerned.
-    pub object: String,
-    /// What is wrong and what was done about it.
-    pub message: String,
-}
-
 /// The result of an export.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportReport {
@@ -79,6 +55,8 @@ pub struct ExportReport {
     pub warnings: Vec<Warning>,
     /// Secrets the tenant could not reveal and git does not have (`kind/key#slot`).
     pub missing_secrets: Vec<String>,
+    /// What the companion endpoint did.
+    pub companion: Companion,
     /// Requests sent to the tenant (retries included).
     pub requests: u64,
     /// Bytes received from the tenant.
@@ -94,12 +72,38 @@ pub enum ExportError {
     Tenant(#[from] ClientError),
     #[error(transparent)]
     Content(#[from] ContentError),
+    #[error("{object}: {reason}")]
+    TenantData { object: String, reason: String },
     #[error("{file}: {source}")]
     Secrets { file: String, source: SecretsError },
     #[error("{object} has a secret to store, but {file} does not exist")]
     NoRecipients { object: String, file: String },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<ReadError> for ExportError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Git(g) => ExportError::Git(g),
+            ReadError::Tenant(t) => ExportError::Tenant(t),
+            ReadError::Content(c) => ExportError::Content(c),
+            ReadError::TenantData { object, reason } => ExportError::TenantData { object, reason },
+            ReadError::Secrets { file, source } => ExportError::Secrets { file, source },
+            ReadError::NoRecipients { object, file } => ExportError::NoRecipients { object, file },
+            ReadError::Internal(s) => ExportError::Internal(s),
+        }
+    }
+}
+
+/// Files of the state folder that export itself owns (and rewrites).
+fn is_bookkeeping(path: &str) -> bool {
+    path == layout::MARKS
+}
+
+/// Files of the state folder that people own and export keeps as they are.
+fn is_kept_as_is(path: &str) -> bool {
+    path == layout::RECIPIENTS || path == layout::GITATTRIBUTES || path.starts_with("overrides/")
 }
 
 /// Runs an export of `client`'s tenant into `repo`.
@@ -113,57 +117,72 @@ pub async fn run(
     repo.ensure_clean(&state_dir)?;
     let head = repo.commit_id("HEAD")?;
     let base = repo.state_files(head, &state_dir)?;
-    let read = |name: &str| -> Result<Option<Vec<u8>>, GitError> {
+    let read_file = |name: &str| -> Result<Option<Vec<u8>>, GitError> {
         base.get(name).map(|id| repo.blob(*id)).transpose()
     };
-    let marks = Marks::parse(read(layout::MARKS)?.as_deref());
-    let recipients = match read(layout::RECIPIENTS)? {
-        Some(bytes) => {
-            let file = format!("{state_dir}/{}", layout::RECIPIENTS);
-            let text = String::from_utf8_lossy(&bytes);
-            Some(
-                Recipients::parse(&text, &file)
-                    .map_err(|source| ExportError::Secrets { file, source })?,
-            )
-        }
+    let marks = Marks::parse(read_file(layout::MARKS)?.as_deref());
+    let recipients_file = format!("{state_dir}/{}", layout::RECIPIENTS);
+    let recipients = match read_file(layout::RECIPIENTS)? {
+        Some(bytes) => Some(Arc::new(
+            Recipients::parse(&String::from_utf8_lossy(&bytes), &recipients_file).map_err(
+                |source| ExportError::Secrets {
+                    file: recipients_file.clone(),
+                    source,
+                },
+            )?,
+        )),
         None => None,
     };
     let sink = BlobSink::start(repo.git_dir().to_path_buf())?;
-    let collected = collect::Collector::run(collect::Inputs {
-        client: client.clone(),
-        writer: sink.writer(),
-        base: Arc::new(base.clone()),
-        marks,
-        recipients: recipients.map(Arc::new),
-        recipients_file: format!("{state_dir}/{}", layout::RECIPIENTS),
-        companion_path: options.companion_path.clone(),
-        progress,
-    })
+    let result = read::read(
+        client.clone(),
+        sink.writer(),
+        ReadOptions {
+            base: Arc::new(base.clone()),
+            marks,
+            secrets: SecretMode::Export {
+                companion_path: options.companion_path.clone(),
+                recipients,
+                recipients_file,
+            },
+            progress,
+        },
+    )
     .await;
-    let collected = match collected {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = tokio::task::spawn_blocking(move || sink.finish()).await;
-            return Err(e);
-        }
-    };
-    let mut files = tokio::task::spawn_blocking(move || sink.finish())
+    // The writer thread's own error (a full disk, a path written twice) explains a failure
+    // better than the reader's "the blob writer stopped".
+    let files = tokio::task::spawn_blocking(move || sink.finish())
         .await
-        .map_err(|e| ExportError::Internal(format!("the blob writer did not finish: {e}")))??;
+        .map_err(|e| ExportError::Internal(format!("the blob writer did not finish: {e}")));
+    let (result, mut files) = match (result, files) {
+        (Ok(r), Ok(Ok(f))) => (r, f),
+        (_, Ok(Err(e))) => return Err(e.into()),
+        (Err(e), _) => return Err(e.into()),
+        (_, Err(e)) => return Err(e),
+    };
+    let mut warnings = result.warnings;
     files.insert(
         layout::MARKS.to_string(),
-        repo.write_blob(&collected.marks.to_bytes())?,
+        repo.write_blob(&result.marks.to_bytes())?,
     );
-    files.insert(
-        layout::GITATTRIBUTES.to_string(),
-        repo.write_blob(layout::GITATTRIBUTES_TEXT.as_bytes())?,
-    );
-    if let Some(id) = base.get(layout::RECIPIENTS) {
-        files.insert(layout::RECIPIENTS.to_string(), *id);
+    for (path, id) in &base {
+        if is_kept_as_is(path) || (locate(path).is_none() && !is_bookkeeping(path)) {
+            if !is_kept_as_is(path) {
+                warnings.push(Warning {
+                    object: format!("{state_dir}/{path}"),
+                    message: "belongs to no object cpi-gitops knows: kept as it is".into(),
+                });
+            }
+            files.insert(path.clone(), *id);
+        }
     }
-    for (path, id) in base.iter().filter(|(p, _)| p.starts_with("overrides/")) {
-        files.insert(path.clone(), *id);
+    if !files.contains_key(layout::GITATTRIBUTES) {
+        files.insert(
+            layout::GITATTRIBUTES.to_string(),
+            repo.write_blob(layout::GITATTRIBUTES_TEXT.as_bytes())?,
+        );
     }
+    warnings.extend(case_collisions(&files, &state_dir));
     let objects = summary::outcomes(&base, &files);
     let changed = files != base;
     let stats = client.stats();
@@ -172,8 +191,9 @@ pub async fn run(
         commit: None,
         changed,
         objects,
-        warnings: collected.warnings,
-        missing_secrets: collected.missing,
+        warnings,
+        missing_secrets: result.missing,
+        companion: result.companion,
         requests: stats.requests,
         bytes: stats.bytes_received,
     };
@@ -190,7 +210,22 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| summary::message(&options.tenant, &report.objects));
     repo.ensure_clean(&state_dir)?;
-    let commit = repo.commit_state(&state_dir, tree, &message, options.commit)?;
+    let commit = repo.commit_state(&state_dir, tree, &message, options.commit, head)?;
     report.commit = commit.map(|c| c.to_string());
     Ok(report)
+}
+
+/// Paths that differ only in case: git keeps both, but a checkout on macOS or Windows cannot.
+fn case_collisions(files: &StateFiles, state_dir: &str) -> Vec<Warning> {
+    let mut seen: BTreeMap<String, &String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for path in files.keys() {
+        if let Some(other) = seen.insert(path.to_lowercase(), path) {
+            out.push(Warning {
+                object: format!("{state_dir}/{path}"),
+                message: format!("differs from {state_dir}/{other} only in case: the two cannot both be checked out on macOS or Windows"),
+            });
+        }
+    }
+    out
 }

@@ -24,6 +24,11 @@ pub enum GitError {
         count: usize,
         example: String,
     },
+    /// `HEAD` moved while the state was being built.
+    #[error(
+        "HEAD moved while the state was being read (expected {expected}, found {found}): nothing was committed"
+    )]
+    HeadMoved { expected: String, found: String },
     /// A revision does not exist.
     #[error("revision `{rev}` does not exist: {reason}")]
     UnknownRevision { rev: String, reason: String },

@@ -205,16 +205,25 @@ impl Repo {
     }
 
     /// Commits `state_tree` as `state_dir` on top of `HEAD` (replacing that folder only) and
-    /// brings the work tree and index of `state_dir` along; the branch moves last. With
-    /// `commit == false` only the work tree is updated. Returns the new commit.
+    /// brings the work tree and index of `state_dir` along; the branch moves last, and only if it
+    /// still points at `expected_head` (the commit the state was read from). With
+    /// `commit == false` only the work tree is updated. If checkout fails, the folder is checked
+    /// out from `HEAD` again before the error is returned. Returns the new commit.
     pub fn commit_state(
         &self,
         state_dir: &str,
         state_tree: Oid,
         message: &str,
         commit: bool,
+        expected_head: Option<Oid>,
     ) -> Result<Option<Oid>, GitError> {
         let head = self.commit_id("HEAD")?;
+        if head != expected_head {
+            return Err(GitError::HeadMoved {
+                expected: describe(expected_head),
+                found: describe(head),
+            });
+        }
         let base_tree = match head {
             Some(h) => Some(
                 self.repo
@@ -231,12 +240,8 @@ impl Repo {
             .repo
             .find_tree(root)
             .map_err(GitError::failed("read the new tree"))?;
-        let mut checkout = git2::build::CheckoutBuilder::new();
-        checkout.force().path(state_dir).update_index(commit);
         if !commit {
-            self.repo
-                .checkout_tree(root_tree.as_object(), Some(&mut checkout))
-                .map_err(GitError::failed(format!("write {state_dir}/")))?;
+            self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, false)?;
             return Ok(None);
         }
         let signature = self
@@ -264,26 +269,69 @@ impl Repo {
                 &parent_refs,
             )
             .map_err(GitError::failed("write the commit"))?;
-        self.repo
-            .checkout_tree(root_tree.as_object(), Some(&mut checkout))
-            .map_err(GitError::failed(format!("write {state_dir}/")))?;
-        self.move_head(id, message)?;
+        self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, true)?;
+        if let Err(e) = self.move_head(id, head, message) {
+            self.restore(base_tree.as_ref(), state_dir);
+            return Err(e);
+        }
         Ok(Some(id))
     }
 
-    fn move_head(&self, id: Oid, message: &str) -> Result<(), GitError> {
+    /// Checks out `state_dir` from `tree`; on failure checks it out from `base` again.
+    fn checkout_or_restore(
+        &self,
+        tree: &git2::Tree,
+        base: Option<&git2::Tree>,
+        state_dir: &str,
+        update_index: bool,
+    ) -> Result<(), GitError> {
+        let mut checkout = git2::build::CheckoutBuilder::new();
+        checkout.force().path(state_dir).update_index(update_index);
+        if let Err(e) = self
+            .repo
+            .checkout_tree(tree.as_object(), Some(&mut checkout))
+        {
+            self.restore(base, state_dir);
+            return Err(GitError::Failed {
+                action: format!("write {state_dir}/"),
+                reason: e.message().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Best effort: the state folder's work tree and index as in `base` again.
+    fn restore(&self, base: Option<&git2::Tree>, state_dir: &str) {
+        if let Some(base) = base {
+            let mut back = git2::build::CheckoutBuilder::new();
+            back.force().path(state_dir).update_index(true);
+            let _ = self.repo.checkout_tree(base.as_object(), Some(&mut back));
+        }
+    }
+
+    /// Moves the branch `HEAD` names (or a detached `HEAD`) from `old` to `id`, refusing when it
+    /// no longer points at `old`.
+    fn move_head(&self, id: Oid, old: Option<Oid>, message: &str) -> Result<(), GitError> {
         let head = self
             .repo
             .find_reference("HEAD")
             .map_err(GitError::failed("read HEAD"))?;
         let reflog = format!("cpi-gitops: {}", message.lines().next().unwrap_or_default());
-        match head.symbolic_target().ok().flatten() {
-            Some(branch) => {
+        match (head.symbolic_target().ok().flatten(), old) {
+            (Some(branch), Some(old)) => {
                 self.repo
-                    .reference(branch, id, true, &reflog)
-                    .map_err(GitError::failed(format!("move {branch}")))?;
+                    .reference_matching(branch, id, true, old, &reflog)
+                    .map_err(|_| GitError::HeadMoved {
+                        expected: old.to_string(),
+                        found: "another commit".into(),
+                    })?;
             }
-            None => self
+            (Some(branch), None) => {
+                self.repo
+                    .reference(branch, id, false, &reflog)
+                    .map_err(GitError::failed(format!("create {branch}")))?;
+            }
+            (None, _) => self
                 .repo
                 .set_head_detached(id)
                 .map_err(GitError::failed("move HEAD"))?,
@@ -303,6 +351,12 @@ impl Repo {
     pub fn raw(&self) -> &Repository {
         &self.repo
     }
+}
+
+fn describe(commit: Option<Oid>) -> String {
+    commit
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "no commit".into())
 }
 
 /// A copy of `base` with the entry at `path` replaced by tree `id` (created if missing).

@@ -78,18 +78,21 @@ fn text(r: &ExportReport, state_dir: &str) -> String {
 }
 
 fn markdown(r: &ExportReport, state_dir: &str) -> String {
-    let mut out = format!("### Export of tenant `{}`\n\n", r.tenant);
-    if !r.changed {
-        out.push_str("No changes since the last export.\n");
-        return out;
+    let mut out = format!(
+        "### Export of tenant {}\n\n",
+        super::markdown::code(&r.tenant)
+    );
+    if r.changed {
+        out.push_str(&format!(
+            "| added | changed | removed | unchanged |\n|---:|---:|---:|---:|\n| {} | {} | {} | {} |\n\n",
+            count(r, Change::Added),
+            count(r, Change::Changed),
+            count(r, Change::Removed),
+            count(r, Change::Unchanged)
+        ));
+    } else {
+        out.push_str("No changes since the last export.\n\n");
     }
-    out.push_str(&format!(
-        "| added | changed | removed | unchanged |\n|---:|---:|---:|---:|\n| {} | {} | {} | {} |\n\n",
-        count(r, Change::Added),
-        count(r, Change::Changed),
-        count(r, Change::Removed),
-        count(r, Change::Unchanged)
-    ));
     for (change, title) in [
         (Change::Added, "Added"),
         (Change::Changed, "Changed"),
@@ -99,7 +102,7 @@ fn markdown(r: &ExportReport, state_dir: &str) -> String {
         if !items.is_empty() {
             out.push_str(&format!("**{title}**\n\n"));
             for o in items {
-                out.push_str(&format!("- `{}`\n", o.id));
+                out.push_str(&format!("- {}\n", super::markdown::code(&o.id)));
             }
             out.push('\n');
         }
@@ -107,15 +110,19 @@ fn markdown(r: &ExportReport, state_dir: &str) -> String {
     if !r.warnings.is_empty() {
         out.push_str("**Warnings**\n\n");
         for w in &r.warnings {
-            out.push_str(&format!("- `{}` {}\n", w.object, w.message));
+            out.push_str(&format!(
+                "- {} {}\n",
+                super::markdown::code(&w.object),
+                w.message
+            ));
         }
         out.push('\n');
     }
     if !r.missing_secrets.is_empty() {
         out.push_str(&format!("**Missing secrets** (set them with `cpi-gitops secret set`, then commit to {state_dir}/)\n\n"));
         for m in &r.missing_secrets {
-            out.push_str(&format!("- `{m}`\n"));
+            out.push_str(&format!("- {}\n", super::markdown::code(m)));
         }
     }
-    out
+    super::markdown::truncate(out)
 }

@@ -2,6 +2,7 @@
 //! Logs go through `tracing` to stderr; nothing else prints.
 
 pub mod export;
+pub mod markdown;
 pub mod progress;
 
 use crate::cli::CliError;

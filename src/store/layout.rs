@@ -33,8 +33,14 @@ pub fn escape(key: &str) -> String {
     out
 }
 
-/// Reverses [`escape`]; `None` for text that [`escape`] cannot have produced.
+/// Reverses [`escape`]; `None` for text that [`escape`] cannot have produced (so each key has
+/// exactly one path).
 pub fn unescape(component: &str) -> Option<String> {
+    let key = unescape_any(component)?;
+    (escape(&key) == component).then_some(key)
+}
+
+fn unescape_any(component: &str) -> Option<String> {
     if component == "%" {
         return Some(String::new());
     }
@@ -62,7 +68,9 @@ pub fn unescape(component: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     dir: String,
+    /// `None` for packages and artifacts, whose files are named inside their folder.
     stem: Option<String>,
+    package: bool,
 }
 
 impl Place {
@@ -107,59 +115,54 @@ impl Place {
 }
 
 /// Where the object `id` lives. `parent` is the package of an artifact, or the Pid of an
-/// alternative partner or authorized user; other kinds ignore it.
+/// alternative partner or authorized user; other kinds ignore it. The key of an alternative
+/// partner is `<agency>/<scheme>/<id>` with each part already escaped (they may contain `/`).
 pub fn place(id: &ObjectId, parent: Option<&str>) -> Place {
     let parent = parent.map(escape).unwrap_or_else(|| "%".into());
-    let flat = |dir: &str, key: &str| Place {
-        dir: dir.to_string(),
-        stem: Some(escape(key)),
-    };
-    let split = |key: &str| -> (String, String) {
-        match key.split_once('/') {
-            Some((pid, rest)) => (escape(pid), escape(rest)),
-            None => ("%".into(), escape(key)),
-        }
+    let at = |dir: String, stem: Option<String>| Place {
+        dir,
+        stem,
+        package: false,
     };
     match id.kind {
         Kind::Package => Place {
             dir: format!("packages/{}", escape(&id.key)),
             stem: None,
+            package: true,
         },
-        k if k.is_artifact() => Place {
-            dir: format!("packages/{parent}/{}/{}", k.folder(), escape(&id.key)),
-            stem: None,
-        },
+        k if k.is_artifact() => at(
+            format!("packages/{parent}/{}/{}", k.folder(), escape(&id.key)),
+            None,
+        ),
         Kind::UserCredential
         | Kind::OAuth2ClientCredential
         | Kind::SecureParameter
         | Kind::Certificate
         | Kind::KeyPair
         | Kind::CertificateUserMapping
-        | Kind::AccessPolicy => flat(&format!("security/{}", id.kind.folder()), &id.key),
-        Kind::NumberRange => flat("number-ranges", &id.key),
+        | Kind::AccessPolicy => at(
+            format!("security/{}", id.kind.folder()),
+            Some(escape(&id.key)),
+        ),
+        Kind::NumberRange => at("number-ranges".into(), Some(escape(&id.key))),
         Kind::StringParameter | Kind::BinaryParameter | Kind::UserCredentialParameter => {
-            let (pid, rest) = split(&id.key);
-            Place {
-                dir: format!("partner-directory/{pid}/{}", id.kind.folder()),
-                stem: Some(rest),
-            }
+            let (pid, rest) = match id.key.split_once('/') {
+                Some((pid, rest)) => (escape(pid), escape(rest)),
+                None => ("%".into(), escape(&id.key)),
+            };
+            at(
+                format!("partner-directory/{pid}/{}", id.kind.folder()),
+                Some(rest),
+            )
         }
-        Kind::AlternativePartner => {
-            let stem = id
-                .key
-                .splitn(3, '/')
-                .map(escape)
-                .collect::<Vec<_>>()
-                .join("+");
-            Place {
-                dir: format!("partner-directory/{parent}/{}", id.kind.folder()),
-                stem: Some(stem),
-            }
-        }
-        _ => Place {
-            dir: format!("partner-directory/{parent}/{}", id.kind.folder()),
-            stem: Some(escape(&id.key)),
-        },
+        Kind::AlternativePartner => at(
+            format!("partner-directory/{parent}/{}", id.kind.folder()),
+            Some(id.key.replace('/', "+")),
+        ),
+        _ => at(
+            format!("partner-directory/{parent}/{}", id.kind.folder()),
+            Some(escape(&id.key)),
+        ),
     }
 }
 
@@ -264,9 +267,8 @@ pub fn locate(path: &str) -> Option<Located> {
                     format!("{pid}/{}", unescape(&stem)?)
                 }
                 Kind::AlternativePartner => {
-                    let parts: Option<Vec<String>> = stem.split('+').map(unescape).collect();
-                    let parts = parts?;
-                    if parts.len() != 3 {
+                    let parts: Vec<&str> = stem.split('+').collect();
+                    if parts.len() != 3 || parts.iter().any(|p| unescape(p).is_none()) {
                         return None;
                     }
                     parts.join("/")
@@ -313,6 +315,11 @@ mod tests {
         }
         assert_eq!(escape("Orders Replicate"), "Orders%20Replicate");
         assert!(unescape("a b").is_none());
+        assert!(
+            unescape("%41").is_none(),
+            "only the canonical escape of a key is accepted"
+        );
+        assert!(unescape("%2f").is_none(), "upper-case hex only");
     }
 
     #[test]
@@ -358,7 +365,7 @@ mod tests {
             "partner-directory/ACME/string-parameters/Receiver%20URL.json"
         );
         let alt = place(
-            &ObjectId::new(Kind::AlternativePartner, "ERP/ALE#KU/0001"),
+            &ObjectId::new(Kind::AlternativePartner, "ERP/ALE%23KU/0001"),
             Some("ACME"),
         );
         assert_eq!(
@@ -389,7 +396,7 @@ mod tests {
                 None,
             ),
             (
-                ObjectId::new(Kind::AlternativePartner, "ERP/ALE#KU/00+1"),
+                ObjectId::new(Kind::AlternativePartner, "ERP/ALE%23KU/00%2B1"),
                 Some("ACME"),
             ),
             (

@@ -64,6 +64,11 @@ impl Marks {
             .unwrap_or_default()
     }
 
+    /// Reads the marks file, failing when it is not readable.
+    pub fn parse_strict(bytes: &[u8]) -> Result<Marks, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+
     /// Canonical JSON bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         crate::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default())

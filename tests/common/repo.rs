@@ -6,8 +6,9 @@
 use super::Tenant;
 use cpi_gitops::client::Client;
 use cpi_gitops::config::{Config, Env};
-use cpi_gitops::export::{self, ExportOptions, ExportReport, Silent};
+use cpi_gitops::export::{self, ExportOptions, ExportReport};
 use cpi_gitops::git::Repo;
+use cpi_gitops::read::Silent;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ pub const DEMO_RECIPIENT: &str = include_str!("../fixtures/age/demo-recipient.tx
 pub struct StateRepo {
     pub dir: tempfile::TempDir,
     pub env: Env,
+    pub state_dir: String,
 }
 
 /// How a repository reaches its tenant.
@@ -33,6 +35,18 @@ impl StateRepo {
     /// A repository for `tenant` with `recipients.txt` committed; `extra_toml` is appended to the
     /// tenant's table (e.g. `retry_base_ms = 1`).
     pub fn new(tenant: &Tenant, login: Login, extra_toml: &str) -> StateRepo {
+        StateRepo::custom(tenant, login, extra_toml, "tenant-state", true)
+    }
+
+    /// A repository whose state folder is `state_dir`; without `initial_commit` nothing is
+    /// committed (an unborn `HEAD`).
+    pub fn custom(
+        tenant: &Tenant,
+        login: Login,
+        extra_toml: &str,
+        state_dir: &str,
+        initial_commit: bool,
+    ) -> StateRepo {
         let dir = tempfile::tempdir().expect("a temp dir");
         let repo = git2::Repository::init(dir.path()).expect("git init");
         {
@@ -45,17 +59,18 @@ impl StateRepo {
             Login::OAuth => format!("token_url = \"{url}/oauth/token\"\n"),
             Login::Basic => String::new(),
         };
-        std::fs::write(
-            dir.path().join("cpi-gitops.toml"),
-            format!("[tenants.primary]\nurl = \"{url}\"\n{token}{extra_toml}\n"),
-        )
-        .unwrap();
-        std::fs::create_dir_all(dir.path().join("tenant-state")).unwrap();
-        std::fs::write(
-            dir.path().join("tenant-state/recipients.txt"),
-            DEMO_RECIPIENT,
-        )
-        .unwrap();
+        let toml = format!(
+            "state_dir = \"{state_dir}\"\n[tenants.primary]\nurl = \"{url}\"\n{token}{extra_toml}\n"
+        );
+        std::fs::write(dir.path().join("cpi-gitops.toml"), toml).unwrap();
+        if initial_commit {
+            std::fs::create_dir_all(dir.path().join(state_dir)).unwrap();
+            std::fs::write(
+                dir.path().join(state_dir).join("recipients.txt"),
+                DEMO_RECIPIENT,
+            )
+            .unwrap();
+        }
         let env = match login {
             Login::OAuth => Env::from_pairs([
                 (
@@ -72,8 +87,14 @@ impl StateRepo {
                 ("CPI_PRIMARY_PASSWORD", super::PASSWORD),
             ]),
         };
-        let state = StateRepo { dir, env };
-        state.commit_all("initial state");
+        let state = StateRepo {
+            dir,
+            env,
+            state_dir: state_dir.to_string(),
+        };
+        if initial_commit {
+            state.commit_all("initial state");
+        }
         state
     }
 
@@ -100,6 +121,11 @@ impl StateRepo {
 
     /// Runs an export in-process.
     pub async fn export(&self) -> Result<ExportReport, export::ExportError> {
+        self.export_with(true).await
+    }
+
+    /// Runs an export in-process, committing or only writing the work tree.
+    pub async fn export_with(&self, commit: bool) -> Result<ExportReport, export::ExportError> {
         let repo = Repo::discover(self.path()).unwrap();
         let config = Config::load(&self.path().join("cpi-gitops.toml")).unwrap();
         let client = Client::new(config.client("primary", &self.env).unwrap()).unwrap();
@@ -107,7 +133,7 @@ impl StateRepo {
             tenant: "primary".into(),
             state_dir: config.state_dir.clone(),
             companion_path: config.companion_path("primary"),
-            commit: true,
+            commit,
             message: None,
         };
         export::run(&repo, client, &options, Arc::new(Silent)).await
@@ -132,9 +158,12 @@ impl StateRepo {
             .to_string()
     }
 
-    /// How many commits `HEAD` has.
+    /// How many commits `HEAD` has (0 for an unborn `HEAD`).
     pub fn commit_count(&self) -> usize {
         let repo = git2::Repository::open(self.path()).unwrap();
+        if repo.head().is_err() {
+            return 0;
+        }
         let mut walk = repo.revwalk().unwrap();
         walk.push_head().unwrap();
         walk.count()
@@ -179,11 +208,13 @@ impl StateRepo {
             .all(|s| s.status() == git2::Status::CURRENT)
     }
 
-    /// Every file of the work tree under `tenant-state/` (relative path, bytes).
+    /// Every file of the work tree under the state folder (relative path, bytes).
     pub fn state_files(&self) -> Vec<(String, Vec<u8>)> {
-        let root = self.path().join("tenant-state");
+        let root = self.path().join(&self.state_dir);
         let mut out = Vec::new();
-        walk(&root, &root, &mut out);
+        if root.exists() {
+            walk(&root, &root, &mut out);
+        }
         out.sort();
         out
     }

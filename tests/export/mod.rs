@@ -2,6 +2,7 @@
 
 mod content;
 mod golden;
+mod layouts;
 mod quiet;
 mod robustness;
 mod secrets;

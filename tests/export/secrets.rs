@@ -302,6 +302,7 @@ async fn secret_set_and_rekey() {
     assert!(String::from_utf8_lossy(&bad_slot.stderr).contains("its secrets: p12, password"));
 
     repo.commit_all("secret set by hand");
+    let set_by_hand = std::fs::read(&path).unwrap();
     let again = repo.export_ok().await;
     assert!(
         !again
@@ -310,7 +311,40 @@ async fn secret_set_and_rekey() {
             .any(|m| m.starts_with("user-credential/ERP_Basic")),
         "export keeps a secret set by hand"
     );
-    assert!(!again.changed, "and does not touch it");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        set_by_hand,
+        "and does not touch its file"
+    );
+    if again.changed {
+        assert_eq!(
+            repo.last_diff()
+                .iter()
+                .map(|(p, _, _)| p.as_str())
+                .collect::<Vec<_>>(),
+            ["tenant-state/.export-marks.json"],
+            "only the baseline of its change marker is recorded"
+        );
+    }
+    assert!(
+        !repo.export_ok().await.changed,
+        "after that, exports are quiet"
+    );
+    t.send(Method::PUT, "UserCredentials('ERP_Basic')", Some(json!({"Name": "ERP_Basic", "Kind": "default", "User": "ERP_RFC", "Password": "changed-on-tenant"}))).await;
+    let stale = repo.export_ok().await;
+    assert!(
+        stale
+            .warnings
+            .iter()
+            .any(|w| w.object == "user-credential/ERP_Basic" && w.message.contains("secret set")),
+        "a secret changed on a tenant that cannot reveal it is reported: {:?}",
+        stale.warnings
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        set_by_hand,
+        "git's copy is kept"
+    );
 
     let second = age::x25519::Identity::generate();
     let mut recipients = DEMO_RECIPIENT.trim().to_string();

@@ -76,6 +76,7 @@ pub fn dispatch(call: &Call, tenant: &mut Tenant) -> ApiResult {
         "$metadata" => metadata::metadata(call),
         "$batch" => batch::handle(call, tenant),
         "IntegrationPackages" => packages::handle(call, tenant),
+        "CopyIntegrationPackage" => packages::copy_from_catalogue(call, tenant),
         "BuildAndDeployStatus" => runtime::build_status(call, tenant),
         "IntegrationRuntimeArtifacts" => runtime::handle(call, tenant),
         "IntegrationDesigntimeArtifactSaveAsVersion"

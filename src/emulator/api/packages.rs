@@ -217,6 +217,68 @@ fn apply_fields(
     Ok(())
 }
 
+/// `POST CopyIntegrationPackage?Id='<Id>'&ImportMode='CREATE_COPY'|'OVERWRITE'|'OVERWRITE_MERGE'`:
+/// copies a package of SAP's content catalogue into the tenant as configure-only content.
+pub fn copy_from_catalogue(call: &Call, t: &mut Tenant) -> ApiResult {
+    if *call.method != Method::POST {
+        return Err(no_method(call));
+    }
+    let id = call
+        .query
+        .literal("Id")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Parameter Id is required."))?;
+    let mode = call.query.literal("ImportMode");
+    let catalogue = crate::emulator::seed::catalogue();
+    let mut package = catalogue.packages.get(&id).cloned().ok_or_else(|| {
+        ApiError::not_found(format!("Package '{id}' is not in the content catalogue."))
+    })?;
+    match (t.packages.contains_key(&id), mode.as_deref()) {
+        (true, None) => {
+            return Err(ApiError::conflict(format!(
+                "Integration package with ID '{id}' already exists; give an ImportMode."
+            )));
+        }
+        (_, None | Some("CREATE_COPY" | "OVERWRITE" | "OVERWRITE_MERGE")) => {}
+        (_, Some(other)) => {
+            return Err(ApiError::bad_request(format!(
+                "Unknown ImportMode '{other}'."
+            )));
+        }
+    }
+    let now = call.now();
+    package.created_by = Some(call.user.into());
+    package.modified_by = Some(call.user.into());
+    package.creation_date = Some(now.to_string());
+    package.modified_date = Some(now.to_string());
+    package.mode = Some(MODE_READ_ONLY.into());
+    let merge = mode.as_deref() == Some("OVERWRITE_MERGE");
+    for (artifact_id, artifact) in catalogue
+        .artifacts
+        .into_iter()
+        .filter(|(_, a)| a.package_id == id)
+    {
+        let configured = if merge {
+            t.artifacts
+                .get(&artifact_id)
+                .map(|a| a.configured.clone())
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let mut copy = artifact;
+        copy.configured = configured;
+        copy.created_by = call.user.into();
+        copy.created_at = now;
+        copy.modified_by = call.user.into();
+        copy.modified_at = now;
+        t.artifacts.insert(artifact_id, copy);
+    }
+    let rendered = render(call.base, &package);
+    t.packages.insert(id, package);
+    Ok(Reply::created(rendered))
+}
+
 fn resource_id(artifact_id: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(artifact_id.as_bytes())[..16])

@@ -361,7 +361,8 @@ fn monitoring(b: &mut Builder) {
     b.deploy("Health_Ping");
 }
 
-fn sap_content(b: &mut Builder) {
+/// The SAP standard content of the demo: also what the emulator's content catalogue offers.
+pub(super) fn sap_content(b: &mut Builder) {
     b.package(
         "SAPS4HANABusinessPartner",
         "SAP S/4HANA Business Partner Integration",

@@ -97,6 +97,14 @@ pub fn build(seed: &Seed, id_seed: u64) -> Tenant {
     b.finish()
 }
 
+/// SAP's content catalogue (the Business Accelerator Hub) as every tenant sees it: the packages
+/// that `CopyIntegrationPackage` copies into a tenant as configure-only content.
+pub fn catalogue() -> Tenant {
+    let mut b = Builder::new(0);
+    demo::sap_content(&mut b);
+    b.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

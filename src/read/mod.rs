@@ -1,0 +1,117 @@
+//! Reading a tenant into the files of a state folder, normalized exactly as export writes them.
+//! Export reads its primary with it; plan, apply and drift read their target with it, so both
+//! sides of every comparison went through the same normalization (no false drift).
+//!
+//! Two modes for secrets ([`SecretMode`]): export encrypts what the companion endpoint reveals
+//! (and keeps what git has); reading a target records only the secrets' change markers (a target
+//! never reveals secrets and needs no companion).
+
+mod collect;
+mod secrets;
+
+pub use collect::{alternative_partner_id, read};
+
+use crate::client::ClientError;
+use crate::git::{BlobWriter, GitError, StateFiles};
+use crate::model::ObjectId;
+use crate::secrets::{Recipients, SecretsError};
+use crate::store::content::ContentError;
+use crate::store::marks::Marks;
+use crate::wire::runtime::IntegrationRuntimeArtifact;
+use std::sync::Arc;
+
+/// Observes a read as it goes (progress bars, log lines).
+pub trait Progress: Send + Sync {
+    /// `n` more objects are known to be coming.
+    fn found(&self, n: u64);
+    /// An object is done; `bytes` were downloaded for it.
+    fn done(&self, id: &ObjectId, bytes: u64);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn found(&self, _: u64) {}
+    fn done(&self, _: &ObjectId, _: u64) {}
+}
+
+/// What to do about secrets.
+pub enum SecretMode {
+    /// Export: encrypt revealed secrets to `recipients`, keep files git has.
+    Export {
+        /// The companion endpoint's path, if the tenant has one.
+        companion_path: Option<String>,
+        recipients: Option<Arc<Recipients>>,
+        /// `recipients.txt` as shown in messages.
+        recipients_file: String,
+    },
+    /// Reading a target: record the secrets' change markers only.
+    Markers,
+}
+
+/// What the reader starts from.
+pub struct ReadOptions {
+    /// The files this state had before (a proven-unchanged integration flow's content is kept
+    /// from here instead of downloaded).
+    pub base: Arc<StateFiles>,
+    /// The markers recorded with `base`.
+    pub marks: Marks,
+    pub secrets: SecretMode,
+    pub progress: Arc<dyn Progress>,
+}
+
+/// Something the user should know about, that did not stop the read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// The object concerned (or `tenant`).
+    pub object: String,
+    /// What is wrong and what was done about it.
+    pub message: String,
+}
+
+/// What the companion endpoint did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Companion {
+    /// Not asked (not configured, or reading a target).
+    NotAsked,
+    /// Answered with the tenant's secrets.
+    Used,
+    /// Answered 404: the tenant does not run the companion iFlow.
+    Absent,
+}
+
+/// What the read found besides the files.
+pub struct ReadResult {
+    /// The markers of the state just read.
+    pub marks: Marks,
+    pub warnings: Vec<Warning>,
+    /// Secrets that neither the tenant nor git has (`kind/key#slot`).
+    pub missing: Vec<String>,
+    /// The tenant's runtime artifacts.
+    pub runtime: Vec<IntegrationRuntimeArtifact>,
+    pub companion: Companion,
+}
+
+/// Why a read failed. Messages name the tenant, object, request or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Tenant(#[from] ClientError),
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error("{object}: {reason}")]
+    TenantData { object: String, reason: String },
+    #[error("{file}: {source}")]
+    Secrets { file: String, source: SecretsError },
+    #[error("{object} has a secret to store, but {file} does not exist")]
+    NoRecipients { object: String, file: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Where the reader writes files.
+pub type Writer = BlobWriter;

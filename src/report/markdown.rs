@@ -1,0 +1,64 @@
+//! Markdown for pull-request comments and bodies, and `$GITHUB_STEP_SUMMARY`: code spans that
+//! survive any name, and a size cap below GitHub's 65,536-character limit.
+
+/// The most characters a markdown report may have (design.md section 6).
+pub const LIMIT: usize = 60_000;
+
+/// `text` as an inline code span, with a fence longer than any run of backticks inside it.
+pub fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{text}{fence}")
+    } else {
+        format!("{fence} {text} {fence}")
+    }
+}
+
+/// Cuts `text` to [`LIMIT`] characters at a line end, with a note saying how much was left out.
+pub fn truncate(text: String) -> String {
+    if text.chars().count() <= LIMIT {
+        return text;
+    }
+    let budget = LIMIT - 200;
+    let mut cut = 0;
+    for (i, (byte, c)) in text.char_indices().enumerate() {
+        if i >= budget {
+            break;
+        }
+        if c == '\n' {
+            cut = byte + 1;
+        }
+    }
+    let left_out = text[cut..].lines().count();
+    let mut out = text[..cut].to_string();
+    out.push_str(&format!(
+        "\n> **Truncated**: {left_out} more lines are not shown (the report is limited to {LIMIT} characters). Run the command with `--format text` for the whole report.\n"
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("a"), "`a`");
+        assert_eq!(code("a`b"), "`` a`b ``");
+    }
+
+    #[test]
+    fn truncates_at_a_line_end_with_a_note() {
+        let long: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
+        let out = truncate(long);
+        assert!(out.chars().count() <= LIMIT);
+        assert!(out.contains("**Truncated**"));
+        assert!(
+            out.lines()
+                .rev()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("line ") || l.is_empty())
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! Desired state: a committed revision of the state folder, read straight from git objects
+//! (never the work tree, so what is applied is what was committed and reviewed), checked, and
+//! with the target's overrides applied on top.
+//!
+//! Overrides live in `overrides/<tenant>.json`: values that must differ on that tenant (a
+//! regional endpoint). Keys are object ids; values patch the object's JSON fields, and for
+//! integration flows `"Configuration"` patches parameter values:
+//!
+//! ```json
+//! {
+//!   "integration-flow/Orders_Inbound_HTTPS": { "Configuration": { "ERP Address": "https://erp-dr.example.com" } },
+//!   "string-parameter/ACME/ReceiverURL": { "Value": "https://dr.acme.example/inbound" }
+//! }
+//! ```
+//!
+//! Every problem is found here, before anything is written to a tenant, and names the file.
+
+use super::state::ObjectState;
+use crate::git::{GitError, Repo, StateFiles};
+use crate::model::{Kind, ObjectId};
+use crate::store::layout::{self, Role, locate};
+use git2::Oid;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A revision's state, with overrides.
+pub struct Desired {
+    /// The revision.
+    pub commit: Oid,
+    /// Every file, overrides applied (overridden files are new blobs).
+    pub files: StateFiles,
+    /// The same by object.
+    pub state: ObjectState,
+    /// Objects changed by overrides, with the overridden fields (for the plan).
+    pub overridden: BTreeMap<ObjectId, Vec<String>>,
+}
+
+/// Why the desired state cannot be used. Each names the file (relative to the repository root).
+#[derive(Debug, thiserror::Error)]
+pub enum DesiredError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("revision {rev} has no {state_dir}/ folder")]
+    NoState { rev: String, state_dir: String },
+    #[error("{file}: not valid JSON: {reason}")]
+    BadJson { file: String, reason: String },
+    #[error("{file}: {reason}")]
+    Invalid { file: String, reason: String },
+    #[error("{file}: unknown kind of object (no cpi-gitops kind is stored at this path)")]
+    UnknownFile { file: String },
+    #[error("{file}: {reason}")]
+    Override { file: String, reason: String },
+}
+
+/// Root files that belong to no object.
+fn is_own_file(path: &str) -> bool {
+    matches!(
+        path,
+        layout::RECIPIENTS | layout::GITATTRIBUTES | layout::MARKS
+    ) || (path.starts_with("overrides/") && path.ends_with(".json"))
+}
+
+/// Reads `rev`'s state folder for target `tenant`.
+pub fn load(
+    repo: &Repo,
+    rev: &str,
+    state_dir: &str,
+    tenant: &str,
+) -> Result<Desired, DesiredError> {
+    let commit = repo
+        .commit_id(rev)?
+        .ok_or_else(|| GitError::UnknownRevision {
+            rev: rev.into(),
+            reason: "the repository has no commits".into(),
+        })?;
+    let mut files = repo.state_files(Some(commit), state_dir)?;
+    if files.is_empty() {
+        return Err(DesiredError::NoState {
+            rev: rev.into(),
+            state_dir: state_dir.into(),
+        });
+    }
+    let shown = |path: &str| format!("{state_dir}/{path}");
+    for (path, id) in &files {
+        if is_own_file(path) {
+            continue;
+        }
+        let Some(located) = locate(path) else {
+            return Err(DesiredError::UnknownFile { file: shown(path) });
+        };
+        if located.role == Role::Json || located.role == Role::Configuration {
+            let value = read_json(repo, *id, &shown(path))?;
+            if located.role == Role::Json {
+                check_identity(&located.id, &value).map_err(|reason| DesiredError::Invalid {
+                    file: shown(path),
+                    reason,
+                })?;
+            }
+        }
+    }
+    let state = ObjectState::from_files(&files);
+    for (path, _) in files
+        .iter()
+        .filter(|(p, _)| matches!(locate(p).map(|l| l.role), Some(Role::Secret(_))))
+    {
+        if let Some(l) = locate(path) {
+            if !state.objects.contains_key(&l.id) {
+                return Err(DesiredError::Invalid {
+                    file: shown(path),
+                    reason: format!("a secret of {} whose object does not exist", l.id),
+                });
+            }
+        }
+    }
+    for (id, object) in &state.objects {
+        if object.json().is_none() {
+            let any = object.files.keys().next().cloned().unwrap_or_default();
+            return Err(DesiredError::Invalid {
+                file: shown(&any),
+                reason: format!("{id} has files but no JSON file"),
+            });
+        }
+    }
+    let overrides_path = format!("overrides/{tenant}.json");
+    let mut overridden = BTreeMap::new();
+    if let Some(oid) = files.get(&overrides_path).copied() {
+        let file = shown(&overrides_path);
+        let value = read_json(repo, oid, &file)?;
+        let Value::Object(map) = value else {
+            return Err(DesiredError::Override {
+                file,
+                reason: "must be a JSON object of object ids".into(),
+            });
+        };
+        for (key, patch) in map {
+            let id = ObjectId::parse(&key).ok_or_else(|| DesiredError::Override {
+                file: file.clone(),
+                reason: format!("`{key}` is not an object id (kind/name)"),
+            })?;
+            let object = state.objects.get(&id).ok_or_else(|| DesiredError::Override {
+                file: file.clone(),
+                reason: format!("{id} does not exist in {state_dir}/ at {rev}: remove the override or fix its name"),
+            })?;
+            let Value::Object(patch) = patch else {
+                return Err(DesiredError::Override {
+                    file: file.clone(),
+                    reason: format!("the override of {id} must be a JSON object"),
+                });
+            };
+            let mut fields = Vec::new();
+            for (field, value) in patch {
+                let target = if field == "Configuration" && id.kind == Kind::IntegrationFlow {
+                    object
+                        .files
+                        .keys()
+                        .find(|p| matches!(locate(p).map(|l| l.role), Some(Role::Configuration)))
+                        .cloned()
+                } else {
+                    object.json().map(|(p, _)| p.clone())
+                };
+                let Some(target) = target else {
+                    return Err(DesiredError::Override {
+                        file: file.clone(),
+                        reason: format!("{id} has no {field} to override"),
+                    });
+                };
+                let current =
+                    files
+                        .get(&target)
+                        .copied()
+                        .ok_or_else(|| DesiredError::Override {
+                            file: file.clone(),
+                            reason: format!("{id}: {target} is missing"),
+                        })?;
+                let mut doc = read_json(repo, current, &shown(&target))?;
+                if field == "Configuration" && id.kind == Kind::IntegrationFlow {
+                    let Value::Object(values) = value else {
+                        return Err(DesiredError::Override {
+                            file: file.clone(),
+                            reason: format!(
+                                "{id}: Configuration must map parameter names to values"
+                            ),
+                        });
+                    };
+                    for (parameter, new) in values {
+                        let slot = doc
+                            .get_mut(&parameter)
+                            .and_then(|p| p.get_mut("Value"))
+                            .ok_or_else(|| DesiredError::Override {
+                                file: file.clone(),
+                                reason: format!(
+                                    "{id} has no configuration parameter `{parameter}`"
+                                ),
+                            })?;
+                        let Value::String(text) = new else {
+                            return Err(DesiredError::Override {
+                                file: file.clone(),
+                                reason: format!(
+                                    "{id}: the value of `{parameter}` must be a string"
+                                ),
+                            });
+                        };
+                        *slot = Value::String(text);
+                        fields.push(format!("Configuration.{parameter}"));
+                    }
+                } else {
+                    let slot = doc.get_mut(&field).ok_or_else(|| DesiredError::Override {
+                        file: file.clone(),
+                        reason: format!("{id} has no field `{field}`"),
+                    })?;
+                    *slot = value;
+                    fields.push(field.clone());
+                }
+                let blob = repo.write_blob(&crate::canonical::to_vec(&doc))?;
+                files.insert(target, blob);
+            }
+            overridden.insert(id, fields);
+        }
+    }
+    let state = ObjectState::from_files(&files);
+    Ok(Desired {
+        commit,
+        files,
+        state,
+        overridden,
+    })
+}
+
+fn read_json(repo: &Repo, id: Oid, file: &str) -> Result<Value, DesiredError> {
+    let bytes = repo.blob(id)?;
+    serde_json::from_slice(&bytes).map_err(|e| DesiredError::BadJson {
+        file: file.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// Checks that an object's JSON is an object whose identifying fields agree with its path.
+fn check_identity(id: &ObjectId, value: &Value) -> Result<(), String> {
+    let Value::Object(map) = value else {
+        return Err("must be a JSON object".into());
+    };
+    let field = |name: &str| {
+        map.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (name, expected): (&str, String) = match id.kind {
+        Kind::Package => ("Id", id.key.clone()),
+        k if k.is_artifact() => ("Id", id.key.clone()),
+        Kind::UserCredential
+        | Kind::OAuth2ClientCredential
+        | Kind::SecureParameter
+        | Kind::NumberRange => ("Name", id.key.clone()),
+        Kind::Certificate | Kind::KeyPair => ("Alias", id.key.clone()),
+        Kind::AccessPolicy => ("RoleName", id.key.clone()),
+        Kind::AuthorizedUser => ("User", id.key.clone()),
+        Kind::CertificateUserMapping => ("Id", id.key.clone()),
+        Kind::StringParameter | Kind::BinaryParameter | Kind::UserCredentialParameter => {
+            let key = format!("{}/{}", field("Pid"), field("Id"));
+            return if key == id.key {
+                Ok(())
+            } else {
+                Err(format!(
+                    "its Pid and Id ({key}) do not match its path ({})",
+                    id.key
+                ))
+            };
+        }
+        Kind::AlternativePartner => {
+            let key = crate::read::alternative_partner_id(
+                &field("Agency"),
+                &field("Scheme"),
+                &field("Id"),
+            )
+            .key;
+            return if key == id.key {
+                Ok(())
+            } else {
+                Err(format!(
+                    "its Agency, Scheme and Id ({key}) do not match its path ({})",
+                    id.key
+                ))
+            };
+        }
+        _ => return Ok(()),
+    };
+    let actual = field(name);
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "its {name} `{actual}` does not match its path (`{expected}`)"
+        ))
+    }
+}

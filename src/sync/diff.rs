@@ -1,0 +1,213 @@
+//! What changed inside an object, for people: JSON fields (and integration-flow configuration
+//! values) as before/after pairs, content files as unified diffs of text or a size summary of
+//! binaries. Secrets are never compared or shown: their files are not in the object's `files`.
+
+use super::state::ObjectFiles;
+use crate::git::{GitError, Repo};
+use crate::store::layout::{Role, locate};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A changed JSON field; `None` when absent on that side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub live: Option<Value>,
+    pub desired: Option<Value>,
+}
+
+/// A changed file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileChange {
+    /// The path inside the object (an artifact's content path, or `pem`, `value`).
+    pub path: String,
+    /// `added`, `removed`, or `modified`.
+    pub change: &'static str,
+    /// A unified diff (live -> desired) for text files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Sizes for binary or very large files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<(usize, usize)>,
+}
+
+/// The changes inside one object.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Details {
+    pub fields: Vec<FieldChange>,
+    pub files: Vec<FileChange>,
+}
+
+/// Text files above this size are summarized, not diffed.
+const MAX_DIFF_BYTES: usize = 512 * 1024;
+
+/// Compares the live and desired files of one object.
+pub fn details(
+    repo: &Repo,
+    live: Option<&ObjectFiles>,
+    desired: Option<&ObjectFiles>,
+) -> Result<Details, GitError> {
+    let empty = ObjectFiles::default();
+    let (l, d) = (live.unwrap_or(&empty), desired.unwrap_or(&empty));
+    let inner = |path: &str| -> (Role, String) {
+        match locate(path) {
+            Some(loc) => {
+                let name = match &loc.role {
+                    Role::Content(p) => p.clone(),
+                    Role::Pem => "pem".into(),
+                    Role::Value => "value".into(),
+                    Role::Configuration => "configuration.json".into(),
+                    _ => "json".into(),
+                };
+                (loc.role, name)
+            }
+            None => (Role::Json, path.to_string()),
+        }
+    };
+    let mut by_name: Vec<(String, Role, Option<git2::Oid>, Option<git2::Oid>)> = Vec::new();
+    let names: BTreeSet<String> = l
+        .files
+        .keys()
+        .chain(d.files.keys())
+        .map(|p| inner(p).1)
+        .collect();
+    for name in names {
+        let lf = l.files.iter().find(|(p, _)| inner(p).1 == name);
+        let df = d.files.iter().find(|(p, _)| inner(p).1 == name);
+        let role = inner(lf.or(df).map(|(p, _)| p.as_str()).unwrap_or("")).0;
+        by_name.push((name, role, lf.map(|(_, o)| *o), df.map(|(_, o)| *o)));
+    }
+    let mut out = Details::default();
+    for (name, role, lo, dobj) in by_name {
+        if lo == dobj {
+            continue;
+        }
+        let read = |o: Option<git2::Oid>| -> Result<Option<Vec<u8>>, GitError> {
+            o.map(|o| repo.blob(o)).transpose()
+        };
+        let (lb, db) = (read(lo)?, read(dobj)?);
+        match role {
+            Role::Json => out
+                .fields
+                .extend(json_fields("", lb.as_deref(), db.as_deref())),
+            Role::Configuration => {
+                out.fields
+                    .extend(json_fields("Configuration.", lb.as_deref(), db.as_deref()))
+            }
+            _ => out
+                .files
+                .push(file_change(&name, lb.as_deref(), db.as_deref())),
+        }
+    }
+    Ok(out)
+}
+
+fn json_fields(prefix: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> Vec<FieldChange> {
+    let parse = |b: Option<&[u8]>| -> serde_json::Map<String, Value> {
+        b.and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (l, d) = (parse(live), parse(desired));
+    let keys: BTreeSet<&String> = l.keys().chain(d.keys()).collect();
+    keys.into_iter()
+        .filter(|k| l.get(*k) != d.get(*k))
+        .map(|k| {
+            let pick = |m: &serde_json::Map<String, Value>| {
+                m.get(k).map(|v| {
+                    if prefix == "Configuration." {
+                        v.get("Value").cloned().unwrap_or_else(|| v.clone())
+                    } else {
+                        v.clone()
+                    }
+                })
+            };
+            FieldChange {
+                field: format!("{prefix}{k}"),
+                live: pick(&l),
+                desired: pick(&d),
+            }
+        })
+        .collect()
+}
+
+fn is_text(bytes: &[u8]) -> bool {
+    bytes.len() <= MAX_DIFF_BYTES && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+}
+
+fn file_change(name: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> FileChange {
+    let change = match (live, desired) {
+        (None, Some(_)) => "added",
+        (Some(_), None) => "removed",
+        _ => "modified",
+    };
+    let (l, d) = (live.unwrap_or_default(), desired.unwrap_or_default());
+    if is_text(l) && is_text(d) {
+        let (lt, dt) = (String::from_utf8_lossy(l), String::from_utf8_lossy(d));
+        let diff = similar::TextDiff::from_lines(lt.as_ref(), dt.as_ref())
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("live/{name}"), &format!("desired/{name}"))
+            .to_string();
+        FileChange {
+            path: name.to_string(),
+            change,
+            diff: Some(diff),
+            sizes: None,
+        }
+    } else {
+        FileChange {
+            path: name.to_string(),
+            change,
+            diff: None,
+            sizes: Some((l.len(), d.len())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_fields_and_configuration_values() {
+        let f = json_fields(
+            "",
+            Some(br#"{"A":1,"B":"x"}"#),
+            Some(br#"{"A":2,"B":"x","C":true}"#),
+        );
+        assert_eq!(
+            f.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            ["A", "C"]
+        );
+        let c = json_fields(
+            "Configuration.",
+            Some(br#"{"K":{"DataType":"xsd:string","Value":"a"}}"#),
+            Some(br#"{"K":{"DataType":"xsd:string","Value":"b"}}"#),
+        );
+        assert_eq!(c[0].field, "Configuration.K");
+        assert_eq!(
+            (c[0].live.clone(), c[0].desired.clone()),
+            (Some(Value::from("a")), Some(Value::from("b")))
+        );
+    }
+
+    #[test]
+    fn text_files_get_unified_diffs_and_binaries_sizes() {
+        let t = file_change(
+            "script/a.groovy",
+            Some(b"one\ntwo\n"),
+            Some(b"one\nthree\n"),
+        );
+        let diff = t.diff.unwrap();
+        assert!(
+            diff.contains("-two")
+                && diff.contains("+three")
+                && diff.contains("desired/script/a.groovy"),
+            "{diff}"
+        );
+        let b = file_change("lib/x.jar", Some(&[0, 1, 2]), Some(&[0, 1, 2, 3]));
+        assert_eq!((b.diff, b.sizes), (None, Some((3, 4))));
+    }
+}
