@@ -82,6 +82,10 @@ pub struct TenantSection {
     pub retry_attempts: Option<u32>,
     /// First back-off delay in milliseconds (default 500).
     pub retry_base_ms: Option<u64>,
+    /// First pause between runtime status reads while waiting for a deploy (default 1000 ms).
+    pub deploy_poll_ms: Option<u64>,
+    /// Longest wait for one deploy to reach `STARTED` (default 600 s).
+    pub deploy_timeout_secs: Option<u64>,
 }
 
 /// Why the configuration cannot be used.
@@ -288,6 +292,15 @@ impl Config {
             retry,
             timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
         })
+    }
+
+    /// The first pause between deploy status reads, and the longest wait for a deploy.
+    pub fn deploy_timing(&self, tenant: &str) -> (Duration, Duration) {
+        let section = self.tenants.get(tenant);
+        (
+            Duration::from_millis(section.and_then(|s| s.deploy_poll_ms).unwrap_or(1000)),
+            Duration::from_secs(section.and_then(|s| s.deploy_timeout_secs).unwrap_or(600)),
+        )
     }
 
     /// The companion endpoint path of `tenant` (`None` when configured as empty).

@@ -2,12 +2,15 @@
 //! errors to exit codes. Command files adapt flags and call the library; they never build a
 //! request, open a file or print (that is `report`'s job).
 
+mod apply;
 mod context;
 mod demo;
 mod emulator;
 mod error;
 mod export;
+mod plan;
 mod secret;
+mod target;
 
 pub use context::{Context, Format};
 pub use error::{CliError, ErrorKind};
@@ -46,6 +49,12 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Export a tenant into tenant-state/ and commit it
     Export(export::ExportArgs),
+    /// Show what apply would change on a tenant
+    Plan(plan::PlanArgs),
+    /// Apply a committed revision to a tenant
+    Apply(apply::ApplyArgs),
+    /// Check that a tenant equals the committed state
+    Drift(plan::DriftArgs),
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -111,6 +120,9 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Emulator(args) => emulator::cmd_emulator(&args).await,
         Command::Demo(args) => demo::cmd_demo(&args).await,
         Command::Export(args) => export::cmd_export(ctx, &args).await,
+        Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
+        Command::Apply(args) => apply::cmd_apply(ctx, &args).await,
+        Command::Drift(args) => plan::cmd_drift(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
     }
 }

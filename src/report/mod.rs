@@ -4,6 +4,7 @@
 pub mod export;
 pub mod markdown;
 pub mod progress;
+pub mod sync;
 
 use crate::cli::CliError;
 use crate::emulator::EmulatorHandle;

@@ -33,6 +33,17 @@ pub struct Desired {
     pub state: ObjectState,
     /// Objects changed by overrides, with the overridden fields (for the plan).
     pub overridden: BTreeMap<ObjectId, Vec<String>>,
+    /// Artifacts by id: whether git has them deployed, and at which version.
+    pub artifacts: BTreeMap<ObjectId, ArtifactFacts>,
+}
+
+/// What the plan needs to know of a desired artifact without reading its files again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactFacts {
+    pub deployed: bool,
+    pub version: String,
+    /// Its package is configure-only (content comes from SAP's catalogue).
+    pub read_only: bool,
 }
 
 /// Why the desired state cannot be used. Each names the file (relative to the repository root).
@@ -81,6 +92,9 @@ pub fn load(
         });
     }
     let shown = |path: &str| format!("{state_dir}/{path}");
+    let mut artifacts: BTreeMap<ObjectId, (Option<String>, ArtifactFacts)> = BTreeMap::new();
+    let mut read_only_packages: std::collections::BTreeSet<String> =
+        std::collections::BTreeSet::new();
     for (path, id) in &files {
         if is_own_file(path) {
             continue;
@@ -95,6 +109,27 @@ pub fn load(
                     file: shown(path),
                     reason,
                 })?;
+                if located.id.kind.is_artifact() {
+                    let facts = ArtifactFacts {
+                        deployed: value
+                            .get("Deployed")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                        version: value
+                            .get("Version")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        read_only: false,
+                    };
+                    artifacts.insert(located.id.clone(), (located.parent.clone(), facts));
+                }
+                if located.id.kind == Kind::Package
+                    && value.get("Mode").and_then(Value::as_str)
+                        == Some(crate::wire::packages::MODE_READ_ONLY)
+                {
+                    read_only_packages.insert(located.id.key.clone());
+                }
             }
         }
     }
@@ -218,11 +253,21 @@ pub fn load(
         }
     }
     let state = ObjectState::from_files(&files);
+    let artifacts = artifacts
+        .into_iter()
+        .map(
+            |(id, (parent, mut facts)): (ObjectId, (Option<String>, ArtifactFacts))| {
+                facts.read_only = parent.is_some_and(|p| read_only_packages.contains(&p));
+                (id, facts)
+            },
+        )
+        .collect();
     Ok(Desired {
         commit,
         files,
         state,
         overridden,
+        artifacts,
     })
 }
 

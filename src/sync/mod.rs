@@ -3,7 +3,11 @@
 //! tenant (read with the exporter's reader and normalization), base state from the target's
 //! applied ref ([`base`]).
 
+pub mod apply;
 pub mod base;
 pub mod desired;
 pub mod diff;
+pub mod live;
+pub mod plan;
 pub mod state;
+pub mod write;

@@ -20,6 +20,7 @@ use super::desired::Desired;
 use super::live::Live;
 use super::state::ObjectFiles;
 use crate::model::ObjectId;
+use crate::wire::runtime::status;
 use serde::Serialize;
 
 /// What an object needs.
@@ -71,6 +72,9 @@ pub struct Step {
     /// Overridden fields of the desired object.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<String>,
+    /// A deployed artifact's runtime is not `STARTED` at the desired version (what it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
     #[serde(skip)]
     pub desired: Option<ObjectFiles>,
     #[serde(skip)]
@@ -115,7 +119,12 @@ impl Plan {
 
 /// Classifies every object.
 pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
-    let mut ids: Vec<&ObjectId> = desired.state.objects.keys().chain(live.state.objects.keys()).collect();
+    let mut ids: Vec<&ObjectId> = desired
+        .state
+        .objects
+        .keys()
+        .chain(live.state.objects.keys())
+        .collect();
     ids.sort();
     ids.dedup();
     let mut steps = Vec::with_capacity(ids.len());
@@ -135,27 +144,65 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
         let secrets = match (d, b) {
             (Some(d), _) if d.secrets.is_empty() => SecretChange::NoSecrets,
             (None, _) => SecretChange::NoSecrets,
-            (Some(d), Some(b)) if b.secrets == d.secrets_fingerprint() && l.is_some() => SecretChange::Unchanged,
+            (Some(d), Some(b)) if b.secrets == d.secrets_fingerprint() && l.is_some() => {
+                SecretChange::Unchanged
+            }
             (Some(_), _) => SecretChange::Write,
         };
-        let marker = live.marks.secrets.get(&id.to_string()).map(|m| m.changed.as_str());
-        let secrets_drifted = has_secrets && l.is_some() && b.is_some_and(|b| !b.marker.is_empty() && Some(b.marker.as_str()) != marker);
-        let reason = if action == Action::None && secrets != SecretChange::Write && !secrets_drifted {
+        let marker = live
+            .marks
+            .secrets
+            .get(&id.to_string())
+            .map(|m| m.changed.as_str());
+        let secrets_drifted = has_secrets
+            && l.is_some()
+            && b.is_some_and(|b| !b.marker.is_empty() && Some(b.marker.as_str()) != marker);
+        let reason = if action == Action::None && secrets != SecretChange::Write && !secrets_drifted
+        {
             Reason::InSync
         } else {
             match (base, b) {
                 (None, _) => Reason::NeverApplied,
                 (Some(_), Some(b)) => {
-                    let live_as_applied = l_fp.as_deref() == Some(b.fingerprint.as_str()) && !secrets_drifted;
-                    if live_as_applied { Reason::Pending } else { Reason::Drifted }
+                    let live_as_applied =
+                        l_fp.as_deref() == Some(b.fingerprint.as_str()) && !secrets_drifted;
+                    if live_as_applied {
+                        Reason::Pending
+                    } else {
+                        Reason::Drifted
+                    }
                 }
                 (Some(_), None) if l.is_none() => Reason::Pending,
                 (Some(_), None) if d.is_none() => Reason::Drifted,
                 (Some(_), None) => Reason::NeverApplied,
             }
         };
-        let secrets = if secrets_drifted && secrets == SecretChange::Unchanged { SecretChange::Write } else { secrets };
-        let action = if action == Action::None && secrets == SecretChange::Write { Action::Update } else { action };
+        let secrets = if secrets_drifted && secrets == SecretChange::Unchanged {
+            SecretChange::Write
+        } else {
+            secrets
+        };
+        let runtime = match (desired.artifacts.get(id), live.runtime.get(&id.key)) {
+            (Some(facts), Some(r))
+                if facts.deployed
+                    && l.is_some()
+                    && (r.status != status::STARTED || r.version != facts.version) =>
+            {
+                Some(format!("{} at version {}", r.status, r.version))
+            }
+            _ => None,
+        };
+        let reason = match (reason, &runtime) {
+            (Reason::InSync, Some(_)) if base.is_some() => Reason::Drifted,
+            (Reason::InSync, Some(_)) => Reason::NeverApplied,
+            (r, _) => r,
+        };
+        let action =
+            if action == Action::None && (secrets == SecretChange::Write || runtime.is_some()) {
+                Action::Update
+            } else {
+                action
+            };
         steps.push(Step {
             id: id.clone(),
             action,
@@ -163,9 +210,13 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
             secrets,
             secrets_drifted,
             overrides: desired.overridden.get(id).cloned().unwrap_or_default(),
+            runtime,
             desired: d.cloned(),
             live: l.cloned(),
         });
     }
-    Plan { steps, has_base: base.is_some() }
+    Plan {
+        steps,
+        has_base: base.is_some(),
+    }
 }

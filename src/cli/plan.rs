@@ -1,0 +1,108 @@
+//! `cpi-gitops plan` and `cpi-gitops drift`: compare a committed revision with a target tenant.
+
+use super::context::{Context, git_error};
+use super::target::{self, Target};
+use super::{CliError, Outcome};
+use crate::report::sync::{StepView, SyncView};
+use crate::store::layout::{Role, locate};
+use crate::sync::diff;
+use crate::sync::plan::{self, Action, Plan};
+
+/// Show what apply would change on a tenant
+///
+/// Compares the committed revision (never the work tree) with the tenant and with what the last
+/// apply left there. Exit code 0: nothing would change; 2: something would; 1: error.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The target tenant, as named in cpi-gitops.toml
+    #[arg(long)]
+    pub tenant: String,
+    /// The revision to compare with
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Requests in flight to the tenant (default: the configuration's, else 8)
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// Check that a tenant equals the committed state
+///
+/// Exit code 0: the tenant equals the revision; 2: it differs (each difference says whether it
+/// changed on the tenant since the last apply, was never applied, or is pending in git); 1: error.
+/// Secrets are judged by their metadata (their change markers), since their values cannot be read.
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// The target tenant, as named in cpi-gitops.toml
+    #[arg(long)]
+    pub tenant: String,
+    /// The revision to compare with
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Requests in flight to the tenant (default: the configuration's, else 8)
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// The plan of `target` with details of every changed object.
+pub fn view(target: &Target, plan: &Plan) -> Result<SyncView, CliError> {
+    let mut steps = Vec::new();
+    for step in plan.changes() {
+        let (details, content_files) = match step.action {
+            Action::Update => (
+                Some(
+                    diff::details(&target.repo, step.live.as_ref(), step.desired.as_ref())
+                        .map_err(git_error)?,
+                ),
+                None,
+            ),
+            Action::Create => {
+                let n = step.desired.as_ref().map_or(0, |d| {
+                    d.files
+                        .keys()
+                        .filter(|p| matches!(locate(p).map(|l| l.role), Some(Role::Content(_))))
+                        .count()
+                });
+                (None, (n > 0).then_some(n))
+            }
+            _ => (None, None),
+        };
+        steps.push(StepView {
+            step: step.clone(),
+            details,
+            content_files,
+        });
+    }
+    Ok(SyncView {
+        tenant: target.tenant.clone(),
+        revision: target.desired.commit.to_string(),
+        base: target.base.as_ref().map(|b| b.applied.clone()),
+        changes: steps.len(),
+        drifted: plan.drifted().count(),
+        steps,
+        warnings: target.live.warnings.clone(),
+    })
+}
+
+pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliError> {
+    let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
+    let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
+    let view = view(&target, &plan)?;
+    crate::report::sync::plan(&view, ctx.format);
+    Ok(if view.changes == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Differences
+    })
+}
+
+pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
+    let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
+    let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
+    let view = view(&target, &plan)?;
+    crate::report::sync::drift(&view, ctx.format);
+    Ok(if view.changes == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Differences
+    })
+}

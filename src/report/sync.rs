@@ -1,0 +1,345 @@
+//! Plans, drift reports and apply results in text, markdown (for a pull-request comment or
+//! `$GITHUB_STEP_SUMMARY`, capped at 60,000 characters) and JSON.
+//!
+//! JSON of plan and drift: `{"tenant", "revision", "base": <applied revision or null>, "changes",
+//! "drifted", "steps": [{"id", "action": "create"|"update"|"delete"|"none", "reason": "pending"|
+//! "drifted"|"never-applied"|"in-sync", "secrets": "no-secrets"|"unchanged"|"write",
+//! "secrets_drifted", "overrides", "runtime", "fields": [{"field", "live", "desired"}], "files":
+//! [{"path", "change", "diff", "sizes"}], "content_files"}]}` with the steps that differ. Apply:
+//! `{"tenant", "revision", "outcomes": [{"id", "status", "actions", "error"}], "remaining",
+//! "base_recorded", "seconds", "requests"}`. Secret values never appear in any format.
+
+use super::markdown;
+use crate::cli::Format;
+use crate::sync::apply::ApplyReport;
+use crate::sync::diff::Details;
+use crate::sync::plan::{Action, Reason, SecretChange, Step};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One differing object with what changed inside it.
+#[derive(Debug, Serialize)]
+pub struct StepView {
+    #[serde(flatten)]
+    pub step: Step,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub details: Option<Details>,
+    /// Content files of an object to create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_files: Option<usize>,
+}
+
+/// A plan or drift report.
+#[derive(Debug, Serialize)]
+pub struct SyncView {
+    pub tenant: String,
+    pub revision: String,
+    /// The revision last applied to the target, if any.
+    pub base: Option<String>,
+    pub changes: usize,
+    pub drifted: usize,
+    pub steps: Vec<StepView>,
+    /// Warnings of reading the target.
+    pub warnings: Vec<crate::read::Warning>,
+}
+
+fn reason_text(r: Reason, action: Action) -> &'static str {
+    match (r, action) {
+        (Reason::Pending, _) => "pending in git",
+        (Reason::Drifted, Action::Create) => "drifted: deleted on the target since the last apply",
+        (Reason::Drifted, Action::Delete) => "drifted: created on the target outside git",
+        (Reason::Drifted, _) => "drifted: changed on the target since the last apply",
+        (Reason::NeverApplied, _) => "never applied",
+        (Reason::InSync, _) => "in sync",
+    }
+}
+
+fn action_text(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete (only with --prune)",
+        Action::None => "no change",
+    }
+}
+
+fn sign(a: Action) -> char {
+    match a {
+        Action::Create => '+',
+        Action::Update => '~',
+        Action::Delete => '-',
+        Action::None => ' ',
+    }
+}
+
+fn short(v: &Option<Value>) -> String {
+    match v {
+        None => "(absent)".into(),
+        Some(Value::String(s)) if s.chars().count() > 120 => {
+            format!("{:?}...", s.chars().take(117).collect::<String>())
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+fn lines_of(view: &StepView, out: &mut String, indent: &str) {
+    let s = &view.step;
+    if let Some(r) = &s.runtime {
+        out.push_str(&format!("{indent}runtime: {r} (will be deployed again)\n"));
+    }
+    if let Some(n) = view.content_files {
+        out.push_str(&format!("{indent}content: {n} files\n"));
+    }
+    if let Some(d) = &view.details {
+        for f in &d.fields {
+            let overridden = s.overrides.contains(&f.field);
+            out.push_str(&format!(
+                "{indent}{}: {} -> {}{}\n",
+                f.field,
+                short(&f.live),
+                short(&f.desired),
+                if overridden { "  (override)" } else { "" }
+            ));
+        }
+        for f in &d.files {
+            match (&f.diff, f.sizes) {
+                (Some(diff), _) => {
+                    out.push_str(&format!("{indent}{} {}:\n", f.change, f.path));
+                    for line in diff.lines() {
+                        out.push_str(&format!("{indent}  {line}\n"));
+                    }
+                }
+                (None, Some((a, b))) => out.push_str(&format!(
+                    "{indent}{} {} (binary, {a} -> {b} bytes)\n",
+                    f.change, f.path
+                )),
+                _ => out.push_str(&format!("{indent}{} {}\n", f.change, f.path)),
+            }
+        }
+    }
+    match s.secrets {
+        SecretChange::Write => out.push_str(&format!(
+            "{indent}secrets: will be written{}\n",
+            if s.secrets_drifted {
+                " (re-saved on the target since the last apply)"
+            } else {
+                ""
+            }
+        )),
+        SecretChange::Unchanged => out.push_str(&format!("{indent}secrets: unchanged\n")),
+        SecretChange::NoSecrets => {}
+    }
+    if !s.overrides.is_empty() {
+        out.push_str(&format!("{indent}overrides: {}\n", s.overrides.join(", ")));
+    }
+}
+
+fn summary(view: &SyncView) -> String {
+    let count = |a: Action| view.steps.iter().filter(|s| s.step.action == a).count();
+    let secrets = view
+        .steps
+        .iter()
+        .filter(|s| s.step.secrets == SecretChange::Write)
+        .count();
+    format!(
+        "{} to create, {} to update, {} to delete (only with --prune), {} with secrets to write; {} drifted or never applied",
+        count(Action::Create),
+        count(Action::Update),
+        count(Action::Delete),
+        secrets,
+        view.drifted
+    )
+}
+
+fn header(view: &SyncView, what: &str) -> String {
+    let base = match &view.base {
+        Some(b) => format!("last applied {}", &b[..b.len().min(10)]),
+        None => "never applied (no base: a first sync or a restore)".into(),
+    };
+    format!(
+        "{what} of tenant `{}` against revision {} ({base})",
+        view.tenant,
+        &view.revision[..view.revision.len().min(10)]
+    )
+}
+
+/// Prints a plan.
+pub fn plan(view: &SyncView, format: Format) {
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(view).unwrap_or_default() + "\n",
+        Format::Markdown => markdown_view(view, "Plan"),
+        Format::Text => {
+            let mut out = header(view, "plan");
+            out.push('\n');
+            if view.steps.is_empty() {
+                out.push_str("no changes: the tenant equals the revision\n");
+            }
+            for v in &view.steps {
+                out.push_str(&format!(
+                    "{} {} {} ({})\n",
+                    sign(v.step.action),
+                    v.step.id,
+                    action_text(v.step.action),
+                    reason_text(v.step.reason, v.step.action)
+                ));
+                lines_of(v, &mut out, "    ");
+            }
+            if !view.steps.is_empty() {
+                out.push_str(&format!("{}\n", summary(view)));
+                if view.drifted > 0 {
+                    out.push_str("apply refuses drifted and never-applied objects unless --overwrite-drift is given\n");
+                }
+            }
+            warnings(view, &mut out);
+            out
+        }
+    };
+    super::out(&text);
+}
+
+fn warnings(view: &SyncView, out: &mut String) {
+    for w in &view.warnings {
+        out.push_str(&format!("warning: {} {}\n", w.object, w.message));
+    }
+}
+
+/// Prints a drift report.
+pub fn drift(view: &SyncView, format: Format) {
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(view).unwrap_or_default() + "\n",
+        Format::Markdown => markdown_view(view, "Drift"),
+        Format::Text => {
+            let mut out = header(view, "drift");
+            out.push('\n');
+            if view.steps.is_empty() {
+                out.push_str("no drift: the tenant equals the revision\n");
+            }
+            for v in &view.steps {
+                let label = match (v.step.reason, v.step.action) {
+                    (Reason::Pending, Action::Create) => "pending in git: not yet on the target",
+                    (Reason::Pending, Action::Delete) => {
+                        "pending in git: deleted in git, still on the target"
+                    }
+                    (Reason::Pending, _) => "pending in git: changed in git since the last apply",
+                    (r, a) => reason_text(r, a),
+                };
+                out.push_str(&format!("{} {}: {label}\n", sign(v.step.action), v.step.id));
+                lines_of(v, &mut out, "    ");
+            }
+            if !view.steps.is_empty() {
+                out.push_str(&format!("{} differences\n", view.steps.len()));
+            }
+            warnings(view, &mut out);
+            out
+        }
+    };
+    super::out(&text);
+}
+
+fn markdown_view(view: &SyncView, title: &str) -> String {
+    let mut out = format!("### {title} of tenant {}\n\n", markdown::code(&view.tenant));
+    out.push_str(&format!(
+        "Revision {}, {}.\n\n",
+        markdown::code(&view.revision[..view.revision.len().min(10)]),
+        match &view.base {
+            Some(b) => format!("last applied {}", markdown::code(&b[..b.len().min(10)])),
+            None => "never applied".into(),
+        }
+    ));
+    if view.steps.is_empty() {
+        out.push_str("No differences: the tenant equals the revision.\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "{}\n\n| | object | action | why |\n|---|---|---|---|\n",
+        summary(view)
+    ));
+    for v in &view.steps {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            sign(v.step.action),
+            markdown::code(&v.step.id.to_string()),
+            action_text(v.step.action),
+            reason_text(v.step.reason, v.step.action)
+        ));
+    }
+    out.push('\n');
+    for v in view.steps.iter().filter(|v| {
+        v.details
+            .as_ref()
+            .is_some_and(|d| !d.fields.is_empty() || !d.files.is_empty())
+            || v.step.secrets == SecretChange::Write
+    }) {
+        let mut body = String::new();
+        lines_of(v, &mut body, "");
+        out.push_str(&format!(
+            "<details><summary>{}</summary>\n\n```diff\n{}```\n\n</details>\n\n",
+            markdown::code(&v.step.id.to_string()),
+            body.replace("```", "` ` `")
+        ));
+    }
+    if !view.warnings.is_empty() {
+        out.push_str("**Warnings**\n\n");
+        for w in &view.warnings {
+            out.push_str(&format!("- {} {}\n", markdown::code(&w.object), w.message));
+        }
+    }
+    markdown::truncate(out)
+}
+
+/// Prints the result of an apply.
+pub fn apply(report: &ApplyReport, format: Format) {
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Text | Format::Markdown => {
+            let md = format == Format::Markdown;
+            let mut out = if md {
+                format!("### Apply to tenant {}\n\n", markdown::code(&report.tenant))
+            } else {
+                format!(
+                    "apply to tenant `{}` of revision {}\n",
+                    report.tenant,
+                    &report.revision[..report.revision.len().min(10)]
+                )
+            };
+            for o in &report.outcomes {
+                let detail = match &o.error {
+                    Some(e) => format!("FAILED: {e}"),
+                    None => o.actions.join("; "),
+                };
+                if md {
+                    out.push_str(&format!(
+                        "- {} {}: {detail}\n",
+                        markdown::code(&o.id),
+                        o.status
+                    ));
+                } else {
+                    out.push_str(&format!("  {:<7} {}: {detail}\n", o.status, o.id));
+                }
+            }
+            let failed = report
+                .outcomes
+                .iter()
+                .filter(|o| o.status == "failed")
+                .count();
+            out.push_str(&format!(
+                "{} objects written, {failed} failed, in {:.1} s ({} requests)\n",
+                report.outcomes.len() - failed,
+                report.seconds,
+                report.requests
+            ));
+            if report.remaining.is_empty() && failed == 0 {
+                out.push_str("verified: the tenant equals the revision\n");
+            } else {
+                for r in &report.remaining {
+                    out.push_str(&format!("still different: {r}\n"));
+                }
+                out.push_str(
+                    "run apply again to converge (the base records what this apply left)\n",
+                );
+            }
+            if md { markdown::truncate(out) } else { out }
+        }
+    };
+    super::out(&text);
+}
