@@ -150,6 +150,11 @@ impl Env {
             .collect())
     }
 
+    /// Every variable.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The value of `key`, when set and not empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0

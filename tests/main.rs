@@ -5,3 +5,4 @@ mod client;
 mod common;
 mod emulator;
 mod export;
+mod sync;

@@ -1,5 +1,5 @@
 //! `GET /admin/dump`: the whole tenant as one canonical JSON document, made for comparing two
-//! tenants. Artifact files appear as SHA-256 digests of the bytes a download serves (without the
+//! tenants. Artifact files (not zip directory entries) appear as SHA-256 digests of the bytes a download serves (without the
 //! regenerated date comment and `metainfo.prop`), `parameters.prop` as its parsed key/value map,
 //! secrets as SHA-256 digests, generated ids (access policies, references) left out. Server
 //! timestamps are kept, under their API names, because they are part of the tenant's state.
@@ -28,6 +28,10 @@ pub fn dump(t: &Tenant) -> Value {
     for (id, a) in &t.artifacts {
         let mut files = Map::new();
         for f in served_files(a, None) {
+            if f.is_dir() {
+                // Directory entries are how a zip was packed, not content.
+                continue;
+            }
             let v = if f.name == PARAMETERS_PROP_PATH {
                 let map: Map<String, Value> = Properties::parse(&f.data)
                     .entries()
@@ -35,8 +39,6 @@ pub fn dump(t: &Tenant) -> Value {
                     .map(|(k, v)| (k.clone(), json!(v)))
                     .collect();
                 Value::Object(map)
-            } else if f.is_dir() {
-                json!("directory")
             } else {
                 json!(digest(&f.data))
             };

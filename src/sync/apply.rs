@@ -476,12 +476,19 @@ pub async fn apply(
             .get(&key)
             .map(|m| m.changed.clone())
             .unwrap_or_default();
+        let runtime = after
+            .runtime
+            .get(&id.key)
+            .filter(|_| id.kind.is_artifact())
+            .map(plan::runtime_state)
+            .unwrap_or_default();
         record.objects.insert(
             key,
             BaseObject {
                 fingerprint: object.fingerprint(),
                 secrets,
                 marker,
+                runtime,
             },
         );
     }

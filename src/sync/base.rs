@@ -27,6 +27,10 @@ pub struct BaseObject {
     /// The target's change marker of the secrets after the apply.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub marker: String,
+    /// A deployed artifact's runtime after the apply, `STATUS@version` (a failed deploy left by
+    /// the apply is not drift).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub runtime: String,
 }
 
 /// The base of one tenant.

@@ -132,8 +132,22 @@ fn json_fields(prefix: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> Vec
         .collect()
 }
 
+/// Text: no NUL bytes and few other control characters (UTF-8, or a legacy encoding such as
+/// the ISO-8859-1 XML of older content).
 fn is_text(bytes: &[u8]) -> bool {
-    bytes.len() <= MAX_DIFF_BYTES && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+    let controls = bytes
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    bytes.len() <= MAX_DIFF_BYTES && !bytes.contains(&0) && controls * 100 <= bytes.len()
+}
+
+/// The text of a file: UTF-8 when it is, otherwise ISO-8859-1 (every byte is a character).
+fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+    }
 }
 
 fn file_change(name: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> FileChange {
@@ -144,7 +158,7 @@ fn file_change(name: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> FileC
     };
     let (l, d) = (live.unwrap_or_default(), desired.unwrap_or_default());
     if is_text(l) && is_text(d) {
-        let (lt, dt) = (String::from_utf8_lossy(l), String::from_utf8_lossy(d));
+        let (lt, dt) = (decode(l), decode(d));
         let diff = similar::TextDiff::from_lines(lt.as_ref(), dt.as_ref())
             .unified_diff()
             .context_radius(3)
@@ -206,6 +220,15 @@ mod tests {
                 && diff.contains("+three")
                 && diff.contains("desired/script/a.groovy"),
             "{diff}"
+        );
+        let latin = file_change(
+            "value_mapping.xml",
+            Some(b"<v>\xd6sterreich</v>"),
+            Some(b"<v>\xd6sterreich</v>\n<v>Italia</v>"),
+        );
+        assert!(
+            latin.diff.unwrap().contains("+<v>Italia</v>"),
+            "ISO-8859-1 text is diffed"
         );
         let b = file_change("lib/x.jar", Some(&[0, 1, 2]), Some(&[0, 1, 2, 3]));
         assert_eq!((b.diff, b.sizes), (None, Some((3, 4))));

@@ -117,6 +117,11 @@ impl Plan {
     }
 }
 
+/// A runtime artifact's state as the base records it: `STATUS@version`.
+pub fn runtime_state(r: &crate::wire::runtime::IntegrationRuntimeArtifact) -> String {
+    format!("{}@{}", r.status, r.version)
+}
+
 /// Classifies every object.
 pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
     let mut ids: Vec<&ObjectId> = desired
@@ -192,7 +197,12 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
             }
             _ => None,
         };
+        let runtime_as_applied = match (b, live.runtime.get(&id.key)) {
+            (Some(b), Some(r)) => b.runtime == runtime_state(r),
+            _ => false,
+        };
         let reason = match (reason, &runtime) {
+            (Reason::InSync, Some(_)) if runtime_as_applied => Reason::Pending,
             (Reason::InSync, Some(_)) if base.is_some() => Reason::Drifted,
             (Reason::InSync, Some(_)) => Reason::NeverApplied,
             (r, _) => r,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod pair;
 pub mod repo;
 
 use cpi_gitops::emulator::{self, ClockMode, EmulatorConfig, EmulatorHandle, Seed};

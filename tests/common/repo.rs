@@ -19,6 +19,7 @@ pub const DEMO_RECIPIENT: &str = include_str!("../fixtures/age/demo-recipient.tx
 /// A repository holding `tenant-state/` for a tenant named `primary`.
 pub struct StateRepo {
     pub dir: tempfile::TempDir,
+    /// The environment of the commands (credentials, the age identity).
     pub env: Env,
     pub state_dir: String,
 }
@@ -234,19 +235,9 @@ impl StateRepo {
 }
 
 fn env_pairs(env: &Env) -> Vec<(String, String)> {
-    // Env does not expose its pairs; the tests know which they set.
-    let mut out = Vec::new();
-    for key in [
-        "CPI_PRIMARY_CLIENT_ID",
-        "CPI_PRIMARY_CLIENT_SECRET",
-        "CPI_PRIMARY_USER",
-        "CPI_PRIMARY_PASSWORD",
-    ] {
-        if let Some(v) = env.get(key) {
-            out.push((key.to_string(), v.to_string()));
-        }
-    }
-    out
+    env.pairs()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {

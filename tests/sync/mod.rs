@@ -1,0 +1,6 @@
+//! Plan, apply and drift against two emulated tenants over real HTTP.
+
+mod badinput;
+mod drift;
+mod restore;
+mod robustness;
