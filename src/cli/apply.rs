@@ -74,7 +74,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
     let report = match result {
         Ok(r) => r,
         Err(ApplyError::Drift { tenant, objects }) => {
-            let mut err = CliError::new(ErrorKind::User, format!("refusing to apply to tenant `{tenant}`: {} objects changed there since the last apply, or were never applied", objects.len()));
+            let mut err = CliError::new(ErrorKind::User, format!("refusing to apply to tenant `{tenant}`: {} changed there since the last apply, or never applied", crate::report::count(objects.len(), "object", "objects")));
             err.causes = objects.iter().take(20).cloned().collect();
             if objects.len() > 20 {
                 err.causes.push(format!("and {} more", objects.len() - 20));

@@ -1,39 +1,310 @@
-//! `cpi-gitops demo`: the whole loop on emulated tenants. Until export and apply exist, it starts
-//! a primary tenant with the `demo` seed and shows how to explore it.
+//! `cpi-gitops demo`: the whole loop on two emulated tenants, in a scratch git repository, through
+//! the same commands a user runs: export the primary, plan and restore an empty secondary, check
+//! drift, change the secondary behind git's back, see the drift, repair it.
 
+use super::apply::ApplyArgs;
+use super::context::{Context, Format};
+use super::export::ExportArgs;
+use super::plan::{DriftArgs, PlanArgs};
 use super::{CliError, Outcome};
-use crate::emulator::{self, EmulatorConfig, Seed};
-use std::net::SocketAddr;
+use crate::config::Env;
+use crate::emulator::{self, EmulatorConfig, EmulatorHandle, Seed};
+use crate::report::line;
+use std::path::{Path, PathBuf};
 
 /// Show the whole loop on emulated tenants
 ///
-/// Starts an emulated primary tenant with the demo seed and prints how to explore it with curl.
+/// Starts an emulated primary (the demo seed) and an empty secondary, creates a scratch git
+/// repository with an age key for its secrets, and runs export, plan, apply and drift against
+/// them, printing each command and its output.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Address for the emulated primary tenant; port 0 picks a free port
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Start, print the walkthrough, and exit instead of serving until interrupted
-    #[arg(long)]
-    pub no_wait: bool,
+    /// Create the scratch repository here (an empty or new folder) and keep it afterwards
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+fn step(n: u32, text: &str, command: &str) {
+    line(&format!("\n{n}. {text}\n   $ {command}"));
+}
+
+fn expect(outcome: Outcome, want: Outcome, what: &str) -> Result<(), CliError> {
+    if outcome == want {
+        Ok(())
+    } else {
+        Err(CliError::internal(format!(
+            "the demo's {what} ended with exit code {} instead of {}",
+            outcome.exit_code(),
+            want.exit_code()
+        )))
+    }
+}
+
+async fn tenant(seed: Seed, id_seed: u64) -> Result<EmulatorHandle, CliError> {
+    emulator::start(EmulatorConfig {
+        seed,
+        id_seed,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| CliError::internal(format!("cannot start an emulated tenant: {e}")))
+}
+
+fn scratch(dir: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>), CliError> {
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .map_err(|e| CliError::user(format!("cannot create {}: {e}", d.display())))?;
+            if std::fs::read_dir(d)
+                .map(|mut r| r.next().is_some())
+                .unwrap_or(true)
+            {
+                return Err(CliError::user(format!("{} is not empty", d.display()))
+                    .hinted("give --dir a new or empty folder"));
+            }
+            Ok((d.to_path_buf(), None))
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("cpi-gitops-demo-")
+                .tempdir()
+                .map_err(|e| CliError::internal(format!("cannot create a scratch folder: {e}")))?;
+            Ok((t.path().to_path_buf(), Some(t)))
+        }
+    }
 }
 
 pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
-    let config = EmulatorConfig {
-        listen: args.listen,
-        seed: Seed::Demo,
-        ..Default::default()
+    let (dir, _cleanup) = scratch(args.dir.as_deref())?;
+    let primary = tenant(Seed::Demo, 0).await?;
+    let secondary = tenant(Seed::Empty, 2).await?;
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let key = {
+        use age::secrecy::ExposeSecret;
+        identity.to_string().expose_secret().to_string()
     };
-    let handle = emulator::start(config).await.map_err(|e| {
-        CliError::user(e.to_string())
-            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0")
-    })?;
-    crate::report::demo_walkthrough(&handle);
-    if !args.no_wait {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = handle.wait() => {}
+    let repo = git2::Repository::init(&dir)
+        .map_err(|e| CliError::internal(format!("git init {}: {}", dir.display(), e.message())))?;
+    let write = |path: &str, text: &str| -> Result<(), CliError> {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| CliError::internal(e.to_string()))?;
         }
+        std::fs::write(&p, text)
+            .map_err(|e| CliError::internal(format!("cannot write {}: {e}", p.display())))
+    };
+    write(
+        "cpi-gitops.toml",
+        &format!(
+            "[tenants.primary]\nurl = \"{}\"\n\n[tenants.secondary]\nurl = \"{}\"\ndeploy_poll_ms = 50\n",
+            primary.url(),
+            secondary.url()
+        ),
+    )?;
+    write(
+        "tenant-state/recipients.txt",
+        &format!("# The demo's age key, generated for this run.\n{recipient}\n"),
+    )?;
+    commit_all(&repo, "Configure the demo's tenants")?;
+    let user = emulator::DEFAULT_USER;
+    let password = emulator::DEFAULT_PASSWORD;
+    let env = Env::from_pairs([
+        ("CPI_PRIMARY_USER", user),
+        ("CPI_PRIMARY_PASSWORD", password),
+        ("CPI_SECONDARY_USER", user),
+        ("CPI_SECONDARY_PASSWORD", password),
+        ("CPI_GITOPS_AGE_IDENTITY", key.as_str()),
+    ]);
+    let ctx = Context {
+        config_path: None,
+        repo_dir: dir.clone(),
+        format: Format::Text,
+        env,
+        quiet: true,
+    };
+
+    line("cpi-gitops demo: the whole loop on two emulated tenants");
+    line(&format!(
+        "\n   primary:   {} (the demo seed: 5 packages, credentials, certificates, Partner Directory...)",
+        primary.url()
+    ));
+    line(&format!(
+        "   secondary: {} (empty, as after a disaster)",
+        secondary.url()
+    ));
+    line(&format!(
+        "   repository: {} (cpi-gitops.toml names both; secrets are encrypted to a fresh age key)",
+        dir.display()
+    ));
+
+    step(
+        1,
+        "Export the primary into git, secrets encrypted with age:",
+        "cpi-gitops export --tenant primary",
+    );
+    let export = ExportArgs {
+        tenant: "primary".into(),
+        no_commit: false,
+        message: None,
+        concurrency: None,
+    };
+    expect(
+        super::export::cmd_export(&ctx, &export).await?,
+        Outcome::Success,
+        "export",
+    )?;
+    let plan = PlanArgs {
+        tenant: "secondary".into(),
+        rev: "HEAD".into(),
+        concurrency: None,
+    };
+    step(
+        2,
+        "Plan the empty secondary (exit code 2: there are changes):",
+        "cpi-gitops plan --tenant secondary",
+    );
+    expect(
+        super::plan::cmd_plan(&ctx, &plan).await?,
+        Outcome::Differences,
+        "plan",
+    )?;
+    let apply = |overwrite: bool| ApplyArgs {
+        tenant: "secondary".into(),
+        rev: "HEAD".into(),
+        prune: false,
+        overwrite_drift: overwrite,
+        no_deploy: false,
+        max_prune_share: 0.25,
+        reset_number_ranges: false,
+        concurrency: None,
+    };
+    step(
+        3,
+        "Restore the secondary from git: write everything, deploy, wait until STARTED, verify:",
+        "cpi-gitops apply --tenant secondary --overwrite-drift",
+    );
+    expect(
+        super::apply::cmd_apply(&ctx, &apply(true)).await?,
+        Outcome::Success,
+        "restore",
+    )?;
+    let drift = DriftArgs {
+        tenant: "secondary".into(),
+        rev: "HEAD".into(),
+        concurrency: None,
+    };
+    step(
+        4,
+        "The twins are identical (exit code 0):",
+        "cpi-gitops drift --tenant secondary",
+    );
+    expect(
+        super::plan::cmd_drift(&ctx, &drift).await?,
+        Outcome::Success,
+        "drift",
+    )?;
+
+    let http = reqwest::Client::new();
+    let api = secondary.api_url();
+    let change = http
+        .put(format!("{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/$links/Configurations('Timeout')"))
+        .bearer_auth(token(&http, &secondary).await?)
+        .json(&serde_json::json!({ "ParameterValue": "5000" }))
+        .send()
+        .await
+        .map_err(|e| CliError::internal(format!("cannot change the secondary: {e}")))?;
+    if !change.status().is_success() {
+        return Err(CliError::internal(format!(
+            "the secondary refused the demo's change: {}",
+            change.status()
+        )));
+    }
+    step(
+        5,
+        "Someone changes a timeout on the secondary by hand. Drift finds it (exit code 2):",
+        "cpi-gitops drift --tenant secondary",
+    );
+    expect(
+        super::plan::cmd_drift(&ctx, &drift).await?,
+        Outcome::Differences,
+        "drift",
+    )?;
+    step(
+        6,
+        "Apply refuses to overwrite it unless told to (exit code 2, nothing changed):",
+        "cpi-gitops apply --tenant secondary",
+    );
+    expect(
+        super::apply::cmd_apply(&ctx, &apply(false)).await?,
+        Outcome::Differences,
+        "refused apply",
+    )?;
+    step(
+        7,
+        "Put git's value back:",
+        "cpi-gitops apply --tenant secondary --overwrite-drift",
+    );
+    expect(
+        super::apply::cmd_apply(&ctx, &apply(true)).await?,
+        Outcome::Success,
+        "repair",
+    )?;
+    step(8, "Identical again:", "cpi-gitops drift --tenant secondary");
+    expect(
+        super::plan::cmd_drift(&ctx, &drift).await?,
+        Outcome::Success,
+        "drift",
+    )?;
+    match &args.dir {
+        Some(d) => line(&format!(
+            "\nThe repository stays in {}; `git log` shows the export.",
+            d.display()
+        )),
+        None => line(
+            "\nDone. Run `cpi-gitops demo --dir DIR` to keep the repository, or see README.md to run each step yourself.",
+        ),
     }
     Ok(Outcome::Success)
+}
+
+/// A bearer token of `tenant` (writes with a bearer token need no CSRF token).
+async fn token(http: &reqwest::Client, tenant: &EmulatorHandle) -> Result<String, CliError> {
+    let reply: serde_json::Value = http
+        .post(tenant.token_url())
+        .basic_auth(
+            emulator::DEFAULT_CLIENT_ID,
+            Some(emulator::DEFAULT_CLIENT_SECRET),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| CliError::internal(format!("no token from the secondary: {e}")))?
+        .json()
+        .await
+        .map_err(|e| CliError::internal(format!("no token from the secondary: {e}")))?;
+    Ok(reply["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn commit_all(repo: &git2::Repository, message: &str) -> Result<(), CliError> {
+    let fail = |e: git2::Error| CliError::internal(format!("git: {}", e.message()));
+    let mut index = repo.index().map_err(fail)?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(fail)?;
+    index.write().map_err(fail)?;
+    let tree = repo
+        .find_tree(index.write_tree().map_err(fail)?)
+        .map_err(fail)?;
+    let sig = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("cpi-gitops demo", "demo@cpi-gitops.invalid"))
+        .map_err(fail)?;
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[])
+        .map_err(fail)?;
+    Ok(())
 }

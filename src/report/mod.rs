@@ -21,6 +21,15 @@ pub fn line(text: &str) {
     out(&format!("{text}\n"));
 }
 
+/// `1 object`, `2 objects`: `n` with the noun in the singular or the plural.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 /// `1.2 MB` and friends.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
@@ -58,31 +67,5 @@ pub fn emulator_banner(handle: &EmulatorHandle, seed: &str, data: Option<&Path>)
         token = handle.token_url(),
         cid = c.client_id,
         secret = c.client_secret.expose(),
-    ));
-}
-
-/// The demo's walkthrough of the seeded primary tenant.
-pub fn demo_walkthrough(handle: &EmulatorHandle) {
-    let c = handle.credentials();
-    let api = handle.api_url();
-    let auth = format!(
-        "-u {}:{} -H 'Accept: application/json'",
-        c.user,
-        c.password.expose()
-    );
-    out(&format!(
-        "cpi-gitops demo: an emulated primary tenant with the `demo` seed is running at {url}\n\n\
-         Explore it with curl:\n\
-         \x20 curl -s {auth} {api}/IntegrationPackages\n\
-         \x20 curl -s {auth} \"{api}/IntegrationPackages('Orders')/IntegrationDesigntimeArtifacts\"\n\
-         \x20 curl -s {auth} -o flow.zip \"{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/\\$value\"\n\
-         \x20 curl -s {auth} \"{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/Configurations\"\n\
-         \x20 curl -s {auth} {api}/UserCredentials            # passwords come back null\n\
-         \x20 curl -s {auth} {api}/IntegrationRuntimeArtifacts\n\
-         \x20 curl -s -u {user}:{password} {url}/http/ping   # the health-probe flow\n\n\
-         Export, plan, apply and drift against this tenant arrive with their issues; see README.md.\n",
-        url = handle.url(),
-        user = c.user,
-        password = c.password.expose(),
     ));
 }

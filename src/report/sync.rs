@@ -227,7 +227,10 @@ pub fn drift(view: &SyncView, format: Format) {
                 lines_of(v, &mut out, "    ");
             }
             if !view.steps.is_empty() {
-                out.push_str(&format!("{} differences\n", view.steps.len()));
+                out.push_str(&format!(
+                    "{}\n",
+                    super::count(view.steps.len(), "difference", "differences")
+                ));
             }
             warnings(view, &mut out);
             out
@@ -323,8 +326,8 @@ pub fn apply(report: &ApplyReport, format: Format) {
                 .filter(|o| o.status == "failed")
                 .count();
             out.push_str(&format!(
-                "{} objects written, {failed} failed, in {:.1} s ({} requests)\n",
-                report.outcomes.len() - failed,
+                "{} written, {failed} failed, in {:.1} s ({} requests)\n",
+                super::count(report.outcomes.len() - failed, "object", "objects"),
                 report.seconds,
                 report.requests
             ));

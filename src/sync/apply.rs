@@ -108,7 +108,7 @@ impl ApplyReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// The target drifted and `--overwrite-drift` was not given: nothing was changed.
-    #[error("refusing to apply to tenant `{tenant}`: {} objects changed there since the last apply (or were never applied)", objects.len())]
+    #[error("refusing to apply to tenant `{tenant}`: {} changed there since the last apply (or never applied)", crate::report::count(objects.len(), "object", "objects"))]
     Drift {
         tenant: String,
         objects: Vec<String>,
@@ -831,7 +831,10 @@ async fn artifact(
             }
         }
         if configured > 0 {
-            actions.push(format!("{configured} configuration values set"));
+            actions.push(format!(
+                "{} set",
+                crate::report::count(configured, "configuration value", "configuration values")
+            ));
         }
     }
     let runtime = ctx.runtime.get(&id.key);

@@ -1,6 +1,7 @@
 //! Plan, apply and drift against two emulated tenants over real HTTP.
 
 mod badinput;
+mod demo;
 mod drift;
 mod restore;
 mod robustness;

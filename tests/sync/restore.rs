@@ -219,7 +219,7 @@ async fn changes_on_the_primary_flow_to_the_secondary() {
         apply.stdout
     );
     assert!(
-        apply.stdout.contains("1 configuration values set"),
+        apply.stdout.contains("1 configuration value set"),
         "only the changed configuration key is written: {}",
         apply.stdout
     );

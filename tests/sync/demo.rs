@@ -1,0 +1,92 @@
+//! `cpi-gitops demo` runs the whole loop on its own emulated tenants and exits 0.
+
+use std::process::Command;
+
+#[test]
+fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("demo-repo");
+    let out = Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+        .args(["demo", "--dir"])
+        .arg(&dir)
+        .env_remove("CPI_GITOPS_AGE_IDENTITY")
+        .env_remove("CPI_GITOPS_AGE_IDENTITY_FILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for step in [
+        "1. Export",
+        "3. Restore",
+        "5. Someone changes",
+        "8. Identical again",
+    ] {
+        assert!(stdout.contains(step), "missing step {step:?}:\n{stdout}");
+    }
+    assert_eq!(
+        stdout
+            .matches("verified: the tenant equals the revision")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stdout.contains("Configuration.Timeout"), "{stdout}");
+    // The apply refused in step 6 is part of the story, reported on stderr.
+    assert!(stderr.contains("refusing to apply"), "{stderr}");
+
+    let repo = git2::Repository::open(&dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(
+        head.parent_count(),
+        1,
+        "the export is one commit on top of the configuration"
+    );
+    assert!(
+        head.tree()
+            .unwrap()
+            .get_path(std::path::Path::new(
+                "tenant-state/security/user-credentials"
+            ))
+            .is_ok()
+    );
+    assert!(
+        repo.find_reference("refs/cpi-gitops/applied/secondary")
+            .is_ok()
+    );
+    let mut plaintext = Vec::new();
+    head.tree()
+        .unwrap()
+        .walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if let Ok(blob) = entry.to_object(&repo).and_then(|o| o.peel_to_blob()) {
+                let text = String::from_utf8_lossy(blob.content());
+                if text.contains("demo-erp-password") || text.contains("demo-sf-password") {
+                    plaintext.push(format!("{root}{}", entry.name().unwrap_or("?")));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .unwrap();
+    assert!(plaintext.is_empty(), "secrets in plaintext: {plaintext:?}");
+}
+
+#[test]
+fn demo_refuses_a_folder_that_is_not_empty() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("keep.txt"), "mine").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+        .args(["demo", "--dir"])
+        .arg(scratch.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
