@@ -6,15 +6,18 @@
 //! cargo bench --bench sync -- --artifacts 500 --latency-ms 20 --runs 5
 //! ```
 //!
-//! For each run: a fresh git repository, `cpi-gitops export` (the first, full export), then a
-//! second export of the unchanged tenant. Reported: wall time, the ideal time (requests x latency
+//! For each run: a fresh git repository, `cpi-gitops export` of the primary (the first, full
+//! export), a second export of the unchanged primary, then a disaster-recovery restore of the
+//! committed state onto a fresh, empty emulated secondary with the same latency (`apply
+//! --overwrite-drift`: create, configure, deploy, wait for STARTED, verify) and a `drift` check
+//! of the restored secondary. Reported: wall time, the ideal time (requests x latency
 //! / concurrency, what a client that keeps the tenant's request limit busy at all times would
 //! take), their ratio, requests made (from the emulator's statistics), the highest number of
 //! requests in flight, and the export process's peak memory (maxrss from wait4). Medians over
 //! the runs. Results go into docs/benchmarks.md.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -68,7 +71,7 @@ fn measure(mut cmd: Command) -> Measured {
     let start = Instant::now();
     let child = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("the binary starts");
     let pid = child.id() as libc::pid_t;
@@ -98,15 +101,14 @@ impl Drop for Emulator {
     }
 }
 
-fn start_emulator(args: &Args) -> Emulator {
-    let seed = format!("generate:{}:{}", args.packages, args.artifacts);
+fn start_emulator(args: &Args, seed: &str) -> Emulator {
     let mut child = Command::new(BIN)
         .args([
             "emulator",
             "--listen",
             "127.0.0.1:0",
             "--seed",
-            &seed,
+            seed,
             "--deploy-steps",
             "0",
         ])
@@ -143,7 +145,7 @@ fn admin(url: &str, method: &str, path: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-fn repo(url: &str, concurrency: usize) -> tempfile::TempDir {
+fn repo(primary: &str, secondary: &str, concurrency: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     let run = |args: &[&str]| {
         let ok = Command::new("git")
@@ -157,7 +159,10 @@ fn repo(url: &str, concurrency: usize) -> tempfile::TempDir {
     run(&["init", "-q", "-b", "main"]);
     std::fs::write(
         dir.path().join("cpi-gitops.toml"),
-        format!("[tenants.primary]\nurl = \"{url}\"\nconcurrency = {concurrency}\n"),
+        format!(
+            "[tenants.primary]\nurl = \"{primary}\"\nconcurrency = {concurrency}\n\n\
+             [tenants.secondary]\nurl = \"{secondary}\"\nconcurrency = {concurrency}\ndeploy_poll_ms = 50\n"
+        ),
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join("tenant-state")).unwrap();
@@ -177,12 +182,19 @@ fn repo(url: &str, concurrency: usize) -> tempfile::TempDir {
     dir
 }
 
-fn export(dir: &Path) -> Command {
+/// `cpi-gitops --quiet ARGS` in `dir`, with both tenants' credentials and the demo identity.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let identity =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/age/demo-identity.txt");
     let mut cmd = Command::new(BIN);
-    cmd.args(["--quiet", "export", "--tenant", "primary"])
+    cmd.arg("--quiet")
+        .args(args)
         .current_dir(dir)
         .env("CPI_PRIMARY_USER", "admin")
         .env("CPI_PRIMARY_PASSWORD", "emulator")
+        .env("CPI_SECONDARY_USER", "admin")
+        .env("CPI_SECONDARY_PASSWORD", "emulator")
+        .env("CPI_GITOPS_AGE_IDENTITY_FILE", identity)
         .env("GIT_AUTHOR_NAME", "bench")
         .env("GIT_AUTHOR_EMAIL", "bench@example.com");
     cmd
@@ -195,10 +207,11 @@ struct Sample {
     rss_mb: f64,
 }
 
-fn run_export(emulator: &Emulator, dir: &Path) -> Sample {
+/// Runs `cpi-gitops ARGS` in `dir` and measures it, counting the requests `emulator` answered.
+fn run(emulator: &Emulator, dir: &Path, args: &[&str]) -> Sample {
     admin(&emulator.url, "DELETE", "stats");
-    let m = measure(export(dir));
-    assert!(m.success, "the export succeeded");
+    let m = measure(command(dir, args));
+    assert!(m.success, "cpi-gitops {args:?} succeeded");
     let stats = admin(&emulator.url, "GET", "stats");
     Sample {
         wall: m.wall.as_secs_f64(),
@@ -234,31 +247,46 @@ fn main() {
         "sync benchmark: {} artifacts in {} packages, {} ms latency per request, concurrency {}, {} runs",
         args.artifacts, args.packages, args.latency_ms, args.concurrency, args.runs
     );
-    let emulator = start_emulator(&args);
+    let primary = start_emulator(
+        &args,
+        &format!("generate:{}:{}", args.packages, args.artifacts),
+    );
     let mut full = Vec::new();
     let mut again = Vec::new();
-    let mut repos: Vec<PathBuf> = Vec::new();
-    let mut dirs = Vec::new();
-    for run in 0..args.runs {
-        let dir = repo(&emulator.url, args.concurrency);
-        let first = run_export(&emulator, dir.path());
-        let second = run_export(&emulator, dir.path());
+    let mut restores = Vec::new();
+    let mut drifts = Vec::new();
+    for n in 0..args.runs {
+        let secondary = start_emulator(&args, "empty");
+        let dir = repo(&primary.url, &secondary.url, args.concurrency);
+        let export = ["export", "--tenant", "primary"];
+        let first = run(&primary, dir.path(), &export);
+        let second = run(&primary, dir.path(), &export);
+        let restore = run(
+            &secondary,
+            dir.path(),
+            &["apply", "--tenant", "secondary", "--overwrite-drift"],
+        );
+        let drift = run(&secondary, dir.path(), &["drift", "--tenant", "secondary"]);
         eprintln!(
-            "run {}: full export {:.2} s, no-change export {:.2} s",
-            run + 1,
+            "run {}: full export {:.2} s, no-change export {:.2} s, restore {:.2} s, drift {:.2} s",
+            n + 1,
             first.wall,
-            second.wall
+            second.wall,
+            restore.wall,
+            drift.wall
         );
         full.push(first);
         again.push(second);
-        repos.push(dir.path().to_path_buf());
-        dirs.push(dir);
+        restores.push(restore);
+        drifts.push(drift);
     }
     println!(
-        "| export of {} artifacts | wall (median) | ideal | ratio | requests | max in flight | peak memory |",
+        "| {} artifacts | wall (median) | ideal | ratio | requests | max in flight | peak memory |",
         args.artifacts
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     report("full export", &full, &args);
     report("no-change export", &again, &args);
+    report("restore onto an empty tenant", &restores, &args);
+    report("drift check of the restored tenant", &drifts, &args);
 }

@@ -113,7 +113,7 @@ fn markdown(r: &ExportReport, state_dir: &str) -> String {
             out.push_str(&format!(
                 "- {} {}\n",
                 super::markdown::code(&w.object),
-                w.message
+                super::markdown::escape(&w.message)
             ));
         }
         out.push('\n');

@@ -15,6 +15,23 @@ pub fn code(text: &str) -> String {
     }
 }
 
+/// `text` as plain markdown text on one line: characters markdown or HTML would interpret are
+/// escaped, line breaks become spaces (a tenant's error text is shown as it is, never rendered).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Cuts `text` to [`LIMIT`] characters at a line end, with a note saying how much was left out.
 pub fn truncate(text: String) -> String {
     if text.chars().count() <= LIMIT {
@@ -46,6 +63,11 @@ mod tests {
     fn code_spans_survive_backticks() {
         assert_eq!(code("a"), "`a`");
         assert_eq!(code("a`b"), "`` a`b ``");
+    }
+
+    #[test]
+    fn escaped_text_is_shown_not_rendered() {
+        assert_eq!(escape("a <b>|*c*\nd"), "a \\<b\\>\\|\\*c\\* d");
     }
 
     #[test]

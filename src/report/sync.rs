@@ -87,6 +87,11 @@ fn lines_of(view: &StepView, out: &mut String, indent: &str) {
     if let Some(r) = &s.runtime {
         out.push_str(&format!("{indent}runtime: {r} (will be deployed again)\n"));
     }
+    if s.id.kind == crate::model::Kind::ValueMapping && s.action == Action::Update {
+        out.push_str(&format!(
+            "{indent}update by delete and create: value mappings have no update on the API\n"
+        ));
+    }
     if let Some(n) = view.content_files {
         out.push_str(&format!("{indent}content: {n} files\n"));
     }
@@ -284,7 +289,11 @@ fn markdown_view(view: &SyncView, title: &str) -> String {
     if !view.warnings.is_empty() {
         out.push_str("**Warnings**\n\n");
         for w in &view.warnings {
-            out.push_str(&format!("- {} {}\n", markdown::code(&w.object), w.message));
+            out.push_str(&format!(
+                "- {} {}\n",
+                markdown::code(&w.object),
+                markdown::escape(&w.message)
+            ));
         }
     }
     markdown::truncate(out)
@@ -292,56 +301,60 @@ fn markdown_view(view: &SyncView, title: &str) -> String {
 
 /// Prints the result of an apply.
 pub fn apply(report: &ApplyReport, format: Format) {
+    let failed = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == "failed")
+        .count();
+    let mut summary = format!(
+        "{} written, {failed} failed, in {:.1} s ({} requests)\n",
+        super::count(report.outcomes.len() - failed, "object", "objects"),
+        report.seconds,
+        report.requests
+    );
+    if report.remaining.is_empty() && failed == 0 {
+        summary.push_str("verified: the tenant equals the revision\n");
+    } else {
+        for r in &report.remaining {
+            summary.push_str(&format!("still different: {r}\n"));
+        }
+        summary.push_str("run apply again to converge (the base records what this apply left)\n");
+    }
+    let detail = |o: &crate::sync::apply::ObjectOutcome| match &o.error {
+        Some(e) => format!("FAILED: {e}"),
+        None => o.actions.join("; "),
+    };
     let text = match format {
         Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
-        Format::Text | Format::Markdown => {
-            let md = format == Format::Markdown;
-            let mut out = if md {
-                format!("### Apply to tenant {}\n\n", markdown::code(&report.tenant))
-            } else {
-                format!(
-                    "apply to tenant `{}` of revision {}\n",
-                    report.tenant,
-                    &report.revision[..report.revision.len().min(10)]
-                )
-            };
+        Format::Text => {
+            let mut out = format!(
+                "apply to tenant `{}` of revision {}\n",
+                report.tenant,
+                &report.revision[..report.revision.len().min(10)]
+            );
             for o in &report.outcomes {
-                let detail = match &o.error {
-                    Some(e) => format!("FAILED: {e}"),
-                    None => o.actions.join("; "),
-                };
-                if md {
-                    out.push_str(&format!(
-                        "- {} {}: {detail}\n",
-                        markdown::code(&o.id),
-                        o.status
-                    ));
-                } else {
-                    out.push_str(&format!("  {:<7} {}: {detail}\n", o.status, o.id));
-                }
+                out.push_str(&format!("  {:<7} {}: {}\n", o.status, o.id, detail(o)));
             }
-            let failed = report
-                .outcomes
-                .iter()
-                .filter(|o| o.status == "failed")
-                .count();
-            out.push_str(&format!(
-                "{} written, {failed} failed, in {:.1} s ({} requests)\n",
-                super::count(report.outcomes.len() - failed, "object", "objects"),
-                report.seconds,
-                report.requests
-            ));
-            if report.remaining.is_empty() && failed == 0 {
-                out.push_str("verified: the tenant equals the revision\n");
-            } else {
-                for r in &report.remaining {
-                    out.push_str(&format!("still different: {r}\n"));
-                }
-                out.push_str(
-                    "run apply again to converge (the base records what this apply left)\n",
-                );
+            out + &summary
+        }
+        Format::Markdown => {
+            // The summary and the failures first: a long list is truncated at the end.
+            let mut out = format!(
+                "### Apply to tenant {}\n\n{}\n",
+                markdown::code(&report.tenant),
+                summary.lines().collect::<Vec<_>>().join("  \n")
+            );
+            let (failures, rest): (Vec<_>, Vec<_>) =
+                report.outcomes.iter().partition(|o| o.status == "failed");
+            for o in failures.into_iter().chain(rest) {
+                out.push_str(&format!(
+                    "- {} {}: {}\n",
+                    markdown::code(&o.id),
+                    o.status,
+                    markdown::escape(&detail(o))
+                ));
             }
-            if md { markdown::truncate(out) } else { out }
+            markdown::truncate(out)
         }
     };
     super::out(&text);

@@ -409,16 +409,22 @@ pub async fn apply(
         }
     }
 
-    // Verify, and record what the apply left.
-    let after = live::read(
-        repo,
-        client.clone(),
-        base,
-        state_dir,
-        Arc::new(crate::read::Silent),
-    )
-    .await?;
-    let check = plan::plan(desired, &after, None);
+    // Verify, and record what the apply left. Nothing written: the plan's read is the proof.
+    let reread;
+    let after: &Live = if outcomes.is_empty() {
+        live
+    } else {
+        reread = live::read(
+            repo,
+            client.clone(),
+            base,
+            state_dir,
+            Arc::new(crate::read::Silent),
+        )
+        .await?;
+        &reread
+    };
+    let check = plan::plan(desired, after, None);
     let mut remaining = Vec::new();
     for step in &check.steps {
         if step.action == Action::None || (step.action == Action::Delete && !options.prune) {

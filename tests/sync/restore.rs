@@ -104,6 +104,22 @@ async fn restore_onto_an_empty_tenant_makes_the_twins_equal() {
         0,
         "and nothing to plan"
     );
+    p.secondary.admin(Method::DELETE, "stats", None).await;
+    assert_eq!(p.run(&["drift", "--tenant", "secondary"]).code, 0);
+    let one_read = p.secondary.stats().await["requests"].as_u64().unwrap();
+    p.secondary.admin(Method::DELETE, "stats", None).await;
+    let again = p.run(&["apply", "--tenant", "secondary"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again.stdout.contains("0 objects written"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        p.secondary.stats().await["requests"].as_u64().unwrap(),
+        one_read,
+        "an apply with nothing to do reads the tenant once, like drift, and writes nothing"
+    );
 
     let (primary, secondary) = (
         comparable(p.primary.dump().await),
@@ -204,6 +220,11 @@ async fn changes_on_the_primary_flow_to_the_secondary() {
     assert!(
         plan.stdout.contains("+</vm><!-- Italy added -->"),
         "content changes are unified diffs, ISO-8859-1 XML included: {}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("update by delete and create"),
+        "the plan says a value mapping is deleted and created: {}",
         plan.stdout
     );
     let apply = p.run(&["apply", "--tenant", "secondary"]);
