@@ -44,6 +44,7 @@ pub struct ApplyArgs {
 }
 
 pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliError> {
+    let started = std::time::Instant::now();
     let identity = config::age_identity(&ctx.env).map_err(config_error)?;
     let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
@@ -71,7 +72,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
         Arc::new(crate::read::Silent),
     )
     .await;
-    let report = match result {
+    let mut report = match result {
         Ok(r) => r,
         Err(ApplyError::Drift { tenant, objects }) => {
             let mut err = CliError::new(ErrorKind::User, format!("refusing to apply to tenant `{tenant}`: {} changed there since the last apply, or never applied", crate::report::count(objects.len(), "object", "objects")));
@@ -91,12 +92,17 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
             return Err(CliError::new(ErrorKind::Config, e.to_string())
                 .hinted("set CPI_GITOPS_AGE_IDENTITY (the key text) or CPI_GITOPS_AGE_IDENTITY_FILE (a path) to an identity of recipients.txt; nothing was changed"))
         }
+        Err(e @ ApplyError::Incomplete { .. }) => {
+            return Err(CliError::new(ErrorKind::User, e.to_string()).hinted("restore the file from the commit that exported it (`git log -- FILE`), or export the primary again; nothing was written to the tenant"));
+        }
         Err(e @ ApplyError::Secret { .. }) => {
             return Err(CliError::new(ErrorKind::Config, e.to_string()).hinted("nothing was written to the tenant"));
         }
         Err(ApplyError::Read(e)) => return Err(read_error(e)),
         Err(ApplyError::Git(e)) => return Err(git_error(e)),
     };
+    // The whole command's time: a restore's time includes reading the target and git.
+    report.seconds = started.elapsed().as_secs_f64();
     crate::report::sync::apply(&report, ctx.format);
     Ok(if report.failed() {
         Outcome::Failed

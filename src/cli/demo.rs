@@ -157,6 +157,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
     let plan = PlanArgs {
         tenant: "secondary".into(),
         rev: "HEAD".into(),
+        prune: false,
         concurrency: None,
     };
     step(

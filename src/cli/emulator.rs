@@ -109,6 +109,7 @@ impl EmulatorArgs {
                 companion: !self.no_companion,
                 absolute_next_links: self.absolute_next_links,
                 fail_deploys: Default::default(),
+                fail_routes: Default::default(),
             },
             clock: if self.logical_clock {
                 ClockMode::Logical {

@@ -20,6 +20,10 @@ pub struct PlanArgs {
     /// The revision to compare with
     #[arg(long, default_value = "HEAD")]
     pub rev: String,
+    /// Plan as `apply --prune` would run: deleting what the tenant has and git does not counts as
+    /// a change (without it, such objects are listed but do not make the exit code 2)
+    #[arg(long)]
+    pub prune: bool,
     /// Requests in flight to the tenant (default: the configuration's, else 8)
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
@@ -43,8 +47,9 @@ pub struct DriftArgs {
     pub concurrency: Option<usize>,
 }
 
-/// The plan of `target` with details of every changed object.
-pub fn view(target: &Target, plan: &Plan) -> Result<SyncView, CliError> {
+/// The plan of `target` with details of every changed object. `prune`: whether deletes count
+/// as changes (apply carries them out only with `--prune`; for drift every difference counts).
+pub fn view(target: &Target, plan: &Plan, prune: bool) -> Result<SyncView, CliError> {
     let mut steps = Vec::new();
     for step in plan.changes() {
         let (details, content_files) = match step.action {
@@ -70,14 +75,23 @@ pub fn view(target: &Target, plan: &Plan) -> Result<SyncView, CliError> {
             step: step.clone(),
             details,
             content_files,
+            recreate: step.id.kind == crate::model::Kind::ValueMapping
+                && step.action == Action::Update,
         });
     }
     Ok(SyncView {
         tenant: target.tenant.clone(),
         revision: target.desired.commit.to_string(),
         base: target.base.as_ref().map(|b| b.applied.clone()),
-        changes: steps.len(),
-        drifted: plan.drifted().count(),
+        changes: steps
+            .iter()
+            .filter(|s| prune || s.step.action != Action::Delete)
+            .count(),
+        drifted: plan
+            .drifted()
+            .filter(|s| prune || s.action != Action::Delete)
+            .count(),
+        prune,
         steps,
         warnings: target.live.warnings.clone(),
     })
@@ -86,7 +100,7 @@ pub fn view(target: &Target, plan: &Plan) -> Result<SyncView, CliError> {
 pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliError> {
     let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
-    let view = view(&target, &plan)?;
+    let view = view(&target, &plan, args.prune)?;
     crate::report::sync::plan(&view, ctx.format);
     Ok(if view.changes == 0 {
         Outcome::Success
@@ -98,7 +112,7 @@ pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliErro
 pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
     let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
-    let view = view(&target, &plan)?;
+    let view = view(&target, &plan, true)?;
     crate::report::sync::drift(&view, ctx.format);
     Ok(if view.changes == 0 {
         Outcome::Success

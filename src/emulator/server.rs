@@ -68,9 +68,8 @@ async fn handle(
         || path.ends_with("/$value")
         || path.ends_with("/$count")
         || req.method() != axum::http::Method::GET;
-    let _in_flight = app
-        .stats
-        .begin(route_of(req.method().as_str(), &path), json);
+    let route = route_of(req.method().as_str(), &path);
+    let _in_flight = app.stats.begin(route.clone(), json);
     let switches = app.switches();
     if switches.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(switches.latency_ms)).await;
@@ -95,6 +94,14 @@ async fn handle(
     if roll < switches.fault_reset + switches.fault_503 + switches.fault_429 {
         app.stats.fault("429");
         return Ok(finish(&app, too_many(switches.retry_after_secs)));
+    }
+    if let Some(&code) = switches.fail_routes.get(&route) {
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let error = crate::emulator::odata::ApiError::new(
+            status,
+            format!("{route} fails (the emulator's fail_routes switch)"),
+        );
+        return Ok(finish(&app, crate::emulator::router::render(Err(error))));
     }
     let response = router.oneshot(req).await.unwrap_or_else(|e| match e {});
     Ok(finish(&app, response))

@@ -37,6 +37,9 @@ pub struct Switches {
     pub absolute_next_links: bool,
     /// Artifacts whose next deployments fail, with the error text to report.
     pub fail_deploys: BTreeMap<String, String>,
+    /// Routes, named as `/admin/stats` names them (`GET IntegrationDesigntimeArtifacts(..)/$value`),
+    /// answered with this HTTP status and an OData error body instead of being served.
+    pub fail_routes: BTreeMap<String, u16>,
 }
 
 impl Default for Switches {
@@ -56,6 +59,7 @@ impl Default for Switches {
             companion: true,
             absolute_next_links: false,
             fail_deploys: BTreeMap::new(),
+            fail_routes: BTreeMap::new(),
         }
     }
 }

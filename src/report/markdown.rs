@@ -49,6 +49,23 @@ pub fn truncate(text: String) -> String {
     }
     let left_out = text[cut..].lines().count();
     let mut out = text[..cut].to_string();
+    // Close what the cut left open, so the note renders as a note.
+    let (mut fenced, mut details) = (false, 0usize);
+    for line in out.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with("<details>") {
+            details += 1;
+        } else if !fenced && line.starts_with("</details>") {
+            details = details.saturating_sub(1);
+        }
+    }
+    if fenced {
+        out.push_str("```\n");
+    }
+    for _ in 0..details {
+        out.push_str("\n</details>\n");
+    }
     out.push_str(&format!(
         "\n> **Truncated**: {left_out} more lines are not shown (the report is limited to {LIMIT} characters). Run the command with `--format text` for the whole report.\n"
     ));
@@ -63,6 +80,21 @@ mod tests {
     fn code_spans_survive_backticks() {
         assert_eq!(code("a"), "`a`");
         assert_eq!(code("a`b"), "`` a`b ``");
+    }
+
+    #[test]
+    fn a_cut_inside_a_fenced_details_block_closes_it() {
+        let mut long = String::from("<details><summary>x</summary>\n\n```diff\n");
+        long.extend((0..10_000).map(|i| format!("+line {i}\n")));
+        long.push_str("```\n\n</details>\n");
+        let out = truncate(long);
+        assert!(out.chars().count() <= LIMIT);
+        let before = &out[..out.find("**Truncated**").unwrap()];
+        let tail = &before[before.rfind("+line").unwrap()..];
+        assert!(
+            tail.contains("```\n") && tail.contains("</details>"),
+            "the fence and the details block are closed before the note: {tail:?}"
+        );
     }
 
     #[test]

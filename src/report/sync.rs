@@ -2,12 +2,12 @@
 //! `$GITHUB_STEP_SUMMARY`, capped at 60,000 characters) and JSON.
 //!
 //! JSON of plan and drift: `{"tenant", "revision", "base": <applied revision or null>, "changes",
-//! "drifted", "steps": [{"id", "action": "create"|"update"|"delete"|"none", "reason": "pending"|
-//! "drifted"|"never-applied"|"in-sync", "secrets": "no-secrets"|"unchanged"|"write",
+//! "drifted", "prune", "steps": [{"id", "action": "create"|"update"|"delete"|"none", "reason":
+//! "pending"|"drifted"|"never-applied"|"in-sync", "secrets": "no-secrets"|"unchanged"|"write",
 //! "secrets_drifted", "overrides", "runtime", "fields": [{"field", "live", "desired"}], "files":
-//! [{"path", "change", "diff", "sizes"}], "content_files"}]}` with the steps that differ. Apply:
-//! `{"tenant", "revision", "outcomes": [{"id", "status", "actions", "error"}], "remaining",
-//! "base_recorded", "seconds", "requests"}`. Secret values never appear in any format.
+//! [{"path", "change", "diff", "sizes"}], "content_files", "recreate"}], "warnings"}` with the
+//! steps that differ. Apply: `{"tenant", "revision", "outcomes": [{"id", "status", "actions", "error"}], "remaining",
+//! "problems", "base_recorded", "seconds", "requests"}`. Secret values never appear in any format.
 
 use super::markdown;
 use crate::cli::Format;
@@ -27,6 +27,9 @@ pub struct StepView {
     /// Content files of an object to create.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_files: Option<usize>,
+    /// Updated by delete and create (value mappings have no update on the API).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recreate: bool,
 }
 
 /// A plan or drift report.
@@ -36,8 +39,13 @@ pub struct SyncView {
     pub revision: String,
     /// The revision last applied to the target, if any.
     pub base: Option<String>,
+    /// Steps that count as changes: all of them, or, for a plan without `--prune`, all but
+    /// the deletes.
     pub changes: usize,
+    /// Steps apply refuses without `--overwrite-drift` (deletes only with `--prune`).
     pub drifted: usize,
+    /// Whether deletes count (`plan --prune`, and drift).
+    pub prune: bool,
     pub steps: Vec<StepView>,
     /// Warnings of reading the target.
     pub warnings: Vec<crate::read::Warning>,
@@ -87,7 +95,7 @@ fn lines_of(view: &StepView, out: &mut String, indent: &str) {
     if let Some(r) = &s.runtime {
         out.push_str(&format!("{indent}runtime: {r} (will be deployed again)\n"));
     }
-    if s.id.kind == crate::model::Kind::ValueMapping && s.action == Action::Update {
+    if view.recreate {
         out.push_str(&format!(
             "{indent}update by delete and create: value mappings have no update on the API\n"
         ));
@@ -147,10 +155,15 @@ fn summary(view: &SyncView) -> String {
         .filter(|s| s.step.secrets == SecretChange::Write)
         .count();
     format!(
-        "{} to create, {} to update, {} to delete (only with --prune), {} with secrets to write; {} drifted or never applied",
+        "{} to create, {} to update, {} to delete{}, {} with secrets to write; {} drifted or never applied",
         count(Action::Create),
         count(Action::Update),
         count(Action::Delete),
+        if view.prune {
+            ""
+        } else {
+            " (only with --prune)"
+        },
         secrets,
         view.drifted
     )
@@ -158,14 +171,19 @@ fn summary(view: &SyncView) -> String {
 
 fn header(view: &SyncView, what: &str) -> String {
     let base = match &view.base {
-        Some(b) => format!("last applied {}", &b[..b.len().min(10)]),
+        Some(b) => format!("last applied {}", short_rev(b)),
         None => "never applied (no base: a first sync or a restore)".into(),
     };
     format!(
         "{what} of tenant `{}` against revision {} ({base})",
         view.tenant,
-        &view.revision[..view.revision.len().min(10)]
+        short_rev(&view.revision)
     )
+}
+
+/// The first 10 characters of a revision (a base's may be hand-edited: any characters).
+fn short_rev(rev: &str) -> String {
+    rev.chars().take(10).collect()
 }
 
 /// Prints a plan.
@@ -191,6 +209,10 @@ pub fn plan(view: &SyncView, format: Format) {
             }
             if !view.steps.is_empty() {
                 out.push_str(&format!("{}\n", summary(view)));
+                let deletes = view.steps.iter().any(|s| s.step.action == Action::Delete);
+                if deletes && !view.prune {
+                    out.push_str("deletes are not counted: apply carries them out only with --prune (so does plan --prune)\n");
+                }
                 if view.drifted > 0 {
                     out.push_str("apply refuses drifted and never-applied objects unless --overwrite-drift is given\n");
                 }
@@ -248,9 +270,9 @@ fn markdown_view(view: &SyncView, title: &str) -> String {
     let mut out = format!("### {title} of tenant {}\n\n", markdown::code(&view.tenant));
     out.push_str(&format!(
         "Revision {}, {}.\n\n",
-        markdown::code(&view.revision[..view.revision.len().min(10)]),
+        markdown::code(&short_rev(&view.revision)),
         match &view.base {
-            Some(b) => format!("last applied {}", markdown::code(&b[..b.len().min(10)])),
+            Some(b) => format!("last applied {}", markdown::code(&short_rev(b))),
             None => "never applied".into(),
         }
     ));
@@ -306,13 +328,30 @@ pub fn apply(report: &ApplyReport, format: Format) {
         .iter()
         .filter(|o| o.status == "failed")
         .count();
+    let skipped = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == "skipped")
+        .count();
     let mut summary = format!(
-        "{} written, {failed} failed, in {:.1} s ({} requests)\n",
-        super::count(report.outcomes.len() - failed, "object", "objects"),
+        "{} written, {}{failed} failed, in {:.1} s ({} requests)\n",
+        super::count(
+            report.outcomes.len() - failed - skipped,
+            "object",
+            "objects"
+        ),
+        if skipped > 0 {
+            format!("{skipped} skipped, ")
+        } else {
+            String::new()
+        },
         report.seconds,
         report.requests
     );
-    if report.remaining.is_empty() && failed == 0 {
+    for p in &report.problems {
+        summary.push_str(&format!("error: {p}\n"));
+    }
+    if report.remaining.is_empty() && failed == 0 && report.problems.is_empty() {
         summary.push_str("verified: the tenant equals the revision\n");
     } else {
         for r in &report.remaining {
@@ -330,7 +369,7 @@ pub fn apply(report: &ApplyReport, format: Format) {
             let mut out = format!(
                 "apply to tenant `{}` of revision {}\n",
                 report.tenant,
-                &report.revision[..report.revision.len().min(10)]
+                short_rev(&report.revision)
             );
             for o in &report.outcomes {
                 out.push_str(&format!("  {:<7} {}: {}\n", o.status, o.id, detail(o)));

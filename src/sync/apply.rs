@@ -81,6 +81,26 @@ pub struct ObjectOutcome {
     pub error: Option<String>,
 }
 
+impl ObjectOutcome {
+    fn new(id: &ObjectId, status: &'static str, actions: Vec<String>) -> ObjectOutcome {
+        ObjectOutcome {
+            id: id.to_string(),
+            status,
+            actions,
+            error: None,
+        }
+    }
+
+    fn failed(id: &ObjectId, error: WriteError) -> ObjectOutcome {
+        ObjectOutcome {
+            id: id.to_string(),
+            status: "failed",
+            actions: vec![],
+            error: Some(error.to_string()),
+        }
+    }
+}
+
 /// The result of an apply.
 #[derive(Debug, Serialize)]
 pub struct ApplyReport {
@@ -89,18 +109,21 @@ pub struct ApplyReport {
     pub outcomes: Vec<ObjectOutcome>,
     /// Objects that still differ after the apply (with why).
     pub remaining: Vec<String>,
+    /// What went wrong after the writes: the verification read or recording the base failed.
+    pub problems: Vec<String>,
     /// Whether the base was recorded.
     pub base_recorded: bool,
-    /// Seconds from the first write to the end of verification.
+    /// Seconds from the first write to the end of verification (the command replaces it with
+    /// its whole time).
     pub seconds: f64,
     /// Requests sent to the tenant by the whole command.
     pub requests: u64,
 }
 
 impl ApplyReport {
-    /// Whether an object failed.
+    /// Whether an object failed, or the apply could not be verified or recorded.
     pub fn failed(&self) -> bool {
-        self.outcomes.iter().any(|o| o.status == "failed")
+        !self.problems.is_empty() || self.outcomes.iter().any(|o| o.status == "failed")
     }
 }
 
@@ -119,6 +142,9 @@ pub enum ApplyError {
     /// A secret that must be written cannot be read.
     #[error("{file}: {reason}")]
     Secret { file: String, reason: String },
+    /// An object to write lacks a file it is written from (a certificate's `.pem`).
+    #[error("{file}: {reason}")]
+    Incomplete { file: String, reason: String },
     /// Secrets must be written and no identity is configured.
     #[error(
         "{count} objects have secrets to write, and no age identity is configured (e.g. {example})"
@@ -236,6 +262,7 @@ pub async fn apply(
             });
         }
     }
+    check_files(state_dir, &executed)?;
     let secrets = decrypt_secrets(repo, state_dir, &executed, identity)?;
     let ctx = Arc::new(Ctx {
         client: client.clone(),
@@ -252,28 +279,16 @@ pub async fn apply(
     let mut undeploys: Vec<ObjectId> = Vec::new();
 
     for phase in PHASES {
-        let steps: Vec<Step> = executed
+        let tasks = executed
             .iter()
             .filter(|s| phase.contains(&s.id.kind) && s.action != Action::Delete)
-            .map(|s| (*s).clone())
+            .map(|s| {
+                let (ctx, step) = (ctx.clone(), (*s).clone());
+                (s.id.clone(), async move { write_step(&ctx, &step).await })
+            })
             .collect();
-        let mut set = tokio::task::JoinSet::new();
-        for step in steps {
-            let ctx = ctx.clone();
-            set.spawn(async move {
-                let id = step.id.clone();
-                let result = write_step(&ctx, &step).await;
-                (id, result)
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            let (id, result) = joined.unwrap_or_else(|e| {
-                (
-                    ObjectId::new(Kind::Package, "?"),
-                    Err(WriteError::Other(format!("a task failed: {e}"))),
-                )
-            });
-            match result {
+        for (id, result) in all(tasks).await {
+            let outcome = match result {
                 Ok(done) => {
                     if let Some(d) = done.deploy {
                         deploys.push(d);
@@ -281,28 +296,11 @@ pub async fn apply(
                     if done.undeploy {
                         undeploys.push(id.clone());
                     }
-                    outcomes.insert(
-                        id.clone(),
-                        ObjectOutcome {
-                            id: id.to_string(),
-                            status: done.status,
-                            actions: done.actions,
-                            error: None,
-                        },
-                    );
+                    ObjectOutcome::new(&id, done.status, done.actions)
                 }
-                Err(e) => {
-                    outcomes.insert(
-                        id.clone(),
-                        ObjectOutcome {
-                            id: id.to_string(),
-                            status: "failed",
-                            actions: vec![],
-                            error: Some(e.to_string()),
-                        },
-                    );
-                }
-            }
+                Err(e) => ObjectOutcome::failed(&id, e),
+            };
+            outcomes.insert(id.clone(), outcome);
             progress.done(&id, 0);
         }
     }
@@ -323,48 +321,39 @@ pub async fn apply(
             }
         }
     }
-    let mut set = tokio::task::JoinSet::new();
-    for d in deploys {
-        let ctx = ctx.clone();
-        set.spawn(async move {
-            let result = deploy_and_wait(&ctx, &d).await;
-            (d.id, d.version, result)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        let Ok((id, version, result)) = joined else {
-            continue;
-        };
-        let entry = outcomes.entry(id.clone()).or_insert_with(|| ObjectOutcome {
-            id: id.to_string(),
-            status: "done",
-            actions: vec![],
-            error: None,
-        });
+    let tasks = deploys
+        .into_iter()
+        .map(|d| {
+            let ctx = ctx.clone();
+            (d.id.clone(), async move {
+                deploy_and_wait(&ctx, &d).await.map(|()| d.version)
+            })
+        })
+        .collect();
+    for (id, result) in all(tasks).await {
+        let entry = outcomes
+            .entry(id.clone())
+            .or_insert_with(|| ObjectOutcome::new(&id, "done", vec![]));
         match result {
-            Ok(()) => entry.actions.push(format!("deployed {version}, STARTED")),
+            Ok(version) => entry.actions.push(format!("deployed {version}, STARTED")),
             Err(e) => {
                 entry.status = "failed";
                 entry.error = Some(e.to_string());
             }
         }
     }
-    let mut set = tokio::task::JoinSet::new();
-    for id in undeploys {
-        let ctx = ctx.clone();
-        set.spawn(async move {
-            let result = undeploy_and_wait(&ctx, &id.key).await;
-            (id, result)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        let Ok((id, result)) = joined else { continue };
-        let entry = outcomes.entry(id.clone()).or_insert_with(|| ObjectOutcome {
-            id: id.to_string(),
-            status: "done",
-            actions: vec![],
-            error: None,
-        });
+    let tasks = undeploys
+        .into_iter()
+        .map(|id| {
+            let ctx = ctx.clone();
+            let key = id.key.clone();
+            (id, async move { undeploy_and_wait(&ctx, &key).await })
+        })
+        .collect();
+    for (id, result) in all(tasks).await {
+        let entry = outcomes
+            .entry(id.clone())
+            .or_insert_with(|| ObjectOutcome::new(&id, "done", vec![]));
         match result {
             Ok(()) => entry.actions.push("undeployed".into()),
             Err(e) => {
@@ -375,34 +364,18 @@ pub async fn apply(
     }
     if options.prune {
         for phase in PHASES.iter().rev() {
-            let steps: Vec<Step> = executed
+            let tasks = executed
                 .iter()
                 .filter(|s| phase.contains(&s.id.kind) && s.action == Action::Delete)
-                .map(|s| (*s).clone())
+                .map(|s| {
+                    let (ctx, step) = (ctx.clone(), (*s).clone());
+                    (s.id.clone(), async move { delete_step(&ctx, &step).await })
+                })
                 .collect();
-            let mut set = tokio::task::JoinSet::new();
-            for step in steps {
-                let ctx = ctx.clone();
-                set.spawn(async move {
-                    let result = delete_step(&ctx, &step).await;
-                    (step.id, result)
-                });
-            }
-            while let Some(joined) = set.join_next().await {
-                let Ok((id, result)) = joined else { continue };
+            for (id, result) in all(tasks).await {
                 let outcome = match result {
-                    Ok(actions) => ObjectOutcome {
-                        id: id.to_string(),
-                        status: "done",
-                        actions,
-                        error: None,
-                    },
-                    Err(e) => ObjectOutcome {
-                        id: id.to_string(),
-                        status: "failed",
-                        actions: vec![],
-                        error: Some(e.to_string()),
-                    },
+                    Ok(actions) => ObjectOutcome::new(&id, "done", actions),
+                    Err(e) => ObjectOutcome::failed(&id, e),
                 };
                 outcomes.insert(id, outcome);
             }
@@ -410,20 +383,64 @@ pub async fn apply(
     }
 
     // Verify, and record what the apply left. Nothing written: the plan's read is the proof.
-    let reread;
-    let after: &Live = if outcomes.is_empty() {
-        live
+    let mut problems = Vec::new();
+    let reread = if outcomes.is_empty() {
+        None
     } else {
-        reread = live::read(
+        match live::read(
             repo,
             client.clone(),
             base,
             state_dir,
             Arc::new(crate::read::Silent),
         )
-        .await?;
-        &reread
+        .await
+        {
+            Ok(after) => Some(after),
+            Err(e) => {
+                problems.push(format!(
+                    "the tenant could not be read again to verify the apply: {e}"
+                ));
+                None
+            }
+        }
     };
+    let verified = reread.is_some() || outcomes.is_empty();
+    let after: &Live = reread.as_ref().unwrap_or(live);
+    let mut remaining = Vec::new();
+    if verified {
+        remaining = still_different(repo, desired, after, options);
+    }
+    let record = record_base(tenant, desired, after, verified, base, &executed, &outcomes);
+    let base_recorded = match record.write(repo) {
+        Ok(()) => true,
+        Err(e) => {
+            problems.push(format!(
+                "the base (refs/cpi-gitops/applied/{tenant}) could not be recorded: {e}"
+            ));
+            false
+        }
+    };
+    let stats = client.stats();
+    Ok(ApplyReport {
+        tenant: tenant.into(),
+        revision: desired.commit.to_string(),
+        outcomes: outcomes.into_values().collect(),
+        remaining,
+        problems,
+        base_recorded,
+        seconds: started.elapsed().as_secs_f64(),
+        requests: stats.requests,
+    })
+}
+
+/// What still differs between desired and the target after an apply, with why.
+fn still_different(
+    repo: &Repo,
+    desired: &Desired,
+    after: &Live,
+    options: &ApplyOptions,
+) -> Vec<String> {
     let check = plan::plan(desired, after, None);
     let mut remaining = Vec::new();
     for step in &check.steps {
@@ -451,31 +468,81 @@ pub async fn apply(
         };
         remaining.push(why);
     }
-    let failed: Vec<&ObjectId> = outcomes
-        .iter()
-        .filter(|(_, o)| o.status == "failed")
-        .map(|(id, _)| id)
-        .collect();
+    remaining
+}
+
+/// The base an apply leaves. An object's entry moves to what is on the target now only when
+/// this apply wrote it (successfully or not: what it left is not drift) or when it equals git;
+/// every other object keeps its old entry, so a change made on the target outside git stays
+/// drift. `after` is the target read after the writes, or, when that read failed
+/// (`verified` false), the read before them: objects written successfully are then recorded as
+/// git has them (their secrets' change markers unknown, so not judged).
+fn record_base(
+    tenant: &str,
+    desired: &Desired,
+    after: &Live,
+    verified: bool,
+    base: Option<&Base>,
+    executed: &[&Step],
+    outcomes: &BTreeMap<ObjectId, ObjectOutcome>,
+) -> Base {
     let mut record = Base {
         tenant: tenant.into(),
         applied: desired.commit.to_string(),
         objects: BTreeMap::new(),
         marks: after.marks.clone(),
     };
-    for (id, object) in &after.state.objects {
+    let mut ids: Vec<&ObjectId> = after
+        .state
+        .objects
+        .keys()
+        .chain(desired.state.objects.keys())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
         let key = id.to_string();
         let old = base.and_then(|b| b.object(id));
-        let wrote_secrets = executed
-            .iter()
-            .any(|s| &s.id == id && s.secrets == SecretChange::Write)
-            && !failed.contains(&id);
-        let secrets = match (desired.state.objects.get(id), wrote_secrets) {
+        let wanted = desired.state.objects.get(id);
+        let outcome = outcomes.get(id);
+        let succeeded = outcome.is_some_and(|o| o.status != "failed");
+        let wrote_secrets = succeeded
+            && executed
+                .iter()
+                .any(|s| &s.id == id && s.secrets == SecretChange::Write);
+        let secrets = match (wanted, wrote_secrets) {
             (Some(d), true) => d.secrets_fingerprint(),
             (Some(d), false) if !d.secrets.is_empty() => {
                 old.map(|o| o.secrets.clone()).unwrap_or_default()
             }
             _ => String::new(),
         };
+        if !verified && succeeded {
+            if let Some(d) = wanted {
+                record.objects.insert(
+                    key,
+                    BaseObject {
+                        fingerprint: d.fingerprint(),
+                        secrets,
+                        marker: String::new(),
+                        runtime: String::new(),
+                    },
+                );
+            }
+            continue;
+        }
+        let now = after.state.objects.get(id);
+        let equals_git = match (now, wanted) {
+            (Some(n), Some(w)) => n.fingerprint() == w.fingerprint(),
+            _ => false,
+        };
+        if outcome.is_none() && !equals_git {
+            if let Some(old) = old {
+                record.objects.insert(key, old.clone());
+            }
+            continue;
+        }
+        let Some(now) = now else { continue };
         let marker = after
             .marks
             .secrets
@@ -491,24 +558,45 @@ pub async fn apply(
         record.objects.insert(
             key,
             BaseObject {
-                fingerprint: object.fingerprint(),
+                fingerprint: now.fingerprint(),
                 secrets,
                 marker,
                 runtime,
             },
         );
     }
-    record.write(repo)?;
-    let stats = client.stats();
-    Ok(ApplyReport {
-        tenant: tenant.into(),
-        revision: desired.commit.to_string(),
-        outcomes: outcomes.into_values().collect(),
-        remaining,
-        base_recorded: true,
-        seconds: started.elapsed().as_secs_f64(),
-        requests: stats.requests,
-    })
+    record
+}
+
+/// Runs every object's task concurrently (the client's limit paces the requests) and returns
+/// each object's result as tasks finish. A task that ends abnormally is that object's failure.
+async fn all<T, F>(tasks: Vec<(ObjectId, F)>) -> Vec<(ObjectId, Result<T, WriteError>)>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T, WriteError>> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    for (id, task) in tasks {
+        let handle = set.spawn(task);
+        ids.insert(handle.id(), id);
+    }
+    let mut results = Vec::with_capacity(ids.len());
+    while let Some(joined) = set.join_next_with_id().await {
+        let (task, result) = match joined {
+            Ok((task, result)) => (task, result),
+            Err(e) => (
+                e.id(),
+                Err(WriteError::Other(format!(
+                    "internal error: the task writing this object ended: {e}"
+                ))),
+            ),
+        };
+        if let Some(id) = ids.remove(&task) {
+            results.push((id, result));
+        }
+    }
+    results
 }
 
 /// Whether the only difference of `step` is the `Deployed` field (ignored with `--no-deploy`).
@@ -527,6 +615,37 @@ fn only_runtime_differs(repo: &Repo, step: &Step) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// Checks that every object to create or update has the files it is written from, before
+/// anything is written: certificates and certificate-user mappings their `.pem`, binary
+/// parameters their `.value`.
+fn check_files(state_dir: &str, steps: &[&Step]) -> Result<(), ApplyError> {
+    for step in steps {
+        let (Some(desired), Action::Create | Action::Update) = (&step.desired, step.action) else {
+            continue;
+        };
+        let (role, suffix) = match step.id.kind {
+            Kind::Certificate | Kind::CertificateUserMapping => (Role::Pem, "pem"),
+            Kind::BinaryParameter => (Role::Value, "value"),
+            _ => continue,
+        };
+        let has = desired
+            .files
+            .keys()
+            .any(|p| locate(p).map(|l| l.role) == Some(role.clone()));
+        if !has {
+            let json = desired.json().map(|(p, _)| p.clone()).unwrap_or_default();
+            return Err(ApplyError::Incomplete {
+                file: format!("{state_dir}/{}.{suffix}", json.trim_end_matches(".json")),
+                reason: format!(
+                    "{} is written from this file, and git does not have it",
+                    step.id
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Decrypts the secrets of every object that will be created or updated.

@@ -105,7 +105,7 @@ impl Base {
             .map_err(GitError::failed("make a signature"))?;
         let message = format!(
             "cpi-gitops: applied {} to tenant {}",
-            &self.applied[..self.applied.len().min(12)],
+            self.applied.chars().take(12).collect::<String>(),
             self.tenant
         );
         let commit = raw

@@ -99,6 +99,27 @@ async fn an_override_of_nothing_is_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_certificate_or_binary_value_is_named_before_writing() {
+    for file in [
+        "tenant-state/security/certificates/partner_ca.pem",
+        "tenant-state/partner-directory/ACME/binary-parameters/Mapping.xsl.value",
+    ] {
+        let p = Pair::new(Seed::Empty).await;
+        std::fs::remove_file(p.repo.path().join(file)).unwrap();
+        p.repo.commit_all("lost a file");
+        let dump = p.secondary.dump().await;
+        let r = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(
+            r.stderr.contains(file),
+            "the error names {file}: {}",
+            r.stderr
+        );
+        assert_eq!(p.secondary.dump().await, dump, "nothing was written");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_secret_file_is_named_before_writing() {
     let p = Pair::new(Seed::Empty).await;
     std::fs::remove_file(

@@ -114,6 +114,7 @@ async fn secrets_never_appear_in_plan_apply_or_drift_output() {
         "canary-apply-param-79",
         "canary-apply-pd-80",
         "canary-apply-rotated-81",
+        "canary-apply-rotated-82",
     ];
     let p = Pair::new(Seed::Empty).await;
     let pr = &p.primary;
@@ -181,6 +182,28 @@ async fn secrets_never_appear_in_plan_apply_or_drift_output() {
         ])
         .all(),
     );
+    p.primary.send(Method::PUT, "UserCredentials('Canary_User')", Some(json!({"Name": "Canary_User", "Kind": "default", "User": "u", "Password": canaries[5]}))).await;
+    p.repo.export_ok().await;
+    outputs.push(p.run(&["-vv", "apply", "--tenant", "secondary"]).all());
+    // The demo seed's own secrets, the key pair's PKCS#12 and its password among them.
+    let p12 = crate::common::b64(include_bytes!(
+        "../../src/emulator/seed/certs/demo_signing.p12"
+    ));
+    let demo_secrets = [
+        "demo-keypair-pass",
+        "demo-erp-password",
+        "demo-sf-password",
+        "demo-webhook-token",
+        &p12[100..160],
+    ];
+    for secret in demo_secrets {
+        for out in &outputs {
+            assert!(
+                !out.contains(secret),
+                "a demo secret appears in an output: {out}"
+            );
+        }
+    }
     assert!(
         outputs
             .iter()
@@ -195,7 +218,7 @@ async fn secrets_never_appear_in_plan_apply_or_drift_output() {
     assert_eq!(
         p.secondary.dump().await["user_credentials"]["Canary_User"]["Password"],
         p.primary.dump().await["user_credentials"]["Canary_User"]["Password"],
-        "the rotated password arrived"
+        "the rotated password arrived (applied as text output)"
     );
 }
 
@@ -340,4 +363,63 @@ async fn prune_deletes_what_git_lacks_only_when_asked_and_guarded() {
         share.stderr
     );
     assert_eq!(p.secondary.dump().await, dump, "and nothing is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_created_outside_git_stays_drift_after_later_applies() {
+    let p = Pair::new(Seed::Empty).await;
+    p.restore();
+    let r = p
+        .secondary
+        .send(
+            Method::POST,
+            "SecureParameters",
+            Some(json!({"Name": "Made_By_Hand", "SecureParam": "by-hand-value"})),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let drift = p.run(&["drift", "--tenant", "secondary"]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(
+        drift
+            .stdout
+            .contains("secure-parameter/Made_By_Hand: drifted: created on the target outside git"),
+        "{}",
+        drift.stdout
+    );
+    // An apply without --prune leaves it alone, and must not adopt it into the base.
+    let apply = p.run(&["apply", "--tenant", "secondary"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let again = p.run(&["drift", "--tenant", "secondary"]);
+    assert_eq!(again.code, 2, "still drift after an apply: {}", again.all());
+    assert!(
+        again.stdout.contains("created on the target outside git"),
+        "{}",
+        again.stdout
+    );
+    let prune = p.run(&["apply", "--tenant", "secondary", "--prune"]);
+    assert_eq!(
+        prune.code,
+        2,
+        "deleting what someone made on the target needs --overwrite-drift: {}",
+        prune.all()
+    );
+    let plan = p.run(&["plan", "--tenant", "secondary"]);
+    assert_eq!(
+        plan.code,
+        0,
+        "plan without --prune: nothing apply would change: {}",
+        plan.all()
+    );
+    let plan = p.run(&["plan", "--tenant", "secondary", "--prune"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    let pruned = p.run(&[
+        "apply",
+        "--tenant",
+        "secondary",
+        "--prune",
+        "--overwrite-drift",
+    ]);
+    assert_eq!(pruned.code, 0, "{}", pruned.all());
+    assert_eq!(p.run(&["drift", "--tenant", "secondary"]).code, 0);
 }

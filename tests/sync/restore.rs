@@ -297,13 +297,24 @@ async fn overrides_give_the_secondary_its_own_values_visibly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn number_ranges_keep_their_current_value_and_no_deploy_leaves_the_runtime() {
     let p = Pair::new(Seed::Empty).await;
-    p.run(&[
+    let no_deploy = p.run(&[
         "apply",
         "--tenant",
         "secondary",
         "--overwrite-drift",
         "--no-deploy",
     ]);
+    assert_eq!(
+        no_deploy.code,
+        0,
+        "with --no-deploy the runtime is not a remaining difference: {}",
+        no_deploy.all()
+    );
+    assert_eq!(
+        p.run(&["drift", "--tenant", "secondary"]).code,
+        2,
+        "but drift still reports what is not deployed"
+    );
     assert!(
         p.secondary
             .results("IntegrationRuntimeArtifacts")

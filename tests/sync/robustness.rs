@@ -9,8 +9,15 @@ async fn faults_during_apply_still_converge() {
     let p = Pair::new(Seed::Empty).await;
     p.secondary.switches(json!({"fault_503": 0.1, "fault_429": 0.1, "fault_reset": 0.1, "fault_seed": 5, "retry_after_secs": 0})).await;
     let mut runs = Vec::new();
-    for _ in 0..3 {
-        let r = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+    for n in 0..3 {
+        // Only the first run may overwrite (the empty tenant has no base): what a failed run
+        // left is recorded, so the next runs converge without it.
+        let args: &[&str] = if n == 0 {
+            &["apply", "--tenant", "secondary", "--overwrite-drift"]
+        } else {
+            &["apply", "--tenant", "secondary"]
+        };
+        let r = p.run(args);
         let done = r.code == 0;
         runs.push(r);
         if done {
@@ -42,4 +49,35 @@ async fn faults_during_apply_still_converge() {
         0,
         "and the tenant equals the revision"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_verification_is_exit_1_with_every_outcome_and_the_next_apply_converges() {
+    let p = Pair::new(Seed::Empty).await;
+    // The empty secondary's first read downloads nothing; the verification after the writes
+    // downloads every integration flow, and those downloads fail.
+    p.secondary
+        .switches(json!({"fail_routes": {"GET IntegrationDesigntimeArtifacts(..)/$value": 500}}))
+        .await;
+    let first = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+    assert_eq!(first.code, 1, "{}", first.all());
+    assert!(
+        first.stdout.contains("could not be read again to verify"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("done    user-credential/ERP_Basic"),
+        "every object's outcome is reported: {}",
+        first.stdout
+    );
+    p.secondary.switches(json!({"fail_routes": {}})).await;
+    let second = p.run(&["apply", "--tenant", "secondary"]);
+    assert_eq!(
+        second.code,
+        0,
+        "what the failed run wrote is its own, not drift: {}",
+        second.all()
+    );
+    assert_eq!(p.run(&["drift", "--tenant", "secondary"]).code, 0);
 }
