@@ -31,6 +31,30 @@ async fn rule_12_15_rate_limit_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn fail_routes_answers_one_route_with_the_given_status() {
+    let t = Tenant::start(Seed::Demo).await;
+    t.switches(json!({"fail_routes": {"GET IntegrationPackages(..)": 500}}))
+        .await;
+    let r = t.get("IntegrationPackages('Orders')").await;
+    assert_status!(r, 500, "fail_routes: the named route fails");
+    assert!(
+        r.error_message().contains("fail_routes"),
+        "with an OData error body that says why"
+    );
+    assert_status!(
+        t.get("IntegrationPackages").await,
+        200,
+        "other routes are served"
+    );
+    t.switches(json!({"fail_routes": {}})).await;
+    assert_status!(
+        t.get("IntegrationPackages('Orders')").await,
+        200,
+        "and it can be lifted"
+    );
+}
+
+#[tokio::test]
 async fn faults_are_injected_as_configured_and_repeatable() {
     let t = Tenant::start(Seed::Demo).await;
     t.switches(json!({"fault_503": 1.0})).await;
