@@ -81,3 +81,44 @@ async fn a_failed_verification_is_exit_1_with_every_outcome_and_the_next_apply_c
     );
     assert_eq!(p.run(&["drift", "--tenant", "secondary"]).code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_failing_in_the_middle_then_a_second_apply_converges() {
+    let p = Pair::new(Seed::Empty).await;
+    p.secondary
+        .switches(json!({"fail_routes": {"POST SecureParameters": 500, "POST ValueMappingDesigntimeArtifacts": 500}}))
+        .await;
+    let first = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+    assert_eq!(first.code, 1, "{}", first.all());
+    for failed in [
+        "failed  secure-parameter/Bank_API_Key",
+        "failed  value-mapping/Orders_Country_Codes",
+    ] {
+        assert!(first.stdout.contains(failed), "{failed}: {}", first.stdout);
+    }
+    assert!(
+        first
+            .stdout
+            .contains("done    integration-flow/Orders_Inbound_HTTPS"),
+        "the other objects were written: {}",
+        first.stdout
+    );
+    p.secondary.switches(json!({"fail_routes": {}})).await;
+    let plan = p.run(&["plan", "--tenant", "secondary"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("0 drifted or never applied") && !plan.stdout.contains("(drifted"),
+        "what the failed run left is not drift: {}",
+        plan.stdout
+    );
+    let second = p.run(&["apply", "--tenant", "secondary"]);
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert!(
+        second
+            .stdout
+            .contains("done    secure-parameter/Bank_API_Key"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(p.run(&["drift", "--tenant", "secondary"]).code, 0);
+}
