@@ -1,7 +1,7 @@
 //! `cpi-gitops apply`: make a tenant equal a committed revision.
 
 use super::context::{Context, config_error, git_error};
-use super::target::{self, read_error};
+use super::target::{self, TargetArgs, read_error};
 use super::{CliError, ErrorKind, Outcome};
 use crate::config;
 use crate::sync::apply::{self, ApplyError, ApplyOptions};
@@ -17,12 +17,8 @@ use std::sync::Arc;
 /// (including a partial apply; running apply again converges).
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
-    /// The target tenant, as named in cpi-gitops.toml
-    #[arg(long)]
-    pub tenant: String,
-    /// The revision to apply
-    #[arg(long, default_value = "HEAD")]
-    pub rev: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Delete what the tenant has and git does not
     #[arg(long)]
     pub prune: bool,
@@ -38,17 +34,14 @@ pub struct ApplyArgs {
     /// Reset number ranges' CurrentValue to MinValue when updating them (kept by default)
     #[arg(long)]
     pub reset_number_ranges: bool,
-    /// Requests in flight to the tenant (default: the configuration's, else 8)
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
 }
 
 pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliError> {
     let started = std::time::Instant::now();
     let identity = config::age_identity(&ctx.env).map_err(config_error)?;
-    let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
+    let target = target::load(ctx, &args.target).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
-    let (deploy_poll, deploy_timeout) = target.config.deploy_timing(&args.tenant);
+    let (deploy_poll, deploy_timeout) = target.config.deploy_timing(&args.target.tenant);
     let options = ApplyOptions {
         prune: args.prune,
         overwrite_drift: args.overwrite_drift,
@@ -61,7 +54,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
     let result = apply::apply(
         &target.repo,
         &target.client,
-        &args.tenant,
+        &args.target.tenant,
         &target.config.state_dir,
         &target.desired,
         &target.live,

@@ -6,6 +6,7 @@ use super::apply::ApplyArgs;
 use super::context::{Context, Format};
 use super::export::ExportArgs;
 use super::plan::{DriftArgs, PlanArgs};
+use super::target::TargetArgs;
 use super::{CliError, Outcome};
 use crate::config::Env;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle, Seed};
@@ -154,11 +155,14 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         Outcome::Success,
         "export",
     )?;
-    let plan = PlanArgs {
+    let secondary_target = TargetArgs {
         tenant: "secondary".into(),
         rev: "HEAD".into(),
-        prune: false,
         concurrency: None,
+    };
+    let plan = PlanArgs {
+        target: secondary_target.clone(),
+        prune: false,
     };
     step(
         2,
@@ -171,14 +175,12 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "plan",
     )?;
     let apply = |overwrite: bool| ApplyArgs {
-        tenant: "secondary".into(),
-        rev: "HEAD".into(),
+        target: secondary_target.clone(),
         prune: false,
         overwrite_drift: overwrite,
         no_deploy: false,
         max_prune_share: 0.25,
         reset_number_ranges: false,
-        concurrency: None,
     };
     step(
         3,
@@ -191,9 +193,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "restore",
     )?;
     let drift = DriftArgs {
-        tenant: "secondary".into(),
-        rev: "HEAD".into(),
-        concurrency: None,
+        target: secondary_target.clone(),
     };
     step(
         4,
@@ -206,21 +206,12 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "drift",
     )?;
 
-    let http = reqwest::Client::new();
-    let api = secondary.api_url();
-    let change = http
-        .put(format!("{api}/IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/$links/Configurations('Timeout')"))
-        .bearer_auth(token(&http, &secondary).await?)
-        .json(&serde_json::json!({ "ParameterValue": "5000" }))
-        .send()
+    // The change by hand, made with the tool's own tenant client.
+    let config = ctx.config(&ctx.repo()?)?;
+    ctx.client(&config, "secondary", None)?
+        .configure("Orders_Inbound_HTTPS", "Timeout", "5000", "xsd:integer")
         .await
         .map_err(|e| CliError::internal(format!("cannot change the secondary: {e}")))?;
-    if !change.status().is_success() {
-        return Err(CliError::internal(format!(
-            "the secondary refused the demo's change: {}",
-            change.status()
-        )));
-    }
     step(
         5,
         "Someone changes a timeout on the secondary by hand. Drift finds it (exit code 2):",
@@ -267,28 +258,6 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         ),
     }
     Ok(Outcome::Success)
-}
-
-/// A bearer token of `tenant` (writes with a bearer token need no CSRF token).
-async fn token(http: &reqwest::Client, tenant: &EmulatorHandle) -> Result<String, CliError> {
-    let reply: serde_json::Value = http
-        .post(tenant.token_url())
-        .basic_auth(
-            emulator::DEFAULT_CLIENT_ID,
-            Some(emulator::DEFAULT_CLIENT_SECRET),
-        )
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| CliError::internal(format!("no token from the secondary: {e}")))?
-        .json()
-        .await
-        .map_err(|e| CliError::internal(format!("no token from the secondary: {e}")))?;
-    Ok(reply["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
 }
 
 fn commit_all(repo: &git2::Repository, message: &str) -> Result<(), CliError> {

@@ -1,7 +1,7 @@
 //! `cpi-gitops plan` and `cpi-gitops drift`: compare a committed revision with a target tenant.
 
 use super::context::{Context, git_error};
-use super::target::{self, Target};
+use super::target::{self, Target, TargetArgs};
 use super::{CliError, Outcome};
 use crate::report::sync::{StepView, SyncView};
 use crate::store::layout::{Role, locate};
@@ -14,19 +14,12 @@ use crate::sync::plan::{self, Action, Plan};
 /// apply left there. Exit code 0: nothing would change; 2: something would; 1: error.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// The target tenant, as named in cpi-gitops.toml
-    #[arg(long)]
-    pub tenant: String,
-    /// The revision to compare with
-    #[arg(long, default_value = "HEAD")]
-    pub rev: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Plan as `apply --prune` would run: deleting what the tenant has and git does not counts as
     /// a change (without it, such objects are listed but do not make the exit code 2)
     #[arg(long)]
     pub prune: bool,
-    /// Requests in flight to the tenant (default: the configuration's, else 8)
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
 }
 
 /// Check that a tenant equals the committed state
@@ -36,15 +29,8 @@ pub struct PlanArgs {
 /// Secrets are judged by their metadata (their change markers), since their values cannot be read.
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
-    /// The target tenant, as named in cpi-gitops.toml
-    #[arg(long)]
-    pub tenant: String,
-    /// The revision to compare with
-    #[arg(long, default_value = "HEAD")]
-    pub rev: String,
-    /// Requests in flight to the tenant (default: the configuration's, else 8)
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// The plan of `target` with details of every changed object. `prune`: whether deletes count
@@ -98,7 +84,7 @@ pub fn view(target: &Target, plan: &Plan, prune: bool) -> Result<SyncView, CliEr
 }
 
 pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliError> {
-    let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
+    let target = target::load(ctx, &args.target).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let view = view(&target, &plan, args.prune)?;
     crate::report::sync::plan(&view, ctx.format);
@@ -110,7 +96,7 @@ pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliErro
 }
 
 pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
-    let target = target::load(ctx, &args.tenant, &args.rev, args.concurrency).await?;
+    let target = target::load(ctx, &args.target).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let view = view(&target, &plan, true)?;
     crate::report::sync::drift(&view, ctx.format);

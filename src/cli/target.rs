@@ -23,13 +23,23 @@ pub struct Target {
     pub live: Live,
 }
 
-/// Loads the target `tenant` against revision `rev`.
-pub async fn load(
-    ctx: &Context,
-    tenant: &str,
-    rev: &str,
-    concurrency: Option<usize>,
-) -> Result<Target, CliError> {
+/// The flags that name a target and a revision: plan, apply and drift share them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// The target tenant, as named in cpi-gitops.toml
+    #[arg(long)]
+    pub tenant: String,
+    /// The committed revision to compare with or apply (never the work tree)
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Requests in flight to the tenant (default: the configuration's, else 8)
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// Loads the target `args.tenant` against revision `args.rev`.
+pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Target, CliError> {
+    let (tenant, rev, concurrency) = (args.tenant.as_str(), args.rev.as_str(), args.concurrency);
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, tenant, concurrency)?;

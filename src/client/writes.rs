@@ -2,7 +2,7 @@
 //! built by the caller as JSON (they may hold secrets, which `Body`'s `Debug` never shows); these
 //! methods only know the addresses, methods and the shape of the answers.
 
-use super::paths::{self, artifact, entity, key, query_value};
+use super::paths::{self, artifact, entity, key};
 use super::{Body, Client, ClientError};
 use crate::wire::designtime::ArtifactKind;
 use crate::wire::keystore::hexalias;
@@ -304,11 +304,5 @@ impl Client {
     /// `DELETE <path>`, `path` built with [`paths`].
     pub async fn delete(&self, path: &str) -> Result<(), ClientError> {
         self.send(Method::DELETE, path, Body::None).await.map(drop)
-    }
-
-    /// The Partner Directory user-credential parameters of `pid`, by `$filter` (re-exported for
-    /// symmetry with [`Client::create`]).
-    pub fn partner_filter(pid: &str) -> String {
-        query_value(&format!("Pid eq '{}'", pid.replace('\'', "''")))
     }
 }

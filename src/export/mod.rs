@@ -17,11 +17,10 @@ mod summary;
 
 pub use summary::{Change, ObjectOutcome};
 
-use crate::client::{Client, ClientError};
+use crate::client::Client;
 use crate::git::{BlobSink, FileMode, GitError, Repo, StateFiles};
-use crate::read::{self, Companion, Progress, ReadError, ReadOptions, SecretMode, Warning};
-use crate::secrets::{Recipients, SecretsError};
-use crate::store::content::ContentError;
+use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
+use crate::secrets::Recipients;
 use crate::store::layout::{self, locate};
 use crate::store::marks::Marks;
 use std::collections::BTreeMap;
@@ -63,38 +62,9 @@ pub struct ExportReport {
     pub bytes: u64,
 }
 
-/// Why an export failed. Messages name the tenant, object, request or file.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error(transparent)]
-    Git(#[from] GitError),
-    #[error(transparent)]
-    Tenant(#[from] ClientError),
-    #[error(transparent)]
-    Content(#[from] ContentError),
-    #[error("{object}: {reason}")]
-    TenantData { object: String, reason: String },
-    #[error("{file}: {source}")]
-    Secrets { file: String, source: SecretsError },
-    #[error("{object} has a secret to store, but {file} does not exist")]
-    NoRecipients { object: String, file: String },
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<ReadError> for ExportError {
-    fn from(e: ReadError) -> Self {
-        match e {
-            ReadError::Git(g) => ExportError::Git(g),
-            ReadError::Tenant(t) => ExportError::Tenant(t),
-            ReadError::Content(c) => ExportError::Content(c),
-            ReadError::TenantData { object, reason } => ExportError::TenantData { object, reason },
-            ReadError::Secrets { file, source } => ExportError::Secrets { file, source },
-            ReadError::NoRecipients { object, file } => ExportError::NoRecipients { object, file },
-            ReadError::Internal(s) => ExportError::Internal(s),
-        }
-    }
-}
+/// Why an export failed: reading the tenant is most of an export, so its errors are the
+/// reader's. Messages name the tenant, object, request or file.
+pub use crate::read::ReadError as ExportError;
 
 /// Files of the state folder that export itself owns (and rewrites).
 fn is_bookkeeping(path: &str) -> bool {
@@ -157,7 +127,7 @@ pub async fn run(
     let (result, mut files) = match (result, files) {
         (Ok(r), Ok(Ok(f))) => (r, f),
         (_, Ok(Err(e))) => return Err(e.into()),
-        (Err(e), _) => return Err(e.into()),
+        (Err(e), _) => return Err(e),
         (_, Err(e)) => return Err(e),
     };
     let mut warnings = result.warnings;

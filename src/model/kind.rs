@@ -40,7 +40,7 @@ pub struct SecretSlot {
 }
 
 impl Kind {
-    /// Every kind, in the order a sync writes them (design.md section 5).
+    /// Every kind (apply writes them in the order of `PHASES` in `sync::apply`).
     pub const ALL: [Kind; 22] = [
         Kind::UserCredential,
         Kind::OAuth2ClientCredential,

@@ -306,8 +306,10 @@ pub async fn apply(
     }
     // Artifacts in sync whose runtime is not as desired (deployed in git, not deployed here).
     if !options.no_deploy {
+        let written: std::collections::BTreeSet<&ObjectId> =
+            executed.iter().map(|s| &s.id).collect();
         for (id, facts) in &desired.artifacts {
-            let in_sync = !executed.iter().any(|s| &s.id == id);
+            let in_sync = !written.contains(id);
             let deployed = live.runtime.contains_key(&id.key);
             if in_sync && facts.deployed && !deployed {
                 if let Some(kind) = id.kind.artifact_kind() {
@@ -326,42 +328,26 @@ pub async fn apply(
         .map(|d| {
             let ctx = ctx.clone();
             (d.id.clone(), async move {
-                deploy_and_wait(&ctx, &d).await.map(|()| d.version)
+                deploy_and_wait(&ctx, &d)
+                    .await
+                    .map(|()| format!("deployed {}, STARTED", d.version))
             })
         })
         .collect();
-    for (id, result) in all(tasks).await {
-        let entry = outcomes
-            .entry(id.clone())
-            .or_insert_with(|| ObjectOutcome::new(&id, "done", vec![]));
-        match result {
-            Ok(version) => entry.actions.push(format!("deployed {version}, STARTED")),
-            Err(e) => {
-                entry.status = "failed";
-                entry.error = Some(e.to_string());
-            }
-        }
-    }
+    add_runtime_outcomes(&mut outcomes, all(tasks).await);
     let tasks = undeploys
         .into_iter()
         .map(|id| {
             let ctx = ctx.clone();
             let key = id.key.clone();
-            (id, async move { undeploy_and_wait(&ctx, &key).await })
+            (id, async move {
+                undeploy_and_wait(&ctx, &key)
+                    .await
+                    .map(|()| "undeployed".to_string())
+            })
         })
         .collect();
-    for (id, result) in all(tasks).await {
-        let entry = outcomes
-            .entry(id.clone())
-            .or_insert_with(|| ObjectOutcome::new(&id, "done", vec![]));
-        match result {
-            Ok(()) => entry.actions.push("undeployed".into()),
-            Err(e) => {
-                entry.status = "failed";
-                entry.error = Some(e.to_string());
-            }
-        }
-    }
+    add_runtime_outcomes(&mut outcomes, all(tasks).await);
     if options.prune {
         for phase in PHASES.iter().rev() {
             let tasks = executed
@@ -500,16 +486,18 @@ fn record_base(
         .collect();
     ids.sort();
     ids.dedup();
+    let secrets_written: std::collections::BTreeSet<&ObjectId> = executed
+        .iter()
+        .filter(|s| s.secrets == SecretChange::Write)
+        .map(|s| &s.id)
+        .collect();
     for id in ids {
         let key = id.to_string();
         let old = base.and_then(|b| b.object(id));
         let wanted = desired.state.objects.get(id);
         let outcome = outcomes.get(id);
         let succeeded = outcome.is_some_and(|o| o.status != "failed");
-        let wrote_secrets = succeeded
-            && executed
-                .iter()
-                .any(|s| &s.id == id && s.secrets == SecretChange::Write);
+        let wrote_secrets = succeeded && secrets_written.contains(id);
         let secrets = match (wanted, wrote_secrets) {
             (Some(d), true) => d.secrets_fingerprint(),
             (Some(d), false) if !d.secrets.is_empty() => {
@@ -566,6 +554,25 @@ fn record_base(
         );
     }
     record
+}
+
+/// Adds what deploys or undeploys did to each object's outcome (a failure fails the object).
+fn add_runtime_outcomes(
+    outcomes: &mut BTreeMap<ObjectId, ObjectOutcome>,
+    results: Vec<(ObjectId, Result<String, WriteError>)>,
+) {
+    for (id, result) in results {
+        let entry = outcomes
+            .entry(id.clone())
+            .or_insert_with(|| ObjectOutcome::new(&id, "done", vec![]));
+        match result {
+            Ok(action) => entry.actions.push(action),
+            Err(e) => {
+                entry.status = "failed";
+                entry.error = Some(e.to_string());
+            }
+        }
+    }
 }
 
 /// Runs every object's task concurrently (the client's limit paces the requests) and returns
