@@ -10,9 +10,10 @@
  *   javac --release 8 -d target/groovy-tests/standins $(find tests/groovy/standins -name '*.java')
  *   groovy -cp target/groovy-tests/standins:tests/groovy tests/groovy/make-vector.groovy
  *
- * The key pair cpigitops_signing is stored as this JVM stores PKCS#12 by default; cpigitops_ec
- * as Java 8 stores it (keys with PBEWithSHA1AndDESede, certificates with PBEWithSHA1AndRC2_40,
- * an HmacPBESHA1 MAC), so a reader of the vector proves it reads both.
+ * The key pair cpigitops_signing is stored as this JVM stores PKCS#12 by default (Java 17:
+ * PBES2 with AES-256 and an HmacSHA256 MAC, as Java 8u301 and later do); cpigitops_ec as older
+ * Java 8 updates do (keys with PBEWithSHA1AndDESede, certificates with PBEWithSHA1AndRC2_40, an
+ * HmacPBESHA1 MAC), so a reader of the vector proves it reads what any tenant JVM writes.
  */
 
 import groovy.json.JsonOutput

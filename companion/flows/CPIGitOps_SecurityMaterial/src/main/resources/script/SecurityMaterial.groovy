@@ -224,8 +224,9 @@ Map<String, Object> credential(Map<String, Object> out, Map<Class, Object> servi
     String stored = properties == null ? null : properties.get('sec:credential.kind')
     String mismatch = kindMismatch(kind, stored)
     if (mismatch != null) {
+        fail(out, 'wrong_kind', mismatch)
         out.put('stored_kind', stored)
-        return fail(out, 'wrong_kind', mismatch)
+        return out
     }
     char[] password = found.getPassword()
     if (password == null) {
