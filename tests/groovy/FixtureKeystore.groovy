@@ -9,11 +9,15 @@ import java.security.KeyPair
 import java.security.PrivateKey
 import java.security.cert.Certificate
 
-/** The tenant keystore of the fixture (secure-store.json, "keystore"). */
+/** The tenant keystore of a secure-store fixture ("keystore"; PEM paths relative to `folder`). */
 class FixtureKeystore implements KeystoreService {
     Map entries
+    File folder
 
-    FixtureKeystore(Map entries) { this.entries = entries }
+    FixtureKeystore(Map entries, File folder) {
+        this.entries = entries
+        this.folder = folder
+    }
 
     private Map entry(String alias) throws KeystoreException {
         Map entry = entries.get(alias) as Map
@@ -26,7 +30,7 @@ class FixtureKeystore implements KeystoreService {
     Key getKey(String alias) throws KeystoreException {
         Map entry = entry(alias)
         if (entry?.key) {
-            return Harness.privateKey(new File(Harness.fixtures, entry.key as String))
+            return Harness.privateKey(new File(folder, entry.key as String))
         }
         if (entry?.secret_key_hex) {
             return new SecretKeySpec(Harness.unhex(entry.secret_key_hex as String), 'AES')
@@ -47,7 +51,7 @@ class FixtureKeystore implements KeystoreService {
 
     Certificate[] getCertificateChain(String alias) throws KeystoreException {
         Map entry = entry(alias)
-        entry?.chain ? Harness.chain(new File(Harness.fixtures, entry.chain as String)) : null
+        entry?.chain ? Harness.chain(new File(folder, entry.chain as String)) : null
     }
 
     KeyManager getKeyManager() throws KeystoreException { throw new KeystoreException('not in the stand-in') }

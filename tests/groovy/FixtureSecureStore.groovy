@@ -2,7 +2,7 @@ import com.sap.it.api.securestore.SecureStoreService
 import com.sap.it.api.securestore.UserCredential
 import com.sap.it.api.securestore.exception.SecureStoreException
 
-/** The secure store of the fixture (secure-store.json, "credentials"). */
+/** The secure store of a secure-store fixture ("credentials"). */
 class FixtureSecureStore implements SecureStoreService {
     Map credentials
     List<String> asked = []

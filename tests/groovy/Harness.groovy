@@ -1,5 +1,6 @@
 import com.sap.it.api.keystore.KeystoreService
 import com.sap.it.api.securestore.SecureStoreService
+import cpigitops.standins.RecordingMessage
 import cpigitops.standins.Services
 import groovy.json.JsonSlurper
 
@@ -40,15 +41,40 @@ class Harness {
         new GroovyShell(binding).parse(file)
     }
 
-    static Map fixture() {
-        new JsonSlurper().parse(new File(fixtures, 'secure-store.json'), 'UTF-8') as Map
+    /** The canary secure store of the tests (tests/fixtures/companion/secure-store.json). */
+    static Map fixture() { store(new File(fixtures, 'secure-store.json')) }
+
+    static Map store(File file) {
+        new JsonSlurper().parse(file, 'UTF-8') as Map
     }
 
-    /** Puts the fixture's secure store and keystore behind ITApiFactory. */
-    static void installServices(Map fixture) {
+    /** Puts a secure-store fixture behind ITApiFactory (its PEM paths relative to `folder`). */
+    static void installServices(Map store, File folder = fixtures) {
         Services.clear()
-        Services.put(SecureStoreService, new FixtureSecureStore(fixture.credentials as Map))
-        Services.put(KeystoreService, new FixtureKeystore(fixture.keystore as Map))
+        Services.put(SecureStoreService, new FixtureSecureStore(store.credentials as Map ?: [:]))
+        Services.put(KeystoreService, new FixtureKeystore(store.keystore as Map ?: [:], folder))
+    }
+
+    /**
+     * Runs a script's processData on a message as the tenant does: the script freshly parsed, a
+     * recording messageLogFactory bound, the console captured. What the script sent out.
+     */
+    static Map run(File script, RecordingMessage message) {
+        def logs = new RecordingLogFactory()
+        def parsed = load(script, logs)
+        def console = new ByteArrayOutputStream()
+        PrintStream out = System.out, err = System.err
+        System.setOut(new PrintStream(console, true, 'UTF-8'))
+        System.setErr(new PrintStream(console, true, 'UTF-8'))
+        def returned
+        try {
+            returned = parsed.invokeMethod('processData', message)
+        } finally {
+            System.setOut(out)
+            System.setErr(err)
+        }
+        assert returned.is(message): 'processData returns the message it was given'
+        [message: message, logs: logs, console: console.toString('UTF-8')]
     }
 
     static PrivateKey privateKey(File pem) {

@@ -7,15 +7,13 @@ class PingTests {
     static final File SCRIPT = Harness.script('CPIGitOps_Ping', 'Ping.groovy')
 
     void testAnswersStatusTenantTimeAndTheCompanionVersion() {
-        def logs = new RecordingLogFactory()
         def message = new RecordingMessage()
         message.setHeader('CamelHttpMethod', 'GET')
         message.setHeader('CamelHttpUrl', 'https://mytenant.it-cpi018-rt.cfapps.eu10-003.hana.ondemand.com/http/cpi-gitops/ping')
-        def returned = Harness.load(SCRIPT, logs).invokeMethod('processData', message)
-        assert returned.is(message)
+        def run = Harness.run(SCRIPT, message)
         assert message.headers.CamelHttpResponseCode == null
         assert message.headers['Content-Type'] == 'application/json; charset=utf-8'
-        assert message.properties.isEmpty() && logs.entries.isEmpty()
+        assert message.properties.isEmpty() && run.logs.entries.isEmpty() && run.console.isEmpty()
         Map answer = new JsonSlurper().parseText(message.bodyText()) as Map
         assert answer.keySet() == ['status', 'tenant', 'tenant_source', 'time', 'companion_version'] as Set
         assert answer.status == 'UP'

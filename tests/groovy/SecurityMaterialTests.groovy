@@ -210,33 +210,17 @@ class SecurityMaterialTests {
 
     static Map json(RecordingMessage message) { new JsonSlurper().parseText(message.bodyText()) as Map }
 
-    /** Runs processData on a request as the HTTPS sender adapter hands it over (a stream). */
+    /** Runs processData on a request as the HTTPS sender adapter hands it over. */
     static Map post(Object request, String method = 'POST', boolean services = true) {
-        Map fixture = Harness.fixture()
-        Harness.installServices(fixture)
+        Harness.installServices(Harness.fixture())
         if (!services) {
             Services.clear()
         }
-        def logs = new RecordingLogFactory()
-        def script = Harness.load(SCRIPT, logs)
         def message = new RecordingMessage()
         String text = request instanceof Map ? JsonOutput.toJson(request) : request as String
         message.setBody(text.getBytes(StandardCharsets.UTF_8))
         message.setHeader('CamelHttpMethod', method)
-        def console = new ByteArrayOutputStream()
-        PrintStream out = System.out, err = System.err
-        System.setOut(new PrintStream(console, true, 'UTF-8'))
-        System.setErr(new PrintStream(console, true, 'UTF-8'))
-        def returned
-        try {
-            returned = script.invokeMethod('processData', message)
-        } finally {
-            System.setOut(out)
-            System.setErr(err)
-        }
-        assert returned.is(message): 'processData returns the message it was given'
-        [message: message, logs: logs, console: console.toString('UTF-8'),
-         store: services ? Services.lookup(SecureStoreService) : new FixtureSecureStore([:])]
+        Harness.run(SCRIPT, message) + [store: services ? Services.lookup(SecureStoreService) : new FixtureSecureStore([:])]
     }
 
     /** Every secret of the fixture, and every secret of this answer, is absent from what left. */
