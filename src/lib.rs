@@ -21,20 +21,16 @@
 //! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks | do I/O |
 //! | [`sync`] | plan, apply and drift: desired (git) vs live (tenant) vs base (applied ref) | print |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
-//! | [`canonical`] | canonical JSON bytes | |
-//! | [`report`] | everything written to stdout | |
+//! //! | [`report`] | everything written to stdout | |
 //!
 //! # Files under `tenant-state/`
 //!
 //! The state layout (design.md section 3) is written by the exporter and read by plan, apply
 //! and drift; both arrive with the export issue.
 
-pub mod artifact;
-pub mod canonical;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod emulator;
 pub mod export;
 pub mod git;
 pub mod model;
@@ -43,4 +39,6 @@ pub mod report;
 pub mod secrets;
 pub mod store;
 pub mod sync;
-pub mod wire;
+
+pub use cpi_gitops_emulator as emulator;
+pub use cpi_gitops_wire as wire;

@@ -413,7 +413,7 @@ impl Shared {
     }
 
     async fn json(&self, id: &ObjectId, path: &str, value: Value) -> Result<(), ReadError> {
-        self.file(path.to_string(), crate::canonical::to_vec(&value))
+        self.file(path.to_string(), crate::wire::canonical::to_vec(&value))
             .await?;
         if !id.kind.is_artifact() && id.kind != Kind::Certificate && id.kind != Kind::KeyPair {
             self.progress.done(id, 0);
@@ -581,7 +581,7 @@ impl Shared {
             }
             self.file(
                 at.configuration(),
-                crate::canonical::to_vec(&Value::Object(configuration)),
+                crate::wire::canonical::to_vec(&Value::Object(configuration)),
             )
             .await?;
         }

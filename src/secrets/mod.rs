@@ -6,12 +6,12 @@
 mod bytes;
 mod identity;
 mod recipients;
-mod secret;
 
 pub use bytes::SecretBytes;
+/// The string wrapper lives with the wire types that carry secrets (`cpi-gitops-wire`).
+pub use cpi_gitops_wire::Secret;
 pub use identity::Identity;
 pub use recipients::Recipients;
-pub use secret::Secret;
 
 /// Why a secret could not be handled. Messages name the file and never contain a secret.
 #[derive(Debug, thiserror::Error)]

@@ -71,6 +71,6 @@ impl Marks {
 
     /// Canonical JSON bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        crate::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default())
+        crate::wire::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default())
     }
 }

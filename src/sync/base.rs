@@ -79,7 +79,7 @@ impl Base {
     pub fn write(&self, repo: &Repo) -> Result<(), GitError> {
         let name = ref_name(&self.tenant);
         let raw = repo.raw();
-        let bytes = crate::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default());
+        let bytes = crate::wire::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default());
         let blob = repo.write_blob(&bytes)?;
         let mut builder = raw
             .treebuilder(None)

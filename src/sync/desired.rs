@@ -246,7 +246,7 @@ pub fn load(
                     *slot = value;
                     fields.push(field.clone());
                 }
-                let blob = repo.write_blob(&crate::canonical::to_vec(&doc))?;
+                let blob = repo.write_blob(&crate::wire::canonical::to_vec(&doc))?;
                 files.insert(target, blob);
             }
             overridden.insert(id, fields);

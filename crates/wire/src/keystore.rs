@@ -1,0 +1,90 @@
+//! The keystore (reference section 7.4).
+
+use crate::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Entity `KeystoreEntry`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeystoreEntry {
+    /// Upper-case hex of the UTF-8 alias.
+    pub hexalias: String,
+    pub alias: String,
+    /// `Certificate` or `Key Pair`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// `SAP` or `Tenant Administrator`.
+    pub owner: Option<String>,
+    pub key_type: Option<String>,
+    pub key_size: Option<i32>,
+    pub elliptic_curve: Option<String>,
+    pub serial_number: Option<String>,
+    pub signature_algorithm: Option<String>,
+    #[serde(rename = "SubjectDN")]
+    pub subject_dn: Option<String>,
+    #[serde(rename = "IssuerDN")]
+    pub issuer_dn: Option<String>,
+    pub valid_not_before: Option<String>,
+    pub valid_not_after: Option<String>,
+    pub version: Option<i32>,
+    pub fingerprint_sha1: Option<String>,
+    pub fingerprint_sha256: Option<String>,
+    pub fingerprint_sha512: Option<String>,
+    pub validity: Option<String>,
+    pub status: Option<String>,
+    pub created_by: Option<String>,
+    pub created_time: Option<String>,
+    pub last_modified_by: Option<String>,
+    pub last_modified_time: Option<String>,
+}
+
+/// `Type` of a trusted certificate entry.
+pub const TYPE_CERTIFICATE: &str = "Certificate";
+/// `Type` of a key pair entry.
+pub const TYPE_KEY_PAIR: &str = "Key Pair";
+/// `Owner` of entries that SAP manages.
+pub const OWNER_SAP: &str = "SAP";
+/// `Owner` of entries the tenant administrator manages.
+pub const OWNER_TENANT: &str = "Tenant Administrator";
+
+/// Body of `POST KeyPairResources`: a PKCS#12 upload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyPairResource {
+    pub hexalias: String,
+    pub alias: String,
+    pub password: Secret,
+    /// Base64 of the PKCS#12 file.
+    pub resource: Secret,
+}
+
+/// The keystore alias as `Hexalias`: upper-case hex of its UTF-8 bytes.
+pub fn hexalias(alias: &str) -> String {
+    hex::encode_upper(alias.as_bytes())
+}
+
+/// Whether the tenant refuses writes to `alias` (`403`).
+pub fn is_reserved_alias(alias: &str) -> bool {
+    let lower = alias.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "hcicertificate" | "hcicertificate1" | "hcimsgcertificate"
+    ) || lower.starts_with("sap_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hexalias_is_upper_hex() {
+        assert_eq!(hexalias("myalias"), "6D79616C696173");
+    }
+
+    #[test]
+    fn reserved_aliases() {
+        assert!(is_reserved_alias("sap_cloudintegrationcertificate"));
+        assert!(is_reserved_alias("hcimsgcertificate"));
+        assert!(!is_reserved_alias("partner_ca"));
+    }
+}

@@ -1,0 +1,87 @@
+//! The Partner Directory (reference section 8).
+
+use crate::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Entity `Partner`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Partner {
+    pub pid: String,
+}
+
+/// Entity `StringParameter`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct StringParameter {
+    pub pid: String,
+    pub id: String,
+    pub value: String,
+}
+
+/// Entity `BinaryParameter`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct BinaryParameter {
+    pub pid: String,
+    pub id: String,
+    /// `xml`, `xsl`, `xsd`, `json`, `text`, `zip`, `gz`, `zlib`, `crt` (+ `;encoding=UTF-8`).
+    pub content_type: String,
+    /// Base64.
+    pub value: String,
+}
+
+/// Entity `UserCredentialParameter`. The password is write-only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UserCredentialParameter {
+    pub pid: String,
+    pub id: String,
+    pub user: String,
+    /// Write-only; with `?returnHashedPassword=SHA256` a read returns `SHA256.<hex>`.
+    pub password: Option<Secret>,
+}
+
+/// Entity `AlternativePartner`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AlternativePartner {
+    pub agency: String,
+    pub scheme: String,
+    pub id: String,
+    pub pid: String,
+}
+
+/// Entity `AuthorizedUser`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AuthorizedUser {
+    pub user: String,
+    pub pid: String,
+}
+
+/// Valid base `ContentType` values of binary parameters.
+pub const BINARY_CONTENT_TYPES: &[&str] = &[
+    "xml", "xsl", "xsd", "json", "text", "zip", "gz", "zlib", "crt",
+];
+
+/// Whether `s` uses only the identifier characters `A-Z a-z 0-9 - . _ ~ < > @`.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~<>@".contains(c))
+}
+
+/// The `SHA256.<lower hex>` form of a user-credential parameter password.
+pub fn hashed_password(password: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "SHA256.{}",
+        hex::encode(sha2::Sha256::digest(password.as_bytes()))
+    )
+}
+
+/// Upper-case hex of UTF-8, the key form of alternative partners.
+pub fn hex_key(s: &str) -> String {
+    hex::encode_upper(s.as_bytes())
+}

@@ -1,0 +1,87 @@
+//! Security material with write-only secrets (reference section 7.1-7.3).
+
+use super::odata::Expanded;
+use crate::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Complex type `SecurityArtifactDescriptor` (read-only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SecurityArtifactDescriptor {
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    pub deployed_by: Option<String>,
+    /// `/Date(ms)/`.
+    pub deployed_on: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Entity `UserCredential`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UserCredential {
+    pub name: String,
+    /// `default`, `successfactors` or `openconnectors`.
+    pub kind: String,
+    pub description: Option<String>,
+    pub user: Option<String>,
+    /// Write-only: `null` on every read.
+    pub password: Option<Secret>,
+    pub company_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_artifact_descriptor: Option<SecurityArtifactDescriptor>,
+}
+
+/// Entity `OAuth2ClientCredential`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct OAuth2ClientCredential {
+    pub name: String,
+    pub description: Option<String>,
+    pub token_service_url: Option<String>,
+    pub client_id: Option<String>,
+    /// Write-only: `null` on every read.
+    pub client_secret: Option<Secret>,
+    /// `body` (default) or `header`.
+    pub client_authentication: Option<String>,
+    pub scope: Option<String>,
+    /// `urlencoded` (default) or `json`.
+    pub scope_content_type: Option<String>,
+    pub resource: Option<String>,
+    pub audience: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_artifact_descriptor: Option<SecurityArtifactDescriptor>,
+    /// Only present when read with `$expand=CustomParameters`; written inline on create.
+    #[serde(skip_serializing)]
+    pub custom_parameters: Expanded<CustomParameter>,
+}
+
+/// Entity of the `CustomParameters` navigation of an OAuth2 client credential.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CustomParameter {
+    pub key: String,
+    pub value: String,
+    /// `body`, `url` or `header`.
+    pub send_as_part_of: String,
+}
+
+/// Entity `SecureParameter`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SecureParameter {
+    pub name: String,
+    pub description: Option<String>,
+    /// Write-only: `null` on every read.
+    pub secure_param: Option<Secret>,
+    pub deployed_by: Option<String>,
+    /// `/Date(ms)/`.
+    pub deployed_on: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Prefix of the user credentials that the Partner Directory owns.
+pub const PARTNER_DIRECTORY_CREDENTIAL_PREFIX: &str = "pd:";
+
+/// Valid `Kind` values of a user credential.
+pub const USER_CREDENTIAL_KINDS: &[&str] = &["default", "successfactors", "openconnectors"];
