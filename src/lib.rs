@@ -36,6 +36,7 @@ pub mod git;
 pub mod model;
 pub mod read;
 pub mod report;
+pub mod scaffold;
 pub mod secrets;
 pub mod store;
 pub mod sync;

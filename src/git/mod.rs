@@ -3,9 +3,12 @@
 //! vendored libgit2; nothing here knows about tenants.
 
 mod blobs;
+mod pool;
+mod refs;
 mod repo;
 
 pub use blobs::{BlobSink, BlobWriter};
+pub use pool::RepoPool;
 pub use repo::{FileMode, Repo, StateFiles};
 
 /// Why a git operation failed.

@@ -26,7 +26,7 @@ pub type StateFiles = BTreeMap<String, Oid>;
 
 /// A git repository with a work tree.
 pub struct Repo {
-    repo: Repository,
+    pub(super) repo: Repository,
     workdir: PathBuf,
 }
 
@@ -43,6 +43,48 @@ impl Repo {
             .map(Path::to_path_buf)
             .ok_or_else(|| not("it is a bare repository".into()))?;
         Ok(Repo { repo, workdir })
+    }
+
+    /// Creates a repository in `dir` (with a work tree).
+    pub fn init(dir: &Path) -> Result<Repo, GitError> {
+        let repo = Repository::init(dir)
+            .map_err(GitError::failed(format!("git init {}", dir.display())))?;
+        Ok(Repo {
+            repo,
+            workdir: dir.to_path_buf(),
+        })
+    }
+
+    /// Commits every file of the work tree on the current branch (a first commit, or on top of
+    /// `HEAD`), through the index.
+    pub fn commit_all(&self, message: &str) -> Result<(), GitError> {
+        let fail = || GitError::failed("commit the work tree");
+        let mut index = self.repo.index().map_err(fail())?;
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .map_err(fail())?;
+        index.write().map_err(fail())?;
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().map_err(fail())?)
+            .map_err(fail())?;
+        let signature = self.signature()?;
+        let parent = match self.commit_id("HEAD")? {
+            Some(head) => Some(self.repo.find_commit(head).map_err(fail())?),
+            None => None,
+        };
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        self.repo
+            .commit(
+                Some("HEAD"),
+                &signature,
+                &signature,
+                message,
+                &tree,
+                &parents,
+            )
+            .map_err(fail())?;
+        Ok(())
     }
 
     /// The work tree's root.
@@ -111,23 +153,6 @@ impl Repo {
         })
         .map_err(GitError::failed(format!("walk {state_dir}/")))?;
         Ok(files)
-    }
-
-    /// The id of `state_dir`'s tree in `commit`.
-    pub fn state_tree_id(
-        &self,
-        commit: Option<Oid>,
-        state_dir: &str,
-    ) -> Result<Option<Oid>, GitError> {
-        let Some(commit) = commit else {
-            return Ok(None);
-        };
-        let tree = self
-            .repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(GitError::failed("read a commit's tree"))?;
-        Ok(tree.get_path(Path::new(state_dir)).ok().map(|e| e.id()))
     }
 
     /// A blob's bytes.
@@ -244,11 +269,7 @@ impl Repo {
             self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, false)?;
             return Ok(None);
         }
-        let signature = self
-            .repo
-            .signature()
-            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
-            .map_err(GitError::failed("make a commit signature"))?;
+        let signature = self.signature()?;
         let parents: Vec<git2::Commit> = match head {
             Some(h) => vec![
                 self.repo
@@ -347,9 +368,13 @@ impl Repo {
             .map_err(GitError::failed(format!("write {name}")))
     }
 
-    /// The underlying repository (for modules that need more than this wrapper offers).
-    pub fn raw(&self) -> &Repository {
-        &self.repo
+    /// The signature of commits cpi-gitops makes: the user's from git's configuration, else
+    /// `cpi-gitops <cpi-gitops@localhost>`.
+    pub(super) fn signature(&self) -> Result<git2::Signature<'static>, GitError> {
+        self.repo
+            .signature()
+            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
+            .map_err(GitError::failed("make a commit signature"))
     }
 }
 

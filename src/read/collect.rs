@@ -4,44 +4,42 @@
 //! tenant's request limit stays busy until the end. Every file goes to the blob writer as soon
 //! as it exists.
 
-use super::secrets::Revealed;
+use super::secrets::{Revealed, SecretFile, SecretMarks, secret_file, secret_marks};
 use super::{Companion, Progress, ReadError, ReadOptions, ReadResult, SecretMode, Warning, Writer};
 use crate::client::Client;
 use crate::git::StateFiles;
-use crate::model::normalize::normalize;
+use crate::model::kinds::{self, Entry, Malformed};
 use crate::model::{Kind, ObjectId};
 use crate::store::content;
-use crate::store::layout::{escape, place};
-use crate::store::marks::{ArtifactMark, Marks, content_digest};
+use crate::store::layout::{Place, place};
+use crate::store::marks::{ArtifactMark, Marks, SecretMark, content_digest};
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
-use crate::wire::keystore::{KeystoreEntry, OWNER_SAP, TYPE_KEY_PAIR};
-use crate::wire::packages::MODE_READ_ONLY;
+use crate::wire::keystore::{KeystoreEntry, OWNER_SAP};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
-use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::JoinSet;
 
-pub(super) struct Shared {
-    pub client: Client,
-    pub writer: Writer,
-    pub base: Arc<StateFiles>,
-    pub old_marks: Marks,
-    pub new_marks: Mutex<Marks>,
-    pub mode: SecretMode,
-    pub progress: Arc<dyn Progress>,
-    pub warnings: Mutex<Vec<Warning>>,
-    pub missing: Mutex<Vec<String>>,
-    pub revealed: Revealed,
+struct Shared {
+    client: Client,
+    writer: Writer,
+    base: Arc<StateFiles>,
+    old_marks: Marks,
+    new_marks: Mutex<Marks>,
+    mode: SecretMode,
+    progress: Arc<dyn Progress>,
+    warnings: Mutex<Vec<Warning>>,
+    missing: Mutex<Vec<String>>,
+    revealed: Revealed,
     runtime: HashMap<String, IntegrationRuntimeArtifact>,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
 
 /// Locks a mutex, keeping the data even if a task panicked while holding it.
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -63,35 +61,13 @@ enum Job {
     },
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn insert(v: &mut Value, key: &str, value: Value) {
-    if let Value::Object(m) = v {
-        m.insert(key.to_string(), value);
+impl From<Malformed> for ReadError {
+    fn from(m: Malformed) -> ReadError {
+        ReadError::TenantData {
+            object: m.object,
+            reason: m.reason,
+        }
     }
-}
-
-fn marker_of(d: &Option<crate::wire::security::SecurityArtifactDescriptor>) -> Option<String> {
-    d.as_ref().and_then(|d| d.deployed_on.clone())
-}
-
-fn base64(object: &ObjectId, what: &str, text: &str) -> Result<Vec<u8>, ReadError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|_| ReadError::TenantData {
-            object: object.to_string(),
-            reason: format!("the tenant's {what} is not base64"),
-        })
-}
-
-/// The id of an alternative partner: its agency, scheme and id, each escaped (they may hold `/`).
-pub fn alternative_partner_id(agency: &str, scheme: &str, id: &str) -> ObjectId {
-    ObjectId::new(
-        Kind::AlternativePartner,
-        format!("{}/{}/{}", escape(agency), escape(scheme), escape(id)),
-    )
 }
 
 /// Reads the tenant of `client` into `writer` (see the module docs).
@@ -160,7 +136,10 @@ pub async fn read(
             let (pid, id) = rest.split_once(':')?;
             Some((
                 format!("{pid}/{id}"),
-                marker_of(&u.security_artifact_descriptor)?,
+                u.security_artifact_descriptor
+                    .as_ref()?
+                    .deployed_on
+                    .clone()?,
             ))
         })
         .collect();
@@ -188,7 +167,7 @@ pub async fn read(
         set.spawn(async move { shared.job(job).await });
     };
     for p in &packages {
-        let read_only = p.mode.as_deref() == Some(MODE_READ_ONLY);
+        let read_only = kinds::package::is_read_only(p);
         for kind in ArtifactKind::ALL {
             spawn(
                 &mut set,
@@ -232,137 +211,43 @@ pub async fn read(
             + authorized.len()) as u64,
     );
     for p in &packages {
-        let id = ObjectId::new(Kind::Package, &p.id);
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::Package, &to_value(p)),
-        )
-        .await?;
+        s.store(kinds::package::read(p)).await?;
     }
     for u in own_users {
-        let id = ObjectId::new(Kind::UserCredential, &u.name);
-        let at = place(&id, None);
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::UserCredential, &to_value(u)),
-        )
-        .await?;
-        s.secrets(&id, &at, marker_of(&u.security_artifact_descriptor))
-            .await?;
+        s.store(kinds::user_credential::read(u)).await?;
     }
     for o in &oauth {
-        let id = ObjectId::new(Kind::OAuth2ClientCredential, &o.name);
-        let at = place(&id, None);
-        let mut v = normalize(Kind::OAuth2ClientCredential, &to_value(o));
-        let params: Vec<Value> = o
-            .custom_parameters
-            .0
-            .iter()
-            .flatten()
-            .map(to_value)
-            .collect();
-        insert(&mut v, "CustomParameters", Value::Array(params));
-        s.json(&id, &at.json(), normalize(Kind::OAuth2ClientCredential, &v))
-            .await?;
-        s.secrets(&id, &at, marker_of(&o.security_artifact_descriptor))
-            .await?;
+        s.store(kinds::oauth2_client_credential::read(o)).await?;
     }
     for p in &secure {
-        let id = ObjectId::new(Kind::SecureParameter, &p.name);
-        let at = place(&id, None);
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::SecureParameter, &to_value(p)),
-        )
-        .await?;
-        s.secrets(&id, &at, p.deployed_on.clone()).await?;
+        s.store(kinds::secure_parameter::read(p)).await?;
     }
     for m in &mappings {
-        let Some(key) = m.id.clone().filter(|k| !k.is_empty()) else {
-            s.warn_tenant(&format!(
+        match kinds::certificate_user_mapping::read(m) {
+            Some(entry) => s.store(entry?).await?,
+            None => s.warn_tenant(&format!(
                 "lists a certificate-user mapping for user {} without an Id: it is not exported",
                 m.user
-            ));
-            continue;
-        };
-        let id = ObjectId::new(Kind::CertificateUserMapping, &key);
-        let at = place(&id, None);
-        s.file(at.file("pem"), base64(&id, "Certificate", &m.certificate)?)
-            .await?;
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::CertificateUserMapping, &to_value(m)),
-        )
-        .await?;
+            )),
+        }
     }
     for p in &policies {
-        let id = ObjectId::new(Kind::AccessPolicy, &p.role_name);
-        let mut v = to_value(p);
-        let refs: Vec<Value> = p
-            .artifact_references
-            .0
-            .iter()
-            .flatten()
-            .map(to_value)
-            .collect();
-        insert(&mut v, "ArtifactReferences", Value::Array(refs));
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::AccessPolicy, &v),
-        )
-        .await?;
+        s.store(kinds::access_policy::read(p)).await?;
     }
     for r in &ranges {
-        let id = ObjectId::new(Kind::NumberRange, &r.name);
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::NumberRange, &to_value(r)),
-        )
-        .await?;
+        s.store(kinds::number_range::read(r)).await?;
     }
     for p in &strings {
-        let id = ObjectId::new(Kind::StringParameter, format!("{}/{}", p.pid, p.id));
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::StringParameter, &to_value(p)),
-        )
-        .await?;
+        s.store(kinds::string_parameter::read(p)).await?;
     }
     for p in &binaries {
-        let id = ObjectId::new(Kind::BinaryParameter, format!("{}/{}", p.pid, p.id));
-        let at = place(&id, None);
-        s.file(at.file("value"), base64(&id, "Value", &p.value)?)
-            .await?;
-        let mut v = normalize(Kind::BinaryParameter, &to_value(p));
-        if let Value::Object(m) = &mut v {
-            m.remove("Value");
-        }
-        s.json(&id, &at.json(), v).await?;
+        s.store(kinds::binary_parameter::read(p)?).await?;
     }
     for a in &alternatives {
-        let id = alternative_partner_id(&a.agency, &a.scheme, &a.id);
-        s.json(
-            &id,
-            &place(&id, Some(&a.pid)).json(),
-            normalize(Kind::AlternativePartner, &to_value(a)),
-        )
-        .await?;
+        s.store(kinds::alternative_partner::read(a)).await?;
     }
     for u in &authorized {
-        let id = ObjectId::new(Kind::AuthorizedUser, &u.user);
-        s.json(
-            &id,
-            &place(&id, Some(&u.pid)).json(),
-            normalize(Kind::AuthorizedUser, &to_value(u)),
-        )
-        .await?;
+        s.store(kinds::authorized_user::read(u)).await?;
     }
 
     while let Some(joined) = set.join_next().await {
@@ -408,7 +293,7 @@ pub async fn read(
 }
 
 impl Shared {
-    pub(super) async fn file(&self, path: String, bytes: Vec<u8>) -> Result<(), ReadError> {
+    async fn file(&self, path: String, bytes: Vec<u8>) -> Result<(), ReadError> {
         Ok(self.writer.write(path, bytes).await?)
     }
 
@@ -421,7 +306,95 @@ impl Shared {
         Ok(())
     }
 
-    pub(super) fn warn(&self, id: &ObjectId, message: String) {
+    /// Stores an object read from the tenant: the file beside its JSON, its JSON, its secrets.
+    async fn store(&self, entry: Entry) -> Result<(), ReadError> {
+        let at = place(&entry.id, entry.parent.as_deref());
+        if let (Some(a), Some(bytes)) = (entry.id.kind.spec().attachment, entry.attachment) {
+            self.file(at.file(a.suffix()), bytes).await?;
+        }
+        self.json(&entry.id, &at.json(), entry.json).await?;
+        if !entry.id.kind.secret_slots().is_empty() {
+            self.secrets(&entry.id, &at, entry.marker).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes, keeps or reports the secret files of `id` by the rules of [`super::secrets`];
+    /// `marker` is the tenant's change marker of the object's secrets (`None` when it gives
+    /// none).
+    async fn secrets(
+        &self,
+        id: &ObjectId,
+        at: &Place,
+        marker: Option<String>,
+    ) -> Result<(), ReadError> {
+        let marker = marker.filter(|m| !m.is_empty());
+        let key = id.to_string();
+        let (recipients, recipients_file) = match &self.mode {
+            SecretMode::Markers => {
+                if let Some(changed) = marker {
+                    lock(&self.new_marks).secrets.insert(
+                        key,
+                        SecretMark {
+                            changed,
+                            recipients: String::new(),
+                        },
+                    );
+                }
+                return Ok(());
+            }
+            SecretMode::Export {
+                recipients,
+                recipients_file,
+                ..
+            } => (recipients, recipients_file),
+        };
+        let old = self.old_marks.secrets.get(&key).cloned();
+        let fingerprint = recipients.as_ref().map(|r| r.fingerprint());
+        let unchanged = match (&old, &marker, &fingerprint) {
+            (Some(old), Some(m), Some(fp)) => &old.changed == m && &old.recipients == fp,
+            _ => false,
+        };
+        let mut files = Vec::new();
+        for slot in id.kind.secret_slots() {
+            let path = at.secret(*slot);
+            let revealed = self.revealed.get(id, slot);
+            let file = secret_file(revealed.is_some(), self.base.get(&path).copied(), unchanged);
+            match (file, revealed) {
+                (SecretFile::KeepUnchanged(blob) | SecretFile::KeepGits(blob), _) => {
+                    self.writer.keep(path, blob).await?
+                }
+                (SecretFile::Encrypt, Some(plaintext)) => {
+                    let recipients =
+                        recipients.as_ref().ok_or_else(|| ReadError::NoRecipients {
+                            object: key.clone(),
+                            file: recipients_file.clone(),
+                        })?;
+                    let sealed =
+                        recipients
+                            .encrypt(plaintext)
+                            .map_err(|source| ReadError::Secrets {
+                                file: path.clone(),
+                                source,
+                            })?;
+                    self.file(path, sealed).await?;
+                }
+                (SecretFile::Encrypt, None) => {}
+                (SecretFile::Missing, _) => lock(&self.missing).push(format!("{id}#{}", slot.name)),
+            }
+            files.push(file);
+        }
+        let SecretMarks { mark, warnings } = secret_marks(&files, old, marker, fingerprint);
+        if let Some(mark) = mark {
+            lock(&self.new_marks).secrets.insert(key, mark);
+        }
+        for w in warnings {
+            self.warn(id, w.message().into());
+        }
+        Ok(())
+    }
+
+    fn warn(&self, id: &ObjectId, message: String) {
         lock(&self.warnings).push(Warning {
             object: id.to_string(),
             message,
@@ -484,17 +457,9 @@ impl Shared {
                 let list = self.client.user_credential_parameters(&pid).await?;
                 self.progress.found(list.len() as u64);
                 for p in list {
-                    let id =
-                        ObjectId::new(Kind::UserCredentialParameter, format!("{}/{}", p.pid, p.id));
-                    let at = place(&id, None);
-                    self.json(
-                        &id,
-                        &at.json(),
-                        normalize(Kind::UserCredentialParameter, &to_value(&p)),
-                    )
-                    .await?;
                     let marker = self.pd_markers.get(&format!("{}/{}", p.pid, p.id)).cloned();
-                    self.secrets(&id, &at, marker).await?;
+                    self.store(kinds::user_credential_parameter::read(&p, marker))
+                        .await?;
                 }
                 Ok(vec![])
             }
@@ -502,22 +467,11 @@ impl Shared {
     }
 
     async fn keystore(&self, entry: &KeystoreEntry) -> Result<(), ReadError> {
-        let kind = if entry.kind == TYPE_KEY_PAIR {
-            Kind::KeyPair
-        } else {
-            Kind::Certificate
-        };
-        let id = ObjectId::new(kind, &entry.alias);
-        let at = place(&id, None);
         let pem = self.client.certificate_pem(&entry.hexalias).await?;
         let bytes = pem.len() as u64;
-        self.file(at.file("pem"), pem).await?;
-        self.json(&id, &at.json(), normalize(kind, &to_value(entry)))
-            .await?;
-        if kind == Kind::KeyPair {
-            self.secrets(&id, &at, entry.last_modified_time.clone())
-                .await?;
-        }
+        let entry = kinds::certificate::read(entry, pem);
+        let id = entry.id.clone();
+        self.store(entry).await?;
         self.progress.done(&id, bytes);
         Ok(())
     }
@@ -568,8 +522,7 @@ impl Shared {
                 );
             }
         }
-        let mut meta = normalize(id.kind, &to_value(a));
-        insert(&mut meta, "Deployed", Value::Bool(deployed.is_some()));
+        let meta = kinds::artifact::metadata(kind, a, deployed.is_some());
         self.json(&id, &at.json(), meta).await?;
         if kind == ArtifactKind::IntegrationFlow {
             let mut configuration = Map::new();
@@ -618,14 +571,20 @@ impl Shared {
         } else {
             let zip = self.client.download_artifact(kind, &a.id).await?;
             let bytes = zip.len() as u64;
-            let files = content::unpack(id.kind, &id.to_string(), &zip)?;
-            let digest = content_digest(files.iter().map(|(p, data)| {
-                (
-                    p.as_str(),
-                    git2::Oid::hash_object(git2::ObjectType::Blob, data)
-                        .unwrap_or(git2::Oid::ZERO_SHA1),
-                )
-            }));
+            let (object, name) = (id.kind, id.to_string());
+            let (files, digest) = tokio::task::spawn_blocking(move || {
+                let files = content::unpack(object, &name, &zip)?;
+                let digest = content_digest(files.iter().map(|(p, data)| {
+                    (
+                        p.as_str(),
+                        git2::Oid::hash_object(git2::ObjectType::Blob, data)
+                            .unwrap_or(git2::Oid::ZERO_SHA1),
+                    )
+                }));
+                Ok::<_, ReadError>((files, digest))
+            })
+            .await
+            .map_err(|e| ReadError::Internal(format!("unpacking {id} failed: {e}")))??;
             for (name, data) in files {
                 self.file(format!("{content_dir}{name}"), data).await?;
             }

@@ -9,7 +9,7 @@
 mod collect;
 mod secrets;
 
-pub use collect::{alternative_partner_id, read};
+pub use collect::read;
 
 use crate::client::ClientError;
 use crate::git::{BlobWriter, GitError, StateFiles};

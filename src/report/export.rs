@@ -4,7 +4,7 @@
 //! "outcome": "added"|"changed"|"removed"|"unchanged", "files"}], "warnings": [{"object",
 //! "message"}], "missing_secrets", "requests", "bytes"}`.
 
-use crate::cli::Format;
+use super::Format;
 use crate::export::{Change, ExportReport};
 
 pub fn print(report: &ExportReport, format: Format, state_dir: &str) {

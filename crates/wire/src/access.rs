@@ -3,6 +3,13 @@
 use super::odata::Expanded;
 use serde::{Deserialize, Serialize};
 
+/// The entity set of access policies.
+pub const ACCESS_POLICIES: &str = "AccessPolicies";
+/// The entity set of artifact references (of access policies).
+pub const ARTIFACT_REFERENCES: &str = "ArtifactReferences";
+/// The entity set of certificate-to-user mappings.
+pub const CERTIFICATE_USER_MAPPINGS: &str = "CertificateUserMappings";
+
 /// Entity `AccessPolicy`. `Id` is an Int64 (a JSON string) that differs between tenants.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -30,7 +30,7 @@ impl ArtifactKind {
     ];
 
     /// The entity set, e.g. `IntegrationDesigntimeArtifacts`; also the package navigation name.
-    pub fn entity_set(self) -> &'static str {
+    pub const fn entity_set(self) -> &'static str {
         match self {
             ArtifactKind::IntegrationFlow => "IntegrationDesigntimeArtifacts",
             ArtifactKind::MessageMapping => "MessageMappingDesigntimeArtifacts",
@@ -98,16 +98,6 @@ impl ArtifactKind {
                 | ArtifactKind::ScriptCollection
         )
     }
-
-    /// Whether `PUT` works (value mappings answer `501`).
-    pub fn supports_put(self) -> bool {
-        matches!(
-            self,
-            ArtifactKind::IntegrationFlow
-                | ArtifactKind::MessageMapping
-                | ArtifactKind::ScriptCollection
-        )
-    }
 }
 
 /// The entity shared by all design-time kinds. Integration-flow-only properties are skipped when
@@ -135,6 +125,24 @@ pub struct DesigntimeArtifact {
     pub modified_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<String>,
+}
+
+/// Body of `POST <Kind>DesigntimeArtifacts` (with `Id` and `PackageId`) and of `PUT
+/// <Kind>DesigntimeArtifacts(Id='..',Version='active')` (without): an artifact's zip with its
+/// name and description.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ArtifactWrite {
+    /// The artifact's id, on create only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// The package, on create only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_id: Option<String>,
+    pub description: Option<String>,
+    /// Base64 of the zip.
+    pub artifact_content: String,
 }
 
 /// Entity `Configuration`: one externalized parameter.

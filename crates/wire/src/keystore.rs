@@ -3,6 +3,9 @@
 use crate::Secret;
 use serde::{Deserialize, Serialize};
 
+/// The entity set of keystore entries.
+pub const KEYSTORE_ENTRIES: &str = "KeystoreEntries";
+
 /// Entity `KeystoreEntry`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -32,6 +32,9 @@ pub struct IntegrationPackage {
     pub modified_date: Option<String>,
 }
 
+/// The entity set of packages.
+pub const INTEGRATION_PACKAGES: &str = "IntegrationPackages";
+
 /// `Mode` of a normal package.
 pub const MODE_EDIT_ALLOWED: &str = "EDIT_ALLOWED";
 /// `Mode` of a configure-only package.
@@ -51,3 +54,44 @@ pub const WRITABLE_PACKAGE_FIELDS: &[&str] = &[
     "Industries",
     "LineOfBusiness",
 ];
+
+/// Body of `POST IntegrationPackages` (with `Id`) and `PUT IntegrationPackages('<Id>')` (without):
+/// the descriptive properties of [`WRITABLE_PACKAGE_FIELDS`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PackageWrite {
+    /// The package's id, on create only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub short_text: Option<String>,
+    pub description: Option<String>,
+    pub version: Option<String>,
+    pub vendor: Option<String>,
+    pub supported_platform: Option<String>,
+    pub products: Option<String>,
+    pub keywords: Option<String>,
+    pub countries: Option<String>,
+    pub industries: Option<String>,
+    pub line_of_business: Option<String>,
+}
+
+impl PackageWrite {
+    /// The writable properties of `p`; `id` for a create.
+    pub fn of(p: &IntegrationPackage, id: Option<String>) -> PackageWrite {
+        PackageWrite {
+            id,
+            name: p.name.clone(),
+            short_text: p.short_text.clone(),
+            description: p.description.clone(),
+            version: p.version.clone(),
+            vendor: p.vendor.clone(),
+            supported_platform: p.supported_platform.clone(),
+            products: p.products.clone(),
+            keywords: p.keywords.clone(),
+            countries: p.countries.clone(),
+            industries: p.industries.clone(),
+            line_of_business: p.line_of_business.clone(),
+        }
+    }
+}

@@ -3,6 +3,19 @@
 use crate::Secret;
 use serde::{Deserialize, Serialize};
 
+/// The entity set of partners.
+pub const PARTNERS: &str = "Partners";
+/// The entity set of string parameters.
+pub const STRING_PARAMETERS: &str = "StringParameters";
+/// The entity set of binary parameters.
+pub const BINARY_PARAMETERS: &str = "BinaryParameters";
+/// The entity set of user-credential parameters.
+pub const USER_CREDENTIAL_PARAMETERS: &str = "UserCredentialParameters";
+/// The entity set of alternative partners.
+pub const ALTERNATIVE_PARTNERS: &str = "AlternativePartners";
+/// The entity set of authorized users.
+pub const AUTHORIZED_USERS: &str = "AuthorizedUsers";
+
 /// Entity `Partner`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -57,6 +70,29 @@ pub struct AlternativePartner {
 #[serde(rename_all = "PascalCase", default)]
 pub struct AuthorizedUser {
     pub user: String,
+    pub pid: String,
+}
+
+/// Body of `PUT StringParameters(Pid='..',Id='..')`: the new value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StringParameterValue {
+    pub value: String,
+}
+
+/// Body of `PUT BinaryParameters(Pid='..',Id='..')`: the new value and its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BinaryParameterValue {
+    pub value: String,
+    pub content_type: String,
+}
+
+/// Body of `PUT AlternativePartners(..)` and `PUT AuthorizedUsers('..')`: the partner they
+/// belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PartnerLink {
     pub pid: String,
 }
 

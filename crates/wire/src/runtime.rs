@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The entity set of deployed artifacts.
+pub const INTEGRATION_RUNTIME_ARTIFACTS: &str = "IntegrationRuntimeArtifacts";
+
 /// Entity `IntegrationRuntimeArtifact`: one deployed artifact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

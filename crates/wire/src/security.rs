@@ -74,11 +74,21 @@ pub struct SecureParameter {
     pub description: Option<String>,
     /// Write-only: `null` on every read.
     pub secure_param: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed_by: Option<String>,
     /// `/Date(ms)/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+/// The entity set of user credentials.
+pub const USER_CREDENTIALS: &str = "UserCredentials";
+/// The entity set of OAuth2 client credentials.
+pub const OAUTH2_CLIENT_CREDENTIALS: &str = "OAuth2ClientCredentials";
+/// The entity set of secure parameters.
+pub const SECURE_PARAMETERS: &str = "SecureParameters";
 
 /// Prefix of the user credentials that the Partner Directory owns.
 pub const PARTNER_DIRECTORY_CREDENTIAL_PREFIX: &str = "pd:";

@@ -1,55 +1,11 @@
-//! Plans, drift reports and apply results in text, markdown (for a pull-request comment or
-//! `$GITHUB_STEP_SUMMARY`, capped at 60,000 characters) and JSON.
-//!
-//! JSON of plan and drift: `{"tenant", "revision", "base": <applied revision or null>, "changes",
-//! "drifted", "prune", "steps": [{"id", "action": "create"|"update"|"delete"|"none", "reason":
-//! "pending"|"drifted"|"never-applied"|"in-sync", "secrets": "no-secrets"|"unchanged"|"write",
-//! "secrets_drifted", "overrides", "runtime", "fields": [{"field", "live", "desired"}], "files":
-//! [{"path", "change", "diff", "sizes"}], "content_files", "recreate"}], "warnings"}` with the
-//! steps that differ. Apply: `{"tenant", "revision", "outcomes": [{"id", "status", "actions", "error"}], "remaining",
-//! "problems", "base_recorded", "seconds", "requests"}`. Secret values never appear in any format.
+//! Plans and drift reports in text, markdown (for a pull-request comment or
+//! `$GITHUB_STEP_SUMMARY`, capped at 60,000 characters) and JSON ([`super::json`]). Secret values
+//! never appear in any format.
 
-use super::markdown;
-use crate::cli::Format;
-use crate::sync::apply::ApplyReport;
-use crate::sync::diff::Details;
-use crate::sync::plan::{Action, Reason, SecretChange, Step};
-use serde::Serialize;
+use super::{Format, markdown};
+use crate::sync::plan::{Action, Reason, SecretChange};
+use crate::sync::review::{Review, Reviewed};
 use serde_json::Value;
-
-/// One differing object with what changed inside it.
-#[derive(Debug, Serialize)]
-pub struct StepView {
-    #[serde(flatten)]
-    pub step: Step,
-    #[serde(skip_serializing_if = "Option::is_none", flatten)]
-    pub details: Option<Details>,
-    /// Content files of an object to create.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_files: Option<usize>,
-    /// Updated by delete and create (value mappings have no update on the API).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub recreate: bool,
-}
-
-/// A plan or drift report.
-#[derive(Debug, Serialize)]
-pub struct SyncView {
-    pub tenant: String,
-    pub revision: String,
-    /// The revision last applied to the target, if any.
-    pub base: Option<String>,
-    /// Steps that count as changes: all of them, or, for a plan without `--prune`, all but
-    /// the deletes.
-    pub changes: usize,
-    /// Steps apply refuses without `--overwrite-drift` (deletes only with `--prune`).
-    pub drifted: usize,
-    /// Whether deletes count (`plan --prune`, and drift).
-    pub prune: bool,
-    pub steps: Vec<StepView>,
-    /// Warnings of reading the target.
-    pub warnings: Vec<crate::read::Warning>,
-}
 
 fn reason_text(r: Reason, action: Action) -> &'static str {
     match (r, action) {
@@ -90,7 +46,7 @@ fn short(v: &Option<Value>) -> String {
     }
 }
 
-fn lines_of(view: &StepView, out: &mut String, indent: &str) {
+fn lines_of(view: &Reviewed, out: &mut String, indent: &str) {
     let s = &view.step;
     if let Some(r) = &s.runtime {
         out.push_str(&format!("{indent}runtime: {r} (will be deployed again)\n"));
@@ -117,16 +73,17 @@ fn lines_of(view: &StepView, out: &mut String, indent: &str) {
         for f in &d.files {
             match (&f.diff, f.sizes) {
                 (Some(diff), _) => {
-                    out.push_str(&format!("{indent}{} {}:\n", f.change, f.path));
+                    out.push_str(&format!("{indent}{} {}:\n", f.change.as_str(), f.path));
                     for line in diff.lines() {
                         out.push_str(&format!("{indent}  {line}\n"));
                     }
                 }
                 (None, Some((a, b))) => out.push_str(&format!(
                     "{indent}{} {} (binary, {a} -> {b} bytes)\n",
-                    f.change, f.path
+                    f.change.as_str(),
+                    f.path
                 )),
-                _ => out.push_str(&format!("{indent}{} {}\n", f.change, f.path)),
+                _ => out.push_str(&format!("{indent}{} {}\n", f.change.as_str(), f.path)),
             }
         }
     }
@@ -147,7 +104,7 @@ fn lines_of(view: &StepView, out: &mut String, indent: &str) {
     }
 }
 
-fn summary(view: &SyncView) -> String {
+fn summary(view: &Review) -> String {
     let count = |a: Action| view.steps.iter().filter(|s| s.step.action == a).count();
     let secrets = view
         .steps
@@ -169,7 +126,7 @@ fn summary(view: &SyncView) -> String {
     )
 }
 
-fn header(view: &SyncView, what: &str) -> String {
+fn header(view: &Review, what: &str) -> String {
     let base = match &view.base {
         Some(b) => format!("last applied {}", short_rev(b)),
         None => "never applied (no base: a first sync or a restore)".into(),
@@ -182,14 +139,14 @@ fn header(view: &SyncView, what: &str) -> String {
 }
 
 /// The first 10 characters of a revision (a base's may be hand-edited: any characters).
-fn short_rev(rev: &str) -> String {
+pub(super) fn short_rev(rev: &str) -> String {
     rev.chars().take(10).collect()
 }
 
 /// Prints a plan.
-pub fn plan(view: &SyncView, format: Format) {
+pub fn plan(view: &Review, format: Format) {
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(view).unwrap_or_default() + "\n",
+        Format::Json => super::json::review(view),
         Format::Markdown => markdown_view(view, "Plan"),
         Format::Text => {
             let mut out = header(view, "plan");
@@ -224,16 +181,16 @@ pub fn plan(view: &SyncView, format: Format) {
     super::out(&text);
 }
 
-fn warnings(view: &SyncView, out: &mut String) {
+fn warnings(view: &Review, out: &mut String) {
     for w in &view.warnings {
         out.push_str(&format!("warning: {} {}\n", w.object, w.message));
     }
 }
 
 /// Prints a drift report.
-pub fn drift(view: &SyncView, format: Format) {
+pub fn drift(view: &Review, format: Format) {
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(view).unwrap_or_default() + "\n",
+        Format::Json => super::json::review(view),
         Format::Markdown => markdown_view(view, "Drift"),
         Format::Text => {
             let mut out = header(view, "drift");
@@ -266,7 +223,7 @@ pub fn drift(view: &SyncView, format: Format) {
     super::out(&text);
 }
 
-fn markdown_view(view: &SyncView, title: &str) -> String {
+fn markdown_view(view: &Review, title: &str) -> String {
     let mut out = format!("### {title} of tenant {}\n\n", markdown::code(&view.tenant));
     out.push_str(&format!(
         "Revision {}, {}.\n\n",
@@ -319,82 +276,4 @@ fn markdown_view(view: &SyncView, title: &str) -> String {
         }
     }
     markdown::truncate(out)
-}
-
-/// Prints the result of an apply.
-pub fn apply(report: &ApplyReport, format: Format) {
-    let failed = report
-        .outcomes
-        .iter()
-        .filter(|o| o.status == "failed")
-        .count();
-    let skipped = report
-        .outcomes
-        .iter()
-        .filter(|o| o.status == "skipped")
-        .count();
-    let mut summary = format!(
-        "{} written, {}{failed} failed, in {:.1} s ({} requests)\n",
-        super::count(
-            report.outcomes.len() - failed - skipped,
-            "object",
-            "objects"
-        ),
-        if skipped > 0 {
-            format!("{skipped} skipped, ")
-        } else {
-            String::new()
-        },
-        report.seconds,
-        report.requests
-    );
-    for p in &report.problems {
-        summary.push_str(&format!("error: {p}\n"));
-    }
-    if report.remaining.is_empty() && failed == 0 && report.problems.is_empty() {
-        summary.push_str("verified: the tenant equals the revision\n");
-    } else {
-        for r in &report.remaining {
-            summary.push_str(&format!("still different: {r}\n"));
-        }
-        summary.push_str("run apply again to converge (the base records what this apply left)\n");
-    }
-    let detail = |o: &crate::sync::apply::ObjectOutcome| match &o.error {
-        Some(e) => format!("FAILED: {e}"),
-        None => o.actions.join("; "),
-    };
-    let text = match format {
-        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
-        Format::Text => {
-            let mut out = format!(
-                "apply to tenant `{}` of revision {}\n",
-                report.tenant,
-                short_rev(&report.revision)
-            );
-            for o in &report.outcomes {
-                out.push_str(&format!("  {:<7} {}: {}\n", o.status, o.id, detail(o)));
-            }
-            out + &summary
-        }
-        Format::Markdown => {
-            // The summary and the failures first: a long list is truncated at the end.
-            let mut out = format!(
-                "### Apply to tenant {}\n\n{}\n",
-                markdown::code(&report.tenant),
-                summary.lines().collect::<Vec<_>>().join("  \n")
-            );
-            let (failures, rest): (Vec<_>, Vec<_>) =
-                report.outcomes.iter().partition(|o| o.status == "failed");
-            for o in failures.into_iter().chain(rest) {
-                out.push_str(&format!(
-                    "- {} {}: {}\n",
-                    markdown::code(&o.id),
-                    o.status,
-                    markdown::escape(&detail(o))
-                ));
-            }
-            markdown::truncate(out)
-        }
-    };
-    super::out(&text);
 }

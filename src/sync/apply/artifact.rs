@@ -1,0 +1,257 @@
+//! Writing a design-time artifact: its files loaded from git, what differs from the target
+//! ([`ArtifactCase`]), then the operations [`artifact_operations`] gives: create, upload or
+//! re-create from the repacked content, configure the values that differ, and what the runtime
+//! needs afterwards ([`runtime_operation`]).
+
+use super::decide::{
+    ArtifactCase, Operation, RecreateReason, Runtime, artifact_operations, runtime_operation,
+};
+use super::deploy::Deploy;
+use super::execute::{Executor, Written, file_of, json_of};
+use super::outcome::Skip;
+use crate::git::Repo;
+use crate::model::kinds::artifact::{self as requests, Facts};
+use crate::model::{Detail, Effect, Recreate, WriteError};
+use crate::store::content;
+use crate::store::layout::{Role, locate};
+use crate::sync::plan::Step;
+use crate::sync::state::ObjectFiles;
+use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Configuration values by key: (value, data type).
+type Configuration = BTreeMap<String, (String, String)>;
+
+/// An artifact's files from git, loaded before the first request.
+pub(super) struct Loaded {
+    desired: Map<String, Value>,
+    live: Option<Map<String, Value>>,
+    content: Vec<(String, Vec<u8>)>,
+    configuration: Configuration,
+    live_configuration: Option<Configuration>,
+}
+
+impl Loaded {
+    pub fn load(
+        repo: &Repo,
+        desired: &ObjectFiles,
+        live: Option<&ObjectFiles>,
+    ) -> Result<Loaded, WriteError> {
+        let mut content = Vec::new();
+        for (path, id) in &desired.files {
+            if let Some(Role::Content(inner)) = locate(path).map(|l| l.role) {
+                content.push((inner, repo.blob(*id)?));
+            }
+        }
+        Ok(Loaded {
+            desired: json_of(repo, desired)?,
+            live: live.map(|l| json_of(repo, l)).transpose()?,
+            content,
+            configuration: configuration(repo, desired)?,
+            live_configuration: live.map(|l| configuration(repo, l)).transpose()?,
+        })
+    }
+}
+
+/// The content files of an object by their path inside the artifact, with their blobs.
+fn content_fingerprint(files: &ObjectFiles) -> Vec<(String, git2::Oid)> {
+    files
+        .files
+        .iter()
+        .filter_map(|(p, id)| match locate(p).map(|l| l.role) {
+            Some(Role::Content(inner)) => Some((inner, *id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `configuration.json` as values and data types.
+fn configuration(repo: &Repo, files: &ObjectFiles) -> Result<Configuration, WriteError> {
+    let Some(bytes) = file_of(repo, files, &Role::Configuration)? else {
+        return Ok(BTreeMap::new());
+    };
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| WriteError::State(format!("configuration.json: {e}")))?;
+    Ok(value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let text = |f: &str| {
+                v.get(f)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (k.clone(), (text("Value"), text("DataType")))
+        })
+        .collect())
+}
+
+/// Whether a value of `desired` differs from `live`.
+fn differs(desired: &Configuration, live: &Configuration) -> bool {
+    desired
+        .iter()
+        .any(|(key, (value, _))| live.get(key).map(|(v, _)| v) != Some(value))
+}
+
+/// What differs between an artifact in git and on the target.
+fn case(kind: ArtifactKind, facts: &Facts, step: &Step, loaded: &Loaded) -> ArtifactCase {
+    let field = |m: &Map<String, Value>, f: &str| m.get(f).cloned().unwrap_or(Value::Null);
+    let live = step.live.as_ref();
+    ArtifactCase {
+        kind,
+        on_target: live.is_some(),
+        read_only: facts.read_only,
+        metadata_differs: loaded.live.as_ref().is_none_or(|l| {
+            ["Version", "Name", "Description"]
+                .iter()
+                .any(|f| field(l, f) != field(&loaded.desired, f))
+        }),
+        content_differs: match (live, &step.desired) {
+            (Some(l), Some(d)) => content_fingerprint(l) != content_fingerprint(d),
+            _ => true,
+        },
+        moved: match (live, &step.desired) {
+            (Some(l), Some(d)) => l.parent != d.parent,
+            _ => false,
+        },
+        configuration_differs: loaded
+            .live_configuration
+            .as_ref()
+            .is_none_or(|l| differs(&loaded.configuration, l)),
+    }
+}
+
+/// Creates, uploads or re-creates an artifact, configures it, and says what its runtime needs.
+pub(super) async fn write(
+    ex: &Executor,
+    step: &Step,
+    loaded: Loaded,
+) -> Result<Written, WriteError> {
+    let id = &step.id;
+    let kind = requests::kind_of(id)?;
+    let facts = ex.facts.get(id).cloned().unwrap_or(Facts {
+        deployed: false,
+        version: String::new(),
+        read_only: false,
+    });
+    let operations = artifact_operations(&case(kind, &facts, step, &loaded));
+    let Loaded {
+        desired,
+        content,
+        configuration,
+        live_configuration,
+        ..
+    } = loaded;
+    let mut content = Some(content);
+    let mut effects = Vec::new();
+    let mut uploaded = false;
+    let mut configured = 0;
+    for op in operations {
+        match op {
+            Operation::Skip => {
+                return Ok(Written {
+                    skipped: Some(Skip::NotWritable(kind.entity_type())),
+                    ..Default::default()
+                });
+            }
+            Operation::FromCatalogue => effects.push(Effect::TakenFromCatalogueCopy),
+            Operation::Create | Operation::Upload | Operation::Recreate(_) => {
+                let metadata: DesigntimeArtifact =
+                    serde_json::from_value(Value::Object(desired.clone())).map_err(|e| {
+                        WriteError::State(format!("artifact.json does not fit the API: {e}"))
+                    })?;
+                let values: Vec<(String, String)> = configuration
+                    .iter()
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect();
+                let files = content.take().unwrap_or_default();
+                let object = id.kind;
+                let zip = tokio::task::spawn_blocking(move || {
+                    crate::model::kinds::to_base64(&content::repack(object, &files, &values))
+                })
+                .await
+                .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))?;
+                let version = facts.version.clone();
+                match op {
+                    Operation::Upload => {
+                        requests::update(&ex.client, id, &metadata, zip).await?;
+                        effects.push(Effect::Updated(Detail::Version(version)));
+                    }
+                    _ => {
+                        if let Operation::Recreate(_) = op {
+                            requests::delete(&ex.client, id).await?;
+                        }
+                        let package = step
+                            .desired
+                            .as_ref()
+                            .and_then(|d| d.parent.clone())
+                            .unwrap_or_default();
+                        requests::create(&ex.client, id, &metadata, &package, zip).await?;
+                        effects.push(match op {
+                            Operation::Recreate(RecreateReason::Moved) => {
+                                Effect::Recreated(Recreate::Moved(version))
+                            }
+                            Operation::Recreate(RecreateReason::ValueMapping) => {
+                                Effect::Recreated(Recreate::ValueMapping(version))
+                            }
+                            _ => Effect::Created(Detail::Version(version)),
+                        });
+                    }
+                }
+                uploaded = true;
+            }
+            Operation::Configure => {
+                let live = match &live_configuration {
+                    Some(c) if !uploaded => c.clone(),
+                    _ => ex
+                        .client
+                        .configurations(&id.key)
+                        .await?
+                        .into_iter()
+                        .map(|c| (c.parameter_key, (c.parameter_value, c.data_type)))
+                        .collect(),
+                };
+                for (key, (value, data_type)) in &configuration {
+                    if live.get(key).map(|(v, _)| v) != Some(value) {
+                        ex.client.configure(&id.key, key, value, data_type).await?;
+                        configured += 1;
+                    }
+                }
+                if configured > 0 {
+                    effects.push(Effect::Configured(configured));
+                }
+            }
+            Operation::Write | Operation::Deploy | Operation::Undeploy | Operation::Delete => {
+                return Err(WriteError::Unexpected(format!(
+                    "{op:?} is not an artifact write"
+                )));
+            }
+        }
+    }
+    let runtime = ex.runtime.get(&id.key);
+    let mut written = Written {
+        effects,
+        ..Default::default()
+    };
+    match runtime_operation(
+        facts.deployed,
+        uploaded || configured > 0,
+        Runtime::of(runtime, &facts.version),
+        ex.options.no_deploy,
+    ) {
+        Some(Operation::Deploy) => {
+            written.deploy = Some(Deploy {
+                id: id.clone(),
+                kind,
+                version: facts.version.clone(),
+                previous: runtime.and_then(|r| r.deployed_on.clone()),
+            })
+        }
+        Some(Operation::Undeploy) => written.undeploy = true,
+        _ => {}
+    }
+    Ok(written)
+}
