@@ -46,6 +46,7 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     #[command(subcommand)]
+    /// The command to run.
     pub command: Command,
 }
 

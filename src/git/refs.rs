@@ -19,7 +19,7 @@ impl Repo {
             action,
             reason: format!("it has no {name}"),
         })?;
-        self.blob(entry.id()).map(Some)
+        self.blob(super::BlobId(entry.id())).map(Some)
     }
 
     /// Points `reference` (forced) at a new commit whose tree holds `files` and whose parent is
@@ -39,7 +39,7 @@ impl Repo {
         for (name, bytes) in files {
             let blob = self.write_blob(bytes)?;
             builder
-                .insert(name, blob, 0o100644)
+                .insert(name, blob.0, 0o100644)
                 .map_err(GitError::failed(action.clone()))?;
         }
         let tree_id = builder.write().map_err(GitError::failed(action.clone()))?;

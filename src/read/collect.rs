@@ -10,36 +10,36 @@ use crate::client::Client;
 use crate::git::StateFiles;
 use crate::model::kinds::{self, Entry, Malformed};
 use crate::model::{Kind, ObjectId};
-use crate::store::content;
 use crate::store::layout::{Place, place};
-use crate::store::marks::{ArtifactMark, Marks, SecretMark, content_digest};
+use crate::store::marks::{Marks, SecretMark};
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
 use crate::wire::keystore::{KeystoreEntry, OWNER_SAP};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::JoinSet;
 
-struct Shared {
-    client: Client,
-    writer: Writer,
-    base: Arc<StateFiles>,
-    old_marks: Marks,
-    new_marks: Mutex<Marks>,
+/// What every read task shares.
+pub(super) struct Shared {
+    pub client: Client,
+    pub writer: Writer,
+    pub base: Arc<StateFiles>,
+    pub old_marks: Marks,
+    pub new_marks: Mutex<Marks>,
     mode: SecretMode,
-    progress: Arc<dyn Progress>,
+    pub progress: Arc<dyn Progress>,
     warnings: Mutex<Vec<Warning>>,
     missing: Mutex<Vec<String>>,
     revealed: Revealed,
-    runtime: HashMap<String, IntegrationRuntimeArtifact>,
+    pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
 
 /// Locks a mutex, keeping the data even if a task panicked while holding it.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -293,11 +293,16 @@ pub async fn read(
 }
 
 impl Shared {
-    async fn file(&self, path: String, bytes: Vec<u8>) -> Result<(), ReadError> {
+    pub(super) async fn file(&self, path: String, bytes: Vec<u8>) -> Result<(), ReadError> {
         Ok(self.writer.write(path, bytes).await?)
     }
 
-    async fn json(&self, id: &ObjectId, path: &str, value: Value) -> Result<(), ReadError> {
+    pub(super) async fn json(
+        &self,
+        id: &ObjectId,
+        path: &str,
+        value: Value,
+    ) -> Result<(), ReadError> {
         self.file(path.to_string(), crate::wire::canonical::to_vec(&value))
             .await?;
         if !id.kind.is_artifact() && id.kind != Kind::Certificate && id.kind != Kind::KeyPair {
@@ -394,7 +399,7 @@ impl Shared {
         Ok(())
     }
 
-    fn warn(&self, id: &ObjectId, message: String) {
+    pub(super) fn warn(&self, id: &ObjectId, message: String) {
         lock(&self.warnings).push(Warning {
             object: id.to_string(),
             message,
@@ -472,134 +477,6 @@ impl Shared {
         let entry = kinds::certificate::read(entry, pem);
         let id = entry.id.clone();
         self.store(entry).await?;
-        self.progress.done(&id, bytes);
-        Ok(())
-    }
-
-    async fn artifact(
-        &self,
-        package: &str,
-        read_only: bool,
-        kind: ArtifactKind,
-        a: &DesigntimeArtifact,
-    ) -> Result<(), ReadError> {
-        let id = ObjectId::new(Kind::of_artifact(kind), &a.id);
-        let at = place(&id, Some(package));
-        let prefix = format!("{}/", at.dir());
-        if a.version.eq_ignore_ascii_case("active") {
-            let kept: Vec<(String, git2::Oid)> = self
-                .base
-                .range(prefix.clone()..)
-                .take_while(|(p, _)| p.starts_with(&prefix))
-                .map(|(p, i)| (p.clone(), *i))
-                .collect();
-            let message = if kept.is_empty() {
-                "is in draft state (edited on the tenant, not saved as a version): not read until it is saved"
-            } else {
-                "is in draft state (edited on the tenant, not saved as a version): the last saved state in git is kept"
-            };
-            self.warn(&id, message.to_string());
-            for (path, blob) in kept {
-                self.writer.keep(path, blob).await?;
-            }
-            if let Some(m) = self.old_marks.artifacts.get(&id.to_string()) {
-                lock(&self.new_marks)
-                    .artifacts
-                    .insert(id.to_string(), m.clone());
-            }
-            self.progress.done(&id, 0);
-            return Ok(());
-        }
-        let deployed = self.runtime.get(&a.id);
-        if let Some(rt) = deployed {
-            if rt.version != a.version {
-                self.warn(
-                    &id,
-                    format!(
-                        "is deployed at version {} but its design-time version is {}: the design-time version is what git records (and what apply deploys)",
-                        rt.version, a.version
-                    ),
-                );
-            }
-        }
-        let meta = kinds::artifact::metadata(kind, a, deployed.is_some());
-        self.json(&id, &at.json(), meta).await?;
-        if kind == ArtifactKind::IntegrationFlow {
-            let mut configuration = Map::new();
-            for c in self.client.configurations(&a.id).await? {
-                configuration.insert(
-                    c.parameter_key,
-                    json!({ "DataType": c.data_type, "Value": c.parameter_value }),
-                );
-            }
-            self.file(
-                at.configuration(),
-                crate::wire::canonical::to_vec(&Value::Object(configuration)),
-            )
-            .await?;
-        }
-        if read_only {
-            self.progress.done(&id, 0);
-            return Ok(());
-        }
-        let content_dir = at.content_dir();
-        let in_git: Vec<(String, git2::Oid)> = self
-            .base
-            .range(content_dir.clone()..)
-            .take_while(|(p, _)| p.starts_with(&content_dir))
-            .map(|(p, i)| (p.clone(), *i))
-            .collect();
-        let git_digest = content_digest(in_git.iter().map(|(p, i)| (&p[content_dir.len()..], *i)));
-        let modified_at = a.modified_at.clone().unwrap_or_default();
-        let proven = kind == ArtifactKind::IntegrationFlow
-            && !modified_at.is_empty()
-            && !in_git.is_empty()
-            && self
-                .old_marks
-                .artifacts
-                .get(&id.to_string())
-                .is_some_and(|m| {
-                    m.version == a.version
-                        && m.modified_at == modified_at
-                        && m.content == git_digest
-                });
-        let (digest, bytes) = if proven {
-            for (path, blob) in in_git {
-                self.writer.keep(path, blob).await?;
-            }
-            (git_digest, 0)
-        } else {
-            let zip = self.client.download_artifact(kind, &a.id).await?;
-            let bytes = zip.len() as u64;
-            let (object, name) = (id.kind, id.to_string());
-            let (files, digest) = tokio::task::spawn_blocking(move || {
-                let files = content::unpack(object, &name, &zip)?;
-                let digest = content_digest(files.iter().map(|(p, data)| {
-                    (
-                        p.as_str(),
-                        git2::Oid::hash_object(git2::ObjectType::Blob, data)
-                            .unwrap_or(git2::Oid::ZERO_SHA1),
-                    )
-                }));
-                Ok::<_, ReadError>((files, digest))
-            })
-            .await
-            .map_err(|e| ReadError::Internal(format!("unpacking {id} failed: {e}")))??;
-            for (name, data) in files {
-                self.file(format!("{content_dir}{name}"), data).await?;
-            }
-            (digest, bytes)
-        };
-        if kind == ArtifactKind::IntegrationFlow && !modified_at.is_empty() {
-            lock(&self.new_marks).artifacts.insert(
-                id.to_string(),
-                ArtifactMark {
-                    version: a.version.clone(),
-                    modified_at,
-                    content: digest,
-                },
-            );
-        }
         self.progress.done(&id, bytes);
         Ok(())
     }

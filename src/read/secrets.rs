@@ -4,12 +4,12 @@
 //! `store::marks`). The reader applies them.
 
 use super::ReadError;
+use crate::git::BlobId;
 use crate::model::{Kind, ObjectId, SecretSlot};
 use crate::store::marks::SecretMark;
 use crate::wire::companion::SecurityMaterial;
 use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
 use base64::Engine;
-use git2::Oid;
 use std::collections::HashMap;
 
 /// Secrets the companion endpoint revealed, by object.
@@ -102,11 +102,11 @@ impl Revealed {
 pub(super) enum SecretFile {
     /// The tenant revealed it and it is unchanged since git's file was written: keep that file
     /// (age output is random, so encrypting again would be a false change).
-    KeepUnchanged(Oid),
+    KeepUnchanged(BlobId),
     /// The tenant revealed it: encrypt it to the recipients.
     Encrypt,
     /// The tenant does not reveal it: keep git's file.
-    KeepGits(Oid),
+    KeepGits(BlobId),
     /// Neither the tenant nor git has it.
     Missing,
 }
@@ -120,7 +120,7 @@ impl SecretFile {
 
 /// The rule for one secret file: `revealed` by the tenant, `in_git` as a blob, and `unchanged`
 /// when the object's change marker and the recipients are as recorded.
-pub(super) fn secret_file(revealed: bool, in_git: Option<Oid>, unchanged: bool) -> SecretFile {
+pub(super) fn secret_file(revealed: bool, in_git: Option<BlobId>, unchanged: bool) -> SecretFile {
     match (revealed, in_git) {
         (true, Some(blob)) if unchanged => SecretFile::KeepUnchanged(blob),
         (true, _) => SecretFile::Encrypt,
@@ -220,8 +220,8 @@ pub(super) fn secret_marks(
 mod tests {
     use super::*;
 
-    fn oid(n: u8) -> Oid {
-        Oid::from_bytes(&[n; 20]).unwrap()
+    fn oid(n: u8) -> BlobId {
+        BlobId::from_bytes(&[n; 20]).unwrap()
     }
 
     fn mark(changed: &str, recipients: &str) -> SecretMark {

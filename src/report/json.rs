@@ -22,7 +22,7 @@
 //!
 //! Keys marked `?` are left out when empty. Secret values never appear.
 
-use super::apply::{effect_text, problem_text, remaining_text, skip_text};
+use super::words::{effect_text, problem_text, remaining_text, skip_text, status};
 use crate::read::Warning;
 use crate::sync::apply::{ApplyReport, Status};
 use crate::sync::diff::{FieldChange, FileChange};
@@ -186,15 +186,6 @@ struct OutcomeDoc {
     actions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-}
-
-/// The JSON name of an object's status.
-pub fn status(s: &Status) -> &'static str {
-    match s {
-        Status::Done => "done",
-        Status::Failed(_) => "failed",
-        Status::Skipped(_) => "skipped",
-    }
 }
 
 /// The document of an apply.

@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod plan;
 pub mod progress;
+pub mod words;
 
 use crate::emulator::EmulatorHandle;
 use std::fmt::Display;

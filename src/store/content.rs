@@ -27,11 +27,18 @@ use std::collections::BTreeSet;
 pub enum ContentError {
     /// The download is not a readable zip.
     #[error("{artifact}: the downloaded content is not a readable zip: {reason}")]
-    Zip { artifact: String, reason: String },
+    Zip {
+        /// The artifact.
+        artifact: String,
+        /// Why.
+        reason: String,
+    },
     /// An entry name would escape or collide.
     #[error("{artifact}: refusing an unsafe entry in the artifact's zip: {reason}")]
     Unsafe {
+        /// The artifact.
         artifact: String,
+        /// The entry and why it is unsafe.
         reason: UnsafeEntry,
     },
 }

@@ -5,12 +5,11 @@
 //! fingerprint of the secrets that were written, the target's change markers of those secrets
 //! (their `DeployedOn`), and the markers that let a read of the target skip downloads.
 
-use super::live::Live;
-use super::plan::runtime_state;
 use super::state::ObjectState;
 use crate::git::{GitError, Repo};
 use crate::model::ObjectId;
 use crate::store::marks::Marks;
+use crate::wire::runtime::IntegrationRuntimeArtifact;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,6 +49,22 @@ pub struct Base {
     pub objects: BTreeMap<String, BaseObject>,
     /// Markers of the target (integration flows' versions and times; secrets' `DeployedOn`).
     pub marks: Marks,
+}
+
+/// A runtime artifact's state as the base records it: `STATUS@version`.
+pub fn runtime_state(r: &IntegrationRuntimeArtifact) -> String {
+    format!("{}@{}", r.status, r.version)
+}
+
+/// The target as read after an apply (or before, when that read failed).
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// Its objects.
+    pub state: &'a ObjectState,
+    /// Its markers.
+    pub marks: &'a Marks,
+    /// Its runtime artifacts by id.
+    pub runtime: &'a BTreeMap<String, IntegrationRuntimeArtifact>,
 }
 
 /// What an apply did to one object, as recording the base needs it.
@@ -107,7 +122,7 @@ impl Base {
         tenant: &str,
         applied: String,
         desired: &ObjectState,
-        after: &Live,
+        after: Observed<'_>,
         verified: bool,
         old: Option<&Base>,
         written: &BTreeMap<ObjectId, Written>,
@@ -197,10 +212,9 @@ mod tests {
     use crate::model::Kind;
     use crate::store::marks::SecretMark;
     use crate::sync::state::ObjectFiles;
-    use git2::Oid;
 
     fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
-        let oid = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let oid = |n: u8| crate::git::BlobId::from_bytes(&[n; 20]).unwrap();
         let mut f = ObjectFiles::default();
         f.files
             .insert("security/user-credentials/U.json".into(), oid(json));
@@ -217,7 +231,23 @@ mod tests {
         }
     }
 
-    fn live(objects: Vec<(&ObjectId, ObjectFiles)>, marker: Option<&str>) -> Live {
+    struct Seen {
+        state: ObjectState,
+        marks: Marks,
+        runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+    }
+
+    impl Seen {
+        fn observed(&self) -> Observed<'_> {
+            Observed {
+                state: &self.state,
+                marks: &self.marks,
+                runtime: &self.runtime,
+            }
+        }
+    }
+
+    fn live(objects: Vec<(&ObjectId, ObjectFiles)>, marker: Option<&str>) -> Seen {
         let mut marks = Marks::default();
         if let (Some(m), Some((id, _))) = (marker, objects.first()) {
             marks.secrets.insert(
@@ -228,12 +258,10 @@ mod tests {
                 },
             );
         }
-        Live {
-            files: Default::default(),
+        Seen {
             state: state(objects),
             marks,
             runtime: Default::default(),
-            warnings: vec![],
         }
     }
 
@@ -266,7 +294,7 @@ mod tests {
             "t",
             "c".into(),
             &desired,
-            &after,
+            after.observed(),
             true,
             Some(&old),
             &written,
@@ -307,7 +335,15 @@ mod tests {
             },
         )]
         .into();
-        let base = Base::after_apply("t", "c".into(), &desired, &after, true, Some(&old), &failed);
+        let base = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            after.observed(),
+            true,
+            Some(&old),
+            &failed,
+        );
         let bu = base.object(&u).unwrap();
         assert_eq!(bu.fingerprint, files(1, None).fingerprint());
         assert_eq!(bu.secrets, "old-secrets");
@@ -315,7 +351,7 @@ mod tests {
             "t",
             "c".into(),
             &desired,
-            &after,
+            after.observed(),
             true,
             None,
             &BTreeMap::new(),
@@ -340,7 +376,15 @@ mod tests {
             },
         )]
         .into();
-        let base = Base::after_apply("t", "c".into(), &desired, &before, false, None, &written);
+        let base = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            before.observed(),
+            false,
+            None,
+            &written,
+        );
         assert_eq!(
             base.object(&u).unwrap().fingerprint,
             files(1, None).fingerprint()
@@ -349,7 +393,7 @@ mod tests {
             "t",
             "c".into(),
             &desired,
-            &before,
+            before.observed(),
             false,
             None,
             &BTreeMap::new(),

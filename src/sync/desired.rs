@@ -16,18 +16,17 @@
 //! Every problem is found here, before anything is written to a tenant, and names the file.
 
 use super::state::ObjectState;
-use crate::git::{GitError, Repo, StateFiles};
+use crate::git::{BlobId, CommitId, GitError, Repo, StateFiles};
 use crate::model::kinds::{self, artifact::Facts};
 use crate::model::{Kind, ObjectId};
 use crate::store::layout::{self, Role, locate};
-use git2::Oid;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A revision's state, with overrides.
 pub struct Desired {
     /// The revision.
-    pub commit: Oid,
+    pub commit: CommitId,
     /// Every file, overrides applied (overridden files are new blobs).
     pub files: StateFiles,
     /// The same by object.
@@ -42,17 +41,46 @@ pub struct Desired {
 #[derive(Debug, thiserror::Error)]
 pub enum DesiredError {
     #[error(transparent)]
+    /// Git failed.
     Git(#[from] GitError),
+    /// The revision has no state folder.
     #[error("revision {rev} has no {state_dir}/ folder")]
-    NoState { rev: String, state_dir: String },
+    NoState {
+        /// The revision.
+        rev: String,
+        /// The state folder.
+        state_dir: String,
+    },
+    /// A JSON file does not parse.
     #[error("{file}: not valid JSON: {reason}")]
-    BadJson { file: String, reason: String },
+    BadJson {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file is not what its path says.
     #[error("{file}: {reason}")]
-    Invalid { file: String, reason: String },
+    Invalid {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file at a path no kind is stored at.
     #[error("{file}: unknown kind of object (no cpi-gitops kind is stored at this path)")]
-    UnknownFile { file: String },
+    UnknownFile {
+        /// The file.
+        file: String,
+    },
+    /// The overrides file cannot be applied.
     #[error("{file}: {reason}")]
-    Override { file: String, reason: String },
+    Override {
+        /// The overrides file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Root files that belong to no object.
@@ -256,7 +284,7 @@ pub fn load(
     })
 }
 
-fn read_json(repo: &Repo, id: Oid, file: &str) -> Result<Value, DesiredError> {
+fn read_json(repo: &Repo, id: BlobId, file: &str) -> Result<Value, DesiredError> {
     let bytes = repo.blob(id)?;
     serde_json::from_slice(&bytes).map_err(|e| DesiredError::BadJson {
         file: file.into(),

@@ -3,7 +3,7 @@
 //! binaries. Secrets are never compared or shown: their files are not in the object's `files`.
 
 use super::state::ObjectFiles;
-use crate::git::{GitError, Repo};
+use crate::git::{BlobId, GitError, Repo};
 use crate::store::layout::{Role, locate};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -88,7 +88,7 @@ pub fn details(
             None => (Role::Json, path.to_string()),
         }
     };
-    let mut by_name: Vec<(String, Role, Option<git2::Oid>, Option<git2::Oid>)> = Vec::new();
+    let mut by_name: Vec<(String, Role, Option<BlobId>, Option<BlobId>)> = Vec::new();
     let names: BTreeSet<String> = l
         .files
         .keys()
@@ -106,7 +106,7 @@ pub fn details(
         if lo == dobj {
             continue;
         }
-        let read = |o: Option<git2::Oid>| -> Result<Option<Vec<u8>>, GitError> {
+        let read = |o: Option<BlobId>| -> Result<Option<Vec<u8>>, GitError> {
             o.map(|o| repo.blob(o)).transpose()
         };
         let (lb, db) = (read(lo)?, read(dobj)?);

@@ -15,7 +15,7 @@
 //! the one applied (pending), and the target's change marker against the one recorded after the
 //! apply (drifted: re-saved on the target).
 
-use super::base::{Base, BaseObject};
+use super::base::{Base, BaseObject, runtime_state};
 use super::desired::Desired;
 use super::live::Live;
 use super::state::ObjectFiles;
@@ -140,11 +140,6 @@ impl Plan {
     pub fn drifted(&self) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(|s| s.needs_overwrite())
     }
-}
-
-/// A runtime artifact's state as the base records it: `STATUS@version`.
-pub fn runtime_state(r: &IntegrationRuntimeArtifact) -> String {
-    format!("{}@{}", r.status, r.version)
 }
 
 /// What one object's verdict is made from.
@@ -311,10 +306,9 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use git2::Oid;
 
     fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
-        let oid = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let oid = |n: u8| crate::git::BlobId::from_bytes(&[n; 20]).unwrap();
         let mut f = ObjectFiles::default();
         f.files
             .insert("security/user-credentials/U.json".into(), oid(json));

@@ -15,9 +15,11 @@ use std::collections::HashMap;
 pub struct Credentials {
     /// Basic-auth user with full rights.
     pub user: String,
+    /// The user's password.
     pub password: Secret,
     /// OAuth client id for the token endpoint.
     pub client_id: String,
+    /// The OAuth client secret.
     pub client_secret: Secret,
     /// An optional Basic user that may only read (writes get `403`).
     pub read_only: Option<(String, Secret)>,

@@ -12,7 +12,12 @@ pub enum ClockMode {
     /// Wall-clock time, forced strictly increasing.
     System,
     /// Starts at `start_ms`, advances `step_ms` on every reading.
-    Logical { start_ms: i64, step_ms: i64 },
+    Logical {
+        /// The first reading, in epoch milliseconds.
+        start_ms: i64,
+        /// How much each reading advances.
+        step_ms: i64,
+    },
 }
 
 /// A strictly increasing millisecond clock.

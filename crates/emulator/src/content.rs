@@ -79,14 +79,24 @@ pub fn project_file(id: &str) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub enum Sender {
     /// HTTPS sender adapter on `path` (a literal or a `{{parameter}}`).
-    Https { path: String },
+    Https {
+        /// The address below `/http`.
+        path: String,
+    },
     /// Timer start event with the `{{Schedule}}`-style parameter `schedule`.
-    Timer { schedule: String },
+    Timer {
+        /// The schedule parameter.
+        schedule: String,
+    },
     /// SFTP sender polling `host`/`directory` with a credential and a key alias.
     Sftp {
+        /// The server.
         host: String,
+        /// The folder polled.
         directory: String,
+        /// The user credential's name.
         credential: String,
+        /// The key pair's alias.
         key_alias: String,
     },
 }
@@ -96,6 +106,7 @@ pub enum Sender {
 pub struct Receiver {
     /// `HTTP`, `OData`, `SOAP`, `Mail`, ...
     pub adapter: String,
+    /// Where it sends (a URL or a `{{parameter}}`).
     pub address: String,
     /// Credential alias property (`credentialName`) or empty.
     pub credential: String,
@@ -104,9 +115,13 @@ pub struct Receiver {
 /// What an integration flow's BPMN contains.
 #[derive(Debug, Clone)]
 pub struct FlowSpec {
+    /// The flow's id.
     pub id: String,
+    /// The flow's name.
     pub name: String,
+    /// How it is started.
     pub sender: Sender,
+    /// Where it sends.
     pub receivers: Vec<Receiver>,
     /// Script files the flow calls (`script/<name>`).
     pub scripts: Vec<String>,

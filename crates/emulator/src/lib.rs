@@ -17,6 +17,9 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod admin;
 mod api;
 mod app;
@@ -26,6 +29,7 @@ pub mod content;
 mod dump;
 mod filter;
 mod odata;
+mod render;
 mod router;
 mod runtime_http;
 pub(crate) mod seed;
@@ -97,12 +101,19 @@ pub enum EmulatorError {
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// Why.
         source: std::io::Error,
     },
     /// The data file exists but cannot be read as emulator state.
     #[error("cannot read the emulator data file {path}: {reason}")]
-    DataFile { path: PathBuf, reason: String },
+    DataFile {
+        /// The data file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A switch is out of range.
     #[error("invalid switch: {0}")]
     Switch(String),

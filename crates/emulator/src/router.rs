@@ -5,7 +5,8 @@
 use super::api::{self, Call};
 use super::app::{App, lock};
 use super::auth::{self, Principal, Refusal};
-use super::odata::{ApiError, Query, Reply, parse_path};
+use super::odata::{Query, Reply, parse_path};
+use super::render::render;
 use super::{admin, runtime_http};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -126,69 +127,6 @@ async fn api_handler(
             HeaderValue::from_str(&value),
         ) {
             response.headers_mut().append(name, value);
-        }
-    }
-    response
-}
-
-/// A handler result as status, headers and body bytes.
-pub struct Rendered {
-    pub status: StatusCode,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-/// Serializes a handler result; errors get the OData error body.
-pub fn rendered(result: Result<Reply, ApiError>) -> Rendered {
-    let json = || ("content-type".to_string(), "application/json".to_string());
-    match result.map(Reply::resolve) {
-        Ok(Reply::Json(status, value)) => Rendered {
-            status,
-            headers: vec![json()],
-            body: value.to_string().into_bytes(),
-        },
-        Ok(Reply::Raw {
-            status,
-            content_type,
-            body,
-            mut headers,
-        }) => {
-            headers.insert(0, ("content-type".to_string(), content_type));
-            Rendered {
-                status,
-                headers,
-                body,
-            }
-        }
-        Ok(Reply::Later(_)) => Rendered {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            headers: vec![],
-            body: Vec::new(),
-        },
-        Ok(Reply::Empty(status)) => Rendered {
-            status,
-            headers: vec![],
-            body: Vec::new(),
-        },
-        Err(e) => Rendered {
-            status: e.status,
-            headers: vec![json()],
-            body: serde_json::to_vec(&e.body()).unwrap_or_default(),
-        },
-    }
-}
-
-/// Turns a handler result into an HTTP response.
-pub fn render(result: Result<Reply, ApiError>) -> Response<Body> {
-    let r = rendered(result);
-    let mut response = Response::new(Body::from(r.body));
-    *response.status_mut() = r.status;
-    for (name, value) in r.headers {
-        if let (Ok(name), Ok(value)) = (
-            header::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            response.headers_mut().insert(name, value);
         }
     }
     response

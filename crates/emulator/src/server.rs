@@ -101,7 +101,7 @@ async fn handle(
             status,
             format!("{route} fails (the emulator's fail_routes switch)"),
         );
-        return Ok(finish(&app, crate::router::render(Err(error))));
+        return Ok(finish(&app, crate::render::render(Err(error))));
     }
     let response = router.oneshot(req).await.unwrap_or_else(|e| match e {});
     Ok(finish(&app, response))

@@ -14,9 +14,12 @@ pub const CERTIFICATE_USER_MAPPINGS: &str = "CertificateUserMappings";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AccessPolicy {
+    /// `Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `RoleName`.
     pub role_name: String,
+    /// `Description`.
     pub description: Option<String>,
     /// Present with `$expand=ArtifactReferences`; written inline on create.
     #[serde(skip_serializing)]
@@ -27,15 +30,19 @@ pub struct AccessPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ArtifactReference {
+    /// `Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `Name`.
     pub name: String,
+    /// `Description`.
     pub description: Option<String>,
     /// `INTEGRATION_FLOW`, `VALUE_MAPPING`, ...
     #[serde(rename = "Type")]
     pub kind: String,
     /// `Name` or `ID`.
     pub condition_attribute: String,
+    /// `ConditionValue`.
     pub condition_value: String,
     /// `exactString` or `regularExpression`.
     pub condition_type: String,
@@ -61,8 +68,10 @@ pub const ARTIFACT_REFERENCE_TYPES: &[&str] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CertificateUserMapping {
+    /// `Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `User`.
     pub user: String,
     /// Base64 of the PEM text of the certificate.
     pub certificate: String,

@@ -6,13 +6,21 @@ use serde::{Deserialize, Serialize};
 /// The design-time artifact kinds that live in packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ArtifactKind {
+    /// `IntegrationDesigntimeArtifacts`.
     IntegrationFlow,
+    /// `MessageMappingDesigntimeArtifacts`.
     MessageMapping,
+    /// `ValueMappingDesigntimeArtifacts`.
     ValueMapping,
+    /// `ScriptCollectionDesigntimeArtifacts`.
     ScriptCollection,
+    /// `DataTypeDesigntimeArtifacts`.
     DataType,
+    /// `MessageTypeDesigntimeArtifacts`.
     MessageType,
+    /// `FaultMessageTypeDesigntimeArtifacts`.
     FaultMessageType,
+    /// `ServiceInterfaceDesigntimeArtifacts`.
     ServiceInterface,
 }
 
@@ -105,24 +113,34 @@ impl ArtifactKind {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DesigntimeArtifact {
+    /// `Id`.
     pub id: String,
     /// The saved version from `Bundle-Version`, or `Active` for a draft.
     pub version: String,
+    /// `PackageId`.
     pub package_id: String,
+    /// `Name`.
     pub name: String,
+    /// `Description`.
     pub description: Option<String>,
     /// Write-only: always `null` on read.
     pub artifact_content: Option<String>,
+    /// `Sender`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+    /// `Receiver`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receiver: Option<String>,
+    /// `CreatedBy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
+    /// `CreatedAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `ModifiedBy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
+    /// `ModifiedAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<String>,
 }
@@ -136,10 +154,12 @@ pub struct ArtifactWrite {
     /// The artifact's id, on create only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `Name`.
     pub name: String,
     /// The package, on create only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
+    /// `Description`.
     pub description: Option<String>,
     /// Base64 of the zip.
     pub artifact_content: String,
@@ -149,9 +169,13 @@ pub struct ArtifactWrite {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Configuration {
+    /// `ParameterKey`.
     pub parameter_key: String,
+    /// `ParameterValue`.
     pub parameter_value: String,
+    /// `DataType`.
     pub data_type: String,
+    /// `Description`.
     pub description: Option<String>,
 }
 
@@ -159,7 +183,9 @@ pub struct Configuration {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConfigurationUpdate {
+    /// `ParameterValue`.
     pub parameter_value: String,
+    /// `DataType`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
 }
@@ -168,6 +194,7 @@ pub struct ConfigurationUpdate {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct BuildAndDeployStatus {
+    /// `TaskId`.
     pub task_id: String,
     /// `DEPLOYING`, `SUCCESS`, `FAIL` or `FAIL_ON_LICENSE_ERROR`.
     pub status: String,

@@ -12,32 +12,52 @@ pub const KEYSTORE_ENTRIES: &str = "KeystoreEntries";
 pub struct KeystoreEntry {
     /// Upper-case hex of the UTF-8 alias.
     pub hexalias: String,
+    /// `Alias`.
     pub alias: String,
     /// `Certificate` or `Key Pair`.
     #[serde(rename = "Type")]
     pub kind: String,
     /// `SAP` or `Tenant Administrator`.
     pub owner: Option<String>,
+    /// `KeyType`.
     pub key_type: Option<String>,
+    /// `KeySize`.
     pub key_size: Option<i32>,
+    /// `EllipticCurve`.
     pub elliptic_curve: Option<String>,
+    /// `SerialNumber`.
     pub serial_number: Option<String>,
+    /// `SignatureAlgorithm`.
     pub signature_algorithm: Option<String>,
+    /// `SubjectDN`.
     #[serde(rename = "SubjectDN")]
     pub subject_dn: Option<String>,
+    /// `IssuerDN`.
     #[serde(rename = "IssuerDN")]
     pub issuer_dn: Option<String>,
+    /// `ValidNotBefore`.
     pub valid_not_before: Option<String>,
+    /// `ValidNotAfter`.
     pub valid_not_after: Option<String>,
+    /// `Version`.
     pub version: Option<i32>,
+    /// `FingerprintSha1`.
     pub fingerprint_sha1: Option<String>,
+    /// `FingerprintSha256`.
     pub fingerprint_sha256: Option<String>,
+    /// `FingerprintSha512`.
     pub fingerprint_sha512: Option<String>,
+    /// `Validity`.
     pub validity: Option<String>,
+    /// `Status`.
     pub status: Option<String>,
+    /// `CreatedBy`.
     pub created_by: Option<String>,
+    /// `CreatedTime`.
     pub created_time: Option<String>,
+    /// `LastModifiedBy`.
     pub last_modified_by: Option<String>,
+    /// `LastModifiedTime`.
     pub last_modified_time: Option<String>,
 }
 
@@ -54,8 +74,11 @@ pub const OWNER_TENANT: &str = "Tenant Administrator";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyPairResource {
+    /// `Hexalias`.
     pub hexalias: String,
+    /// `Alias`.
     pub alias: String,
+    /// `Password`.
     pub password: Secret,
     /// Base64 of the PKCS#12 file.
     pub resource: Secret,

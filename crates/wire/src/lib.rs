@@ -23,6 +23,9 @@
 //! | [`canonical`] | the one byte form of JSON that cpi-gitops writes |
 //! | [`Secret`] | the string wrapper that never prints its value |
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod access;
 pub mod adapters;
 pub mod artifact;

@@ -7,24 +7,41 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct IntegrationPackage {
+    /// `Id`.
     pub id: String,
+    /// `Name`.
     pub name: String,
+    /// `ShortText`.
     pub short_text: Option<String>,
+    /// `Description`.
     pub description: Option<String>,
+    /// `Version`.
     pub version: Option<String>,
+    /// `Vendor`.
     pub vendor: Option<String>,
     /// `EDIT_ALLOWED` or `READ_ONLY` (configure-only).
     pub mode: Option<String>,
+    /// `PartnerContent`.
     pub partner_content: Option<bool>,
+    /// `UpdateAvailable`.
     pub update_available: Option<bool>,
+    /// `SupportedPlatform`.
     pub supported_platform: Option<String>,
+    /// `Products`.
     pub products: Option<String>,
+    /// `Keywords`.
     pub keywords: Option<String>,
+    /// `Countries`.
     pub countries: Option<String>,
+    /// `Industries`.
     pub industries: Option<String>,
+    /// `LineOfBusiness`.
     pub line_of_business: Option<String>,
+    /// `ResourceId`.
     pub resource_id: Option<String>,
+    /// `CreatedBy`.
     pub created_by: Option<String>,
+    /// `ModifiedBy`.
     pub modified_by: Option<String>,
     /// Epoch milliseconds as a string.
     pub creation_date: Option<String>,
@@ -63,16 +80,27 @@ pub struct PackageWrite {
     /// The package's id, on create only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `Name`.
     pub name: String,
+    /// `ShortText`.
     pub short_text: Option<String>,
+    /// `Description`.
     pub description: Option<String>,
+    /// `Version`.
     pub version: Option<String>,
+    /// `Vendor`.
     pub vendor: Option<String>,
+    /// `SupportedPlatform`.
     pub supported_platform: Option<String>,
+    /// `Products`.
     pub products: Option<String>,
+    /// `Keywords`.
     pub keywords: Option<String>,
+    /// `Countries`.
     pub countries: Option<String>,
+    /// `Industries`.
     pub industries: Option<String>,
+    /// `LineOfBusiness`.
     pub line_of_business: Option<String>,
 }
 

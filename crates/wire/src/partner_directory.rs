@@ -20,6 +20,7 @@ pub const AUTHORIZED_USERS: &str = "AuthorizedUsers";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Partner {
+    /// `Pid`.
     pub pid: String,
 }
 
@@ -27,8 +28,11 @@ pub struct Partner {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct StringParameter {
+    /// `Pid`.
     pub pid: String,
+    /// `Id`.
     pub id: String,
+    /// `Value`.
     pub value: String,
 }
 
@@ -36,7 +40,9 @@ pub struct StringParameter {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct BinaryParameter {
+    /// `Pid`.
     pub pid: String,
+    /// `Id`.
     pub id: String,
     /// `xml`, `xsl`, `xsd`, `json`, `text`, `zip`, `gz`, `zlib`, `crt` (+ `;encoding=UTF-8`).
     pub content_type: String,
@@ -48,8 +54,11 @@ pub struct BinaryParameter {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct UserCredentialParameter {
+    /// `Pid`.
     pub pid: String,
+    /// `Id`.
     pub id: String,
+    /// `User`.
     pub user: String,
     /// Write-only; with `?returnHashedPassword=SHA256` a read returns `SHA256.<hex>`.
     pub password: Option<Secret>,
@@ -59,9 +68,13 @@ pub struct UserCredentialParameter {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AlternativePartner {
+    /// `Agency`.
     pub agency: String,
+    /// `Scheme`.
     pub scheme: String,
+    /// `Id`.
     pub id: String,
+    /// `Pid`.
     pub pid: String,
 }
 
@@ -69,7 +82,9 @@ pub struct AlternativePartner {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AuthorizedUser {
+    /// `User`.
     pub user: String,
+    /// `Pid`.
     pub pid: String,
 }
 
@@ -77,6 +92,7 @@ pub struct AuthorizedUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StringParameterValue {
+    /// `Value`.
     pub value: String,
 }
 
@@ -84,7 +100,9 @@ pub struct StringParameterValue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BinaryParameterValue {
+    /// `Value`.
     pub value: String,
+    /// `ContentType`.
     pub content_type: String,
 }
 
@@ -93,6 +111,7 @@ pub struct BinaryParameterValue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PartnerLink {
+    /// `Pid`.
     pub pid: String,
 }
 

@@ -8,11 +8,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct SecurityArtifactDescriptor {
+    /// `Type`.
     #[serde(rename = "Type")]
     pub kind: Option<String>,
+    /// `DeployedBy`.
     pub deployed_by: Option<String>,
     /// `/Date(ms)/`.
     pub deployed_on: Option<String>,
+    /// `Status`.
     pub status: Option<String>,
 }
 
@@ -20,14 +23,19 @@ pub struct SecurityArtifactDescriptor {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct UserCredential {
+    /// `Name`.
     pub name: String,
     /// `default`, `successfactors` or `openconnectors`.
     pub kind: String,
+    /// `Description`.
     pub description: Option<String>,
+    /// `User`.
     pub user: Option<String>,
     /// Write-only: `null` on every read.
     pub password: Option<Secret>,
+    /// `CompanyId`.
     pub company_id: Option<String>,
+    /// `SecurityArtifactDescriptor`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_artifact_descriptor: Option<SecurityArtifactDescriptor>,
 }
@@ -36,19 +44,27 @@ pub struct UserCredential {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct OAuth2ClientCredential {
+    /// `Name`.
     pub name: String,
+    /// `Description`.
     pub description: Option<String>,
+    /// `TokenServiceUrl`.
     pub token_service_url: Option<String>,
+    /// `ClientId`.
     pub client_id: Option<String>,
     /// Write-only: `null` on every read.
     pub client_secret: Option<Secret>,
     /// `body` (default) or `header`.
     pub client_authentication: Option<String>,
+    /// `Scope`.
     pub scope: Option<String>,
     /// `urlencoded` (default) or `json`.
     pub scope_content_type: Option<String>,
+    /// `Resource`.
     pub resource: Option<String>,
+    /// `Audience`.
     pub audience: Option<String>,
+    /// `SecurityArtifactDescriptor`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_artifact_descriptor: Option<SecurityArtifactDescriptor>,
     /// Only present when read with `$expand=CustomParameters`; written inline on create.
@@ -60,7 +76,9 @@ pub struct OAuth2ClientCredential {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CustomParameter {
+    /// `Key`.
     pub key: String,
+    /// `Value`.
     pub value: String,
     /// `body`, `url` or `header`.
     pub send_as_part_of: String,
@@ -70,15 +88,19 @@ pub struct CustomParameter {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct SecureParameter {
+    /// `Name`.
     pub name: String,
+    /// `Description`.
     pub description: Option<String>,
     /// Write-only: `null` on every read.
     pub secure_param: Option<Secret>,
+    /// `DeployedBy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed_by: Option<String>,
     /// `/Date(ms)/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed_on: Option<String>,
+    /// `Status`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }

@@ -1,4 +1,4 @@
-//! One module per kind of object: its [`Spec`] (names, files, identity, phase, entity set), how
+//! One module per kind of object: its [`super::Spec`] (names, files, identity, phase, entity set), how
 //! it is read from the API's entity into its state file ("state file in"), and the requests that
 //! write it back from the state file ("state file out": create, update, delete), with the API's
 //! wire types rather than lists of field names.
@@ -12,7 +12,7 @@
 //! | [`number_range`] | `number-range` |
 //! | [`string_parameter`], [`binary_parameter`], [`user_credential_parameter`], [`alternative_partner`], [`authorized_user`] | the Partner Directory |
 //!
-//! [`super::Kind::spec`], [`write`] and [`delete`] are the matches over every kind; the compiler
+//! [`super::Kind::spec`], [`write()`] and [`delete()`] are the matches over every kind; the compiler
 //! checks that each names a module. Artifacts are written by the sync engine's artifact steps
 //! (upload, configure, deploy) with the requests of [`artifact`].
 

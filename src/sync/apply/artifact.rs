@@ -7,9 +7,9 @@ use super::decide::{
     ArtifactCase, Operation, RecreateReason, Runtime, artifact_operations, runtime_operation,
 };
 use super::deploy::Deploy;
-use super::execute::{Executor, Written, file_of, json_of};
+use super::load::{Artifact as Loaded, Configuration};
 use super::outcome::Skip;
-use crate::git::Repo;
+use crate::client::Client;
 use crate::model::kinds::artifact::{self as requests, Facts};
 use crate::model::{Detail, Effect, Recreate, WriteError};
 use crate::store::content;
@@ -17,45 +17,11 @@ use crate::store::layout::{Role, locate};
 use crate::sync::plan::Step;
 use crate::sync::state::ObjectFiles;
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
+use crate::wire::runtime::IntegrationRuntimeArtifact;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
-
-/// Configuration values by key: (value, data type).
-type Configuration = BTreeMap<String, (String, String)>;
-
-/// An artifact's files from git, loaded before the first request.
-pub(super) struct Loaded {
-    desired: Map<String, Value>,
-    live: Option<Map<String, Value>>,
-    content: Vec<(String, Vec<u8>)>,
-    configuration: Configuration,
-    live_configuration: Option<Configuration>,
-}
-
-impl Loaded {
-    pub fn load(
-        repo: &Repo,
-        desired: &ObjectFiles,
-        live: Option<&ObjectFiles>,
-    ) -> Result<Loaded, WriteError> {
-        let mut content = Vec::new();
-        for (path, id) in &desired.files {
-            if let Some(Role::Content(inner)) = locate(path).map(|l| l.role) {
-                content.push((inner, repo.blob(*id)?));
-            }
-        }
-        Ok(Loaded {
-            desired: json_of(repo, desired)?,
-            live: live.map(|l| json_of(repo, l)).transpose()?,
-            content,
-            configuration: configuration(repo, desired)?,
-            live_configuration: live.map(|l| configuration(repo, l)).transpose()?,
-        })
-    }
-}
 
 /// The content files of an object by their path inside the artifact, with their blobs.
-fn content_fingerprint(files: &ObjectFiles) -> Vec<(String, git2::Oid)> {
+fn content_fingerprint(files: &ObjectFiles) -> Vec<(String, crate::git::BlobId)> {
     files
         .files
         .iter()
@@ -66,27 +32,24 @@ fn content_fingerprint(files: &ObjectFiles) -> Vec<(String, git2::Oid)> {
         .collect()
 }
 
-/// `configuration.json` as values and data types.
-fn configuration(repo: &Repo, files: &ObjectFiles) -> Result<Configuration, WriteError> {
-    let Some(bytes) = file_of(repo, files, &Role::Configuration)? else {
-        return Ok(BTreeMap::new());
-    };
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| WriteError::State(format!("configuration.json: {e}")))?;
-    Ok(value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            let text = |f: &str| {
-                v.get(f)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            (k.clone(), (text("Value"), text("DataType")))
-        })
-        .collect())
+/// What a successful write did, and what it leaves for the runtime.
+#[derive(Debug, Default)]
+pub(super) struct Written {
+    pub effects: Vec<Effect>,
+    pub skipped: Option<Skip>,
+    pub deploy: Option<Deploy>,
+    pub undeploy: bool,
+}
+
+/// What writing an artifact needs to know besides its files.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Context<'a> {
+    /// What git says of it.
+    pub facts: Option<&'a Facts>,
+    /// Its runtime on the target before the apply.
+    pub runtime: Option<&'a IntegrationRuntimeArtifact>,
+    /// `--no-deploy`.
+    pub no_deploy: bool,
 }
 
 /// Whether a value of `desired` differs from `live`.
@@ -126,13 +89,14 @@ fn case(kind: ArtifactKind, facts: &Facts, step: &Step, loaded: &Loaded) -> Arti
 
 /// Creates, uploads or re-creates an artifact, configures it, and says what its runtime needs.
 pub(super) async fn write(
-    ex: &Executor,
+    client: &Client,
+    cx: Context<'_>,
     step: &Step,
     loaded: Loaded,
 ) -> Result<Written, WriteError> {
     let id = &step.id;
     let kind = requests::kind_of(id)?;
-    let facts = ex.facts.get(id).cloned().unwrap_or(Facts {
+    let facts = cx.facts.cloned().unwrap_or(Facts {
         deployed: false,
         version: String::new(),
         read_only: false,
@@ -177,19 +141,19 @@ pub(super) async fn write(
                 let version = facts.version.clone();
                 match op {
                     Operation::Upload => {
-                        requests::update(&ex.client, id, &metadata, zip).await?;
+                        requests::update(client, id, &metadata, zip).await?;
                         effects.push(Effect::Updated(Detail::Version(version)));
                     }
                     _ => {
                         if let Operation::Recreate(_) = op {
-                            requests::delete(&ex.client, id).await?;
+                            requests::delete(client, id).await?;
                         }
                         let package = step
                             .desired
                             .as_ref()
                             .and_then(|d| d.parent.clone())
                             .unwrap_or_default();
-                        requests::create(&ex.client, id, &metadata, &package, zip).await?;
+                        requests::create(client, id, &metadata, &package, zip).await?;
                         effects.push(match op {
                             Operation::Recreate(RecreateReason::Moved) => {
                                 Effect::Recreated(Recreate::Moved(version))
@@ -206,8 +170,7 @@ pub(super) async fn write(
             Operation::Configure => {
                 let live = match &live_configuration {
                     Some(c) if !uploaded => c.clone(),
-                    _ => ex
-                        .client
+                    _ => client
                         .configurations(&id.key)
                         .await?
                         .into_iter()
@@ -216,7 +179,7 @@ pub(super) async fn write(
                 };
                 for (key, (value, data_type)) in &configuration {
                     if live.get(key).map(|(v, _)| v) != Some(value) {
-                        ex.client.configure(&id.key, key, value, data_type).await?;
+                        client.configure(&id.key, key, value, data_type).await?;
                         configured += 1;
                     }
                 }
@@ -231,7 +194,7 @@ pub(super) async fn write(
             }
         }
     }
-    let runtime = ex.runtime.get(&id.key);
+    let runtime = cx.runtime;
     let mut written = Written {
         effects,
         ..Default::default()
@@ -240,7 +203,7 @@ pub(super) async fn write(
         facts.deployed,
         uploaded || configured > 0,
         Runtime::of(runtime, &facts.version),
-        ex.options.no_deploy,
+        cx.no_deploy,
     ) {
         Some(Operation::Deploy) => {
             written.deploy = Some(Deploy {

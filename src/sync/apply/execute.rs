@@ -4,20 +4,17 @@
 //! stays flat.
 
 use super::ApplyOptions;
-use super::artifact;
+use super::artifact::{self, Written};
 use super::decide::{Operation, delete_operations};
-use super::deploy::{self, Deploy, Timing};
-use super::outcome::Skip;
+use super::deploy::{self, Timing};
+use super::load;
 use super::preflight::Secrets;
 use crate::client::Client;
-use crate::git::{GitError, Repo, RepoPool};
+use crate::git::RepoPool;
 use crate::model::kinds::{self, artifact::Facts};
-use crate::model::{Effect, Material, ObjectId, WriteError};
-use crate::store::layout::{Role, locate};
+use crate::model::{Effect, ObjectId, WriteError};
 use crate::sync::plan::Step;
-use crate::sync::state::ObjectFiles;
 use crate::wire::runtime::IntegrationRuntimeArtifact;
-use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
@@ -32,15 +29,6 @@ pub(super) struct Executor {
     pub facts: BTreeMap<ObjectId, Facts>,
     /// The target's runtime before the apply, by artifact id.
     pub runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
-}
-
-/// What a successful write did, and what it leaves for the runtime.
-#[derive(Debug, Default)]
-pub(super) struct Written {
-    pub effects: Vec<Effect>,
-    pub skipped: Option<Skip>,
-    pub deploy: Option<Deploy>,
-    pub undeploy: bool,
 }
 
 impl Executor {
@@ -85,14 +73,24 @@ impl Executor {
         if step.id.kind.is_artifact() {
             let loaded = self
                 .repo
-                .run(move |repo| artifact::Loaded::load(repo, &desired, live.as_ref()))
+                .run(move |repo| load::Artifact::load(repo, &desired, live.as_ref()))
                 .await?;
-            return artifact::write(self, step, loaded).await;
+            return artifact::write(
+                &self.client,
+                artifact::Context {
+                    facts: self.facts.get(&step.id),
+                    runtime: self.runtime.get(&step.id.key),
+                    no_deploy: self.options.no_deploy,
+                },
+                step,
+                loaded,
+            )
+            .await;
         }
         let id = step.id.clone();
         let mut material = self
             .repo
-            .run(move |repo| material(repo, id, &desired, live.as_ref()))
+            .run(move |repo| load::material(repo, id, &desired, live.as_ref()))
             .await?;
         material.secrets = self.secrets.get(&step.id).cloned().unwrap_or_default();
         material.reset_number_ranges = self.options.reset_number_ranges;
@@ -107,7 +105,10 @@ impl Executor {
         let Some(live) = step.live.clone() else {
             return Ok(vec![]);
         };
-        let live_json = self.repo.run(move |repo| json_of(repo, &live)).await?;
+        let live_json = self
+            .repo
+            .run(move |repo| load::json_of(repo, &live))
+            .await?;
         let deployed = step.id.kind.is_artifact() && self.runtime.contains_key(&step.id.key);
         let mut effects = Vec::new();
         for op in delete_operations(deployed, self.options.no_deploy) {
@@ -123,54 +124,6 @@ impl Executor {
             }
         }
         Ok(effects)
-    }
-}
-
-/// A non-artifact object's files from git.
-fn material(
-    repo: &Repo,
-    id: ObjectId,
-    desired: &ObjectFiles,
-    live: Option<&ObjectFiles>,
-) -> Result<Material, WriteError> {
-    let attachment = match id.kind.spec().attachment {
-        Some(a) => file_of(repo, desired, &Role::Attachment(a))?,
-        None => None,
-    };
-    Ok(Material {
-        desired: json_of(repo, desired)?,
-        live: live.map(|l| json_of(repo, l)).transpose()?,
-        attachment,
-        secrets: BTreeMap::new(),
-        reset_number_ranges: false,
-        id,
-    })
-}
-
-/// The object's JSON from git.
-pub(super) fn json_of(repo: &Repo, files: &ObjectFiles) -> Result<Map<String, Value>, WriteError> {
-    let (path, id) = files
-        .json()
-        .ok_or_else(|| WriteError::State("the object has no JSON file".into()))?;
-    match serde_json::from_slice(&repo.blob(*id)?) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(WriteError::State(format!("{path} is not a JSON object"))),
-    }
-}
-
-/// A file of the object by role, from git.
-pub(super) fn file_of(
-    repo: &Repo,
-    files: &ObjectFiles,
-    role: &Role,
-) -> Result<Option<Vec<u8>>, GitError> {
-    match files
-        .files
-        .iter()
-        .find(|(p, _)| locate(p).map(|l| l.role).as_ref() == Some(role))
-    {
-        Some((_, id)) => repo.blob(*id).map(Some),
-        None => Ok(None),
     }
 }
 

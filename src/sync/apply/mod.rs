@@ -3,13 +3,13 @@
 //! 1. Decide ([`decide`]): refuse, changing nothing, when the target drifted (or was never
 //!    applied) unless `--overwrite-drift`; refuse a prune that would empty the target or shrink
 //!    it sharply (the prune guard); group the steps by phase.
-//! 2. Preflight ([`preflight`]): every object to write has its files, and every secret to write
+//! 2. Preflight (`preflight.rs`): every object to write has its files, and every secret to write
 //!    decrypts, before the first write.
-//! 3. Execute ([`execute`], [`artifact`]): phase by phase (the write order of
+//! 3. Execute (`execute.rs`, `artifact.rs`): phase by phase (the write order of
 //!    [`crate::model::Phase`]), objects of a phase concurrently under the tenant's request
 //!    limit; then deploy and wait until `STARTED` ([`deploy`]); undeploy; with `--prune`, delete
 //!    what git does not have, phases in reverse.
-//! 4. Verify ([`verify`]): read the target again and compare with desired; what still differs
+//! 4. Verify (`verify.rs`): read the target again and compare with desired; what still differs
 //!    is reported (exit 2).
 //! 5. Record the base ([`crate::sync::base::Base::after_apply`]), so that running apply again
 //!    after a partial failure converges instead of reporting drift.
@@ -20,6 +20,7 @@ mod artifact;
 pub mod decide;
 pub mod deploy;
 mod execute;
+mod load;
 pub mod outcome;
 mod preflight;
 mod verify;
@@ -280,7 +281,7 @@ pub async fn apply(
         &target.tenant,
         target.desired.commit.to_string(),
         &target.desired.state,
-        after,
+        after.observed(),
         verified,
         target.base.as_ref(),
         &written,

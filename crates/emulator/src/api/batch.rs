@@ -4,7 +4,7 @@
 
 use super::{Call, dispatch};
 use crate::odata::{ApiError, ApiResult, Query, Reply, parse_path};
-use crate::router::rendered;
+use crate::render::rendered;
 use crate::state::Tenant;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 

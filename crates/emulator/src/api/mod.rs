@@ -11,6 +11,7 @@ mod packages;
 mod partner_directory;
 mod runtime;
 mod security;
+mod upload;
 
 pub use designtime::{configurations, served_files};
 pub use runtime::FAIL_MARKER;

@@ -2,7 +2,7 @@
 //! and import (reference section 4).
 
 use super::designtime::{self, kind_of_nav};
-use super::{Call, no_method};
+use super::{Call, no_method, upload};
 use crate::odata::{
     ApiError, ApiResult, QueryRules, Reply, collection, entity, json_body, key_literal,
     string_field,
@@ -410,7 +410,7 @@ fn import(call: &Call, t: &mut Tenant, content: &str) -> ApiResult {
             .get("description")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        designtime::store_upload(
+        upload::store_upload(
             call,
             t,
             kind,

@@ -21,8 +21,11 @@ pub enum Seed {
     Demo,
     /// `packages` packages holding `artifacts` artifacts in all, from random seed `seed`.
     Generate {
+        /// How many packages.
         packages: usize,
+        /// How many artifacts in all.
         artifacts: usize,
+        /// The random seed.
         seed: u64,
     },
 }
