@@ -1,10 +1,9 @@
-//! The decisions of an apply, as pure functions of the plan: what is refused (drift without
-//! `--overwrite-drift`, a prune that empties or shrinks the target sharply), which steps run in
-//! which phase, which in-sync artifacts still need a deploy, and for each artifact the
-//! operations that bring it to git's state. Nothing here talks to a tenant; the executor does
-//! what these functions say.
+//! The decisions of an apply, as pure functions of the plan: whether it may run at all
+//! ([`super::guards`]), which steps run in which phase, which in-sync artifacts still need a
+//! deploy, and for each artifact the operations that bring it to git's state. Nothing here talks
+//! to a tenant; the executor does what these functions say.
 
-use super::{ApplyError, ApplyOptions};
+use super::{ApplyError, ApplyOptions, guards};
 use crate::model::{ObjectId, Phase};
 use crate::sync::desired::Desired;
 use crate::sync::live::Live;
@@ -81,22 +80,12 @@ pub fn decide<'a>(
         .changes()
         .filter(|s| s.action != Action::Delete || options.prune)
         .collect();
-    let drifted: Vec<String> = executed
-        .iter()
-        .filter(|s| s.needs_overwrite())
-        .map(|s| s.id.to_string())
-        .collect();
-    if !drifted.is_empty() && !options.overwrite_drift {
-        return Err(ApplyError::Drift {
-            tenant: tenant.into(),
-            objects: drifted,
-        });
-    }
+    guards::check_drift(tenant, &executed, options)?;
     let deletes = executed
         .iter()
         .filter(|s| s.action == Action::Delete)
         .count();
-    check_prune(
+    guards::check_prune(
         tenant,
         deletes,
         desired.state.objects.len(),
@@ -130,38 +119,6 @@ pub fn decide<'a>(
             .collect();
     }
     Ok(decision)
-}
-
-/// The prune guard: refuses a prune of an empty desired state, or one that deletes more than
-/// `--max-prune-share` of the target's objects.
-fn check_prune(
-    tenant: &str,
-    deletes: usize,
-    desired: usize,
-    live: usize,
-    options: &ApplyOptions,
-) -> Result<(), ApplyError> {
-    if !options.prune || deletes == 0 {
-        return Ok(());
-    }
-    if desired == 0 {
-        return Err(ApplyError::Prune {
-            tenant: tenant.into(),
-            reason: "the desired state is empty: that would delete everything".into(),
-        });
-    }
-    let share = deletes as f64 / live.max(1) as f64;
-    if share > options.max_prune_share {
-        return Err(ApplyError::Prune {
-            tenant: tenant.into(),
-            reason: format!(
-                "it would delete {deletes} of the target's {live} objects ({:.0} %), more than --max-prune-share {:.0} %",
-                share * 100.0,
-                options.max_prune_share * 100.0
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// An artifact's runtime on the target, against the version git has.
@@ -415,28 +372,5 @@ mod tests {
         assert_eq!(delete_operations(true, false), vec![Undeploy, Delete]);
         assert_eq!(delete_operations(true, true), vec![Delete]);
         assert_eq!(delete_operations(false, false), vec![Delete]);
-    }
-
-    #[test]
-    fn the_prune_guard_refuses_emptying_or_shrinking_sharply() {
-        let options = ApplyOptions {
-            prune: true,
-            ..Default::default()
-        };
-        assert!(check_prune("t", 0, 0, 10, &options).is_ok());
-        assert!(check_prune("t", 2, 10, 10, &options).is_ok());
-        let empty = check_prune("t", 1, 0, 10, &options)
-            .unwrap_err()
-            .to_string();
-        assert!(empty.contains("the desired state is empty"), "{empty}");
-        let sharp = check_prune("t", 3, 10, 10, &options)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            sharp.contains("3 of the target's 10 objects (30 %)"),
-            "{sharp}"
-        );
-        let without = ApplyOptions::default();
-        assert!(check_prune("t", 10, 0, 10, &without).is_ok());
     }
 }

@@ -1,8 +1,8 @@
 //! Apply: make a target equal a committed revision (design.md section 5).
 //!
 //! 1. Decide ([`decide`]): refuse, changing nothing, when the target drifted (or was never
-//!    applied) unless `--overwrite-drift`; refuse a prune that would empty the target or shrink
-//!    it sharply (the prune guard); group the steps by phase.
+//!    applied) unless `--overwrite-drift`, or when a prune would empty the target or shrink it
+//!    sharply ([`guards`]: the prune guard); group the steps by phase.
 //! 2. Preflight (`preflight.rs`): every object to write has its files, and every secret to write
 //!    decrypts, before the first write.
 //! 3. Execute (`execute.rs`, `artifact.rs`): phase by phase (the write order of
@@ -20,6 +20,7 @@ mod artifact;
 pub mod decide;
 pub mod deploy;
 mod execute;
+pub mod guards;
 mod load;
 pub mod outcome;
 mod preflight;

@@ -6,7 +6,7 @@ use super::ApplyError;
 use crate::git::Repo;
 use crate::model::{Kind, ObjectId, SecretSlot};
 use crate::secrets::{Identity, SecretBytes};
-use crate::store::layout::{Role, locate};
+use crate::store::layout::{Role, locate, place};
 use crate::sync::plan::{Action, Step};
 use std::collections::BTreeMap;
 
@@ -38,13 +38,9 @@ pub fn check_files(state_dir: &str, steps: &[&Step]) -> Result<(), ApplyError> {
             .keys()
             .any(|p| locate(p).map(|l| l.role) == Some(Role::Attachment(attachment)));
         if !has {
-            let json = desired.json().map(|(p, _)| p.clone()).unwrap_or_default();
+            let at = place(&step.id, desired.parent.as_deref());
             return Err(ApplyError::Incomplete {
-                file: format!(
-                    "{state_dir}/{}.{}",
-                    json.trim_end_matches(".json"),
-                    attachment.suffix()
-                ),
+                file: format!("{state_dir}/{}", at.file(attachment.suffix())),
                 reason: format!(
                     "{} is written from this file, and git does not have it",
                     step.id
@@ -80,7 +76,7 @@ pub fn decrypt_secrets(
             continue;
         };
         let mut slots = BTreeMap::new();
-        let json = desired.json().map(|(p, _)| p.clone()).unwrap_or_default();
+        let at = place(&step.id, desired.parent.as_deref());
         let all = step.id.kind.secret_slots();
         for slot in all {
             let path = desired
@@ -89,10 +85,8 @@ pub fn decrypt_secrets(
                 .find(|(p, _)| locate(p).map(|l| l.role) == Some(Role::Secret(*slot)))
                 .map(|(p, id)| (p.clone(), *id));
             let Some((path, blob)) = path else {
-                let expected =
-                    json.trim_end_matches(".json").to_string() + &format!(".{}.age", slot.name);
                 return Err(ApplyError::Secret {
-                    file: format!("{state_dir}/{expected}"),
+                    file: format!("{state_dir}/{}", at.secret(*slot)),
                     reason: format!(
                         "{} needs this secret and git does not have it: add it with `cpi-gitops secret set {}{}`",
                         step.id,
