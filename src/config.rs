@@ -97,12 +97,13 @@ pub struct TenantSection {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        reason: String,
+        #[source]
+        reason: std::io::Error,
     },
     /// The file is not valid TOML of the expected shape.
     #[error("{path} is not valid: {reason}")]
@@ -221,9 +222,9 @@ pub fn env_prefix(tenant: &str) -> String {
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
             path: path.into(),
-            reason: e.to_string(),
+            reason,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.into(),

@@ -12,19 +12,21 @@ pub enum ScaffoldError {
     #[error("{} is not empty", .0.display())]
     NotEmpty(PathBuf),
     /// The given folder cannot be created.
-    #[error("cannot create {}: {reason}", path.display())]
+    #[error("cannot create {}", path.display())]
     CreateDir {
         /// The folder.
         path: PathBuf,
         /// Why.
+        #[source]
         reason: std::io::Error,
     },
     /// A file or folder could not be made.
-    #[error("cannot {action}: {reason}")]
+    #[error("cannot {action}")]
     Io {
         /// What was being done, naming the path.
         action: String,
         /// Why.
+        #[source]
         reason: std::io::Error,
     },
     /// Git failed.

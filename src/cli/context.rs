@@ -73,6 +73,6 @@ impl Context {
         if let Some(n) = concurrency {
             cc.concurrency = n.max(1);
         }
-        Client::new(cc).map_err(|e| CliError::new(ErrorKind::Config, e.to_string()))
+        Client::new(cc).map_err(|e| CliError::from_error(ErrorKind::Config, &e))
     }
 }

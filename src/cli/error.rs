@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use crate::config::ConfigError;
+use crate::emulator::EmulatorError;
 use crate::export::ExportError;
 use crate::git::GitError;
 use crate::read::ReadError;
@@ -11,6 +12,7 @@ use crate::store::worktree::SecretFileError;
 use crate::sync::apply::ApplyError;
 use crate::sync::desired::DesiredError;
 use crate::sync::target::TargetError;
+use std::error::Error;
 use std::fmt;
 
 /// What kind of failure.
@@ -62,11 +64,24 @@ impl CliError {
         Self::new(ErrorKind::Internal, message)
     }
 
-    /// Adds the chain of an underlying error as causes.
-    pub fn caused_by(mut self, err: &dyn std::error::Error) -> Self {
-        let mut source: Option<&dyn std::error::Error> = Some(err);
+    /// An error of `kind` saying what `e` says, with the chain of its sources as causes.
+    pub fn from_error(kind: ErrorKind, e: &dyn Error) -> Self {
+        let err = CliError::new(kind, e.to_string());
+        match e.source() {
+            Some(source) => err.caused_by(source),
+            None => err,
+        }
+    }
+
+    /// Adds `err` and the chain of its sources as causes, each once, leaving out what the
+    /// message already says.
+    pub fn caused_by(mut self, err: &dyn Error) -> Self {
+        let mut source: Option<&dyn Error> = Some(err);
         while let Some(e) = source {
-            self.causes.push(e.to_string());
+            let text = e.to_string();
+            if !self.message.contains(&text) && !self.causes.contains(&text) {
+                self.causes.push(text);
+            }
             source = e.source();
         }
         self
@@ -108,20 +123,20 @@ impl CliError {
                     (Some(403), false) => Some("the API user needs read roles for packages, artifacts, security material and the Partner Directory".to_string()),
                     _ => None,
                 };
-                let mut err = CliError::new(ErrorKind::Tenant, t.to_string()).maybe_hinted(hint);
+                let mut err = CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint);
                 err.causes
                     .push("nothing was written: the repository is as it was".into());
                 err
             }
-            ExportError::NoRecipients { .. } => CliError::new(ErrorKind::Config, e.to_string()).hinted(format!(
+            ExportError::NoRecipients { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(format!(
                 "create {state_dir}/recipients.txt with one age public key (age1...) or SSH public key per line, commit it, and export again"
             )),
-            ExportError::TenantData { .. } => CliError::new(ErrorKind::Tenant, e.to_string())
+            ExportError::TenantData { .. } => CliError::from_error(ErrorKind::Tenant, &e)
                 .hinted("the tenant answered something cpi-gitops cannot store; nothing was written"),
-            ExportError::Content(c) => CliError::new(ErrorKind::Tenant, c.to_string()).hinted(
+            ExportError::Content(c) => CliError::from_error(ErrorKind::Tenant, &c).hinted(
                 "fix the artifact on the tenant (its zip holds an unsafe entry name); nothing was written",
             ),
-            other => CliError::new(ErrorKind::Internal, other.to_string()),
+            other => CliError::from_error(ErrorKind::Internal, &other),
         }
     }
 }
@@ -144,7 +159,7 @@ impl std::error::Error for CliError {}
 impl From<ConfigError> for CliError {
     fn from(e: ConfigError) -> CliError {
         let hint = e.hint();
-        CliError::new(ErrorKind::Config, e.to_string()).maybe_hinted(hint)
+        CliError::from_error(ErrorKind::Config, &e).maybe_hinted(hint)
     }
 }
 
@@ -156,7 +171,7 @@ impl From<GitError> for CliError {
             )),
             _ => None,
         };
-        CliError::new(ErrorKind::User, e.to_string()).maybe_hinted(hint)
+        CliError::from_error(ErrorKind::User, &e).maybe_hinted(hint)
     }
 }
 
@@ -171,7 +186,7 @@ impl From<DesiredError> for CliError {
             DesiredError::UnknownFile { .. } => Some("move the file out of the state folder, or correct its path; nothing was written to the tenant".into()),
             DesiredError::Override { .. } => Some("correct the overrides file and commit; nothing was written to the tenant".into()),
         };
-        CliError::new(ErrorKind::User, e.to_string()).maybe_hinted(hint)
+        CliError::from_error(ErrorKind::User, &e).maybe_hinted(hint)
     }
 }
 
@@ -183,9 +198,9 @@ impl From<ReadError> for CliError {
             ReadError::Tenant(t) => {
                 let hint = (t.status() == Some(401))
                     .then(|| "check the tenant's credentials in the environment".to_string());
-                CliError::new(ErrorKind::Tenant, t.to_string()).maybe_hinted(hint)
+                CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint)
             }
-            other => CliError::new(ErrorKind::Tenant, other.to_string()),
+            other => CliError::from_error(ErrorKind::Tenant, &other),
         }
     }
 }
@@ -219,16 +234,16 @@ impl From<ApplyError> for CliError {
                     "review with `cpi-gitops drift --tenant {tenant}`, then run apply again with --overwrite-drift; nothing was changed"
                 ))
             }
-            ApplyError::Prune { .. } => CliError::new(ErrorKind::User, e.to_string()).hinted(
+            ApplyError::Prune { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
                 "check that the revision is the one you mean; raise --max-prune-share to allow a larger prune; nothing was changed",
             ),
-            ApplyError::NoIdentity { .. } => CliError::new(ErrorKind::Config, e.to_string()).hinted(
+            ApplyError::NoIdentity { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
                 "set CPI_GITOPS_AGE_IDENTITY (the key text) or CPI_GITOPS_AGE_IDENTITY_FILE (a path) to an identity of recipients.txt; nothing was changed",
             ),
-            ApplyError::Incomplete { .. } => CliError::new(ErrorKind::User, e.to_string()).hinted(
+            ApplyError::Incomplete { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
                 "restore the file from the commit that exported it (`git log -- FILE`), or export the primary again; nothing was written to the tenant",
             ),
-            ApplyError::Secret { .. } => CliError::new(ErrorKind::Config, e.to_string())
+            ApplyError::Secret { .. } => CliError::from_error(ErrorKind::Config, &e)
                 .hinted("nothing was written to the tenant"),
             ApplyError::Read(r) => r.into(),
             ApplyError::Git(g) => g.into(),
@@ -238,22 +253,21 @@ impl From<ApplyError> for CliError {
 
 impl From<SecretFileError> for CliError {
     fn from(e: SecretFileError) -> CliError {
-        let message = e.to_string();
-        match e {
-            SecretFileError::NotInState { .. } => CliError::user(message)
+        let of = |kind| CliError::from_error(kind, &e);
+        match &e {
+            SecretFileError::NotInState { .. } => of(ErrorKind::User)
                 .hinted("export the tenant first, or check the kind and name"),
-            SecretFileError::NoRecipientsFile { file, .. } => CliError::new(ErrorKind::Config, message)
-                .hinted(format!(
-                    "create {file} with one age public key (age1...) or SSH public key per line"
-                )),
-            SecretFileError::Recipients(_) => CliError::new(ErrorKind::Config, message),
-            SecretFileError::Decrypt(_) => CliError::new(ErrorKind::Config, message).hinted(
+            SecretFileError::NoRecipientsFile { file, .. } => of(ErrorKind::Config).hinted(format!(
+                "create {file} with one age public key (age1...) or SSH public key per line"
+            )),
+            SecretFileError::Recipients(_) => of(ErrorKind::Config),
+            SecretFileError::Decrypt(_) => of(ErrorKind::Config).hinted(
                 "rekey with an identity that is one of the files' current recipients; nothing was changed",
             ),
-            SecretFileError::Marks { .. } => CliError::user(message)
+            SecretFileError::Marks { .. } => of(ErrorKind::User)
                 .hinted("restore it from git (git checkout -- the file) and run rekey again"),
             SecretFileError::Io { .. } | SecretFileError::Encrypt { .. } => {
-                CliError::internal(message)
+                of(ErrorKind::Internal)
             }
         }
     }
@@ -261,13 +275,47 @@ impl From<SecretFileError> for CliError {
 
 impl From<ScaffoldError> for CliError {
     fn from(e: ScaffoldError) -> CliError {
-        let message = e.to_string();
-        match e {
+        let of = |kind| CliError::from_error(kind, &e);
+        match &e {
             ScaffoldError::NotEmpty(_) => {
-                CliError::user(message).hinted("give --dir a new or empty folder")
+                of(ErrorKind::User).hinted("give --dir a new or empty folder")
             }
-            ScaffoldError::CreateDir { .. } => CliError::user(message),
-            ScaffoldError::Io { .. } | ScaffoldError::Git(_) => CliError::internal(message),
+            ScaffoldError::CreateDir { .. } => of(ErrorKind::User),
+            ScaffoldError::Io { .. } | ScaffoldError::Git(_) => of(ErrorKind::Internal),
         }
+    }
+}
+
+impl From<EmulatorError> for CliError {
+    fn from(e: EmulatorError) -> CliError {
+        CliError::from_error(ErrorKind::User, &e)
+            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_show_their_sources_as_causes_once() {
+        let e = SecretFileError::Io {
+            action: "write tenant-state/x.age".into(),
+            reason: std::io::Error::other("disk full"),
+        };
+        let err = CliError::from(e).hinted("free some space");
+        assert_eq!(
+            err.to_string(),
+            "error: cannot write tenant-state/x.age\n  caused by: disk full\nhint: free some space"
+        );
+        // A source the message already says is not repeated.
+        let inline = std::io::Error::other("disk full");
+        let err = CliError::internal("cannot write x: disk full").caused_by(&inline);
+        assert!(err.causes.is_empty());
+        assert_eq!(err.outcome(), Outcome::Failed);
+        assert_eq!(
+            CliError::new(ErrorKind::Drift, "refused").outcome(),
+            Outcome::Differences
+        );
     }
 }

@@ -23,12 +23,13 @@ pub enum SecretFileError {
         json: String,
     },
     /// `recipients.txt` cannot be read.
-    #[error("cannot read {file}: {reason}")]
+    #[error("cannot read {file}")]
     NoRecipientsFile {
         /// The file, as shown.
         file: String,
         /// Why.
-        reason: String,
+        #[source]
+        reason: std::io::Error,
     },
     /// `recipients.txt` cannot be parsed.
     #[error(transparent)]
@@ -45,19 +46,21 @@ pub enum SecretFileError {
         reason: String,
     },
     /// Encryption failed.
-    #[error("cannot encrypt {file}: {reason}")]
+    #[error("cannot encrypt {file}")]
     Encrypt {
         /// The file, as shown.
         file: String,
         /// Why.
+        #[source]
         reason: SecretsError,
     },
     /// A file could not be read, listed or written.
-    #[error("cannot {action}: {reason}")]
+    #[error("cannot {action}")]
     Io {
         /// What was being done, naming the file.
         action: String,
         /// Why.
+        #[source]
         reason: std::io::Error,
     },
 }
@@ -116,7 +119,7 @@ impl StateFolder {
         let text = std::fs::read_to_string(self.dir.join(layout::RECIPIENTS)).map_err(|e| {
             SecretFileError::NoRecipientsFile {
                 file: file.clone(),
-                reason: e.to_string(),
+                reason: e,
             }
         })?;
         Recipients::parse(&text, &file).map_err(SecretFileError::Recipients)

@@ -99,7 +99,7 @@ impl Default for EmulatorConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,
