@@ -103,7 +103,19 @@ impl Outcome {
 
 /// Parses the arguments, runs the command, reports errors; the binary's whole body.
 pub fn main() -> Outcome {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout (exit 0); a usage error is an error like any other
+            // (exit 1, never clap's 2, which means "differences").
+            let _ = e.print();
+            return if e.use_stderr() {
+                Outcome::Failed
+            } else {
+                Outcome::Success
+            };
+        }
+    };
     init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

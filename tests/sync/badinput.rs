@@ -198,3 +198,24 @@ async fn an_error_prints_its_causes_then_its_hint() {
         r.stderr
     );
 }
+
+#[test]
+fn a_usage_error_exits_1_and_help_exits_0() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+            .args(args)
+            .output()
+            .expect("the binary runs")
+    };
+    let usage = run(&["plan"]);
+    assert_eq!(
+        usage.status.code(),
+        Some(1),
+        "a missing flag is exit 1, not 2"
+    );
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("--tenant"));
+    assert_eq!(run(&["no-such-command"]).status.code(), Some(1));
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+}
