@@ -11,7 +11,8 @@ use super::load::{Artifact as Loaded, Configuration};
 use super::outcome::Skip;
 use crate::client::Client;
 use crate::model::kinds::artifact::{self as requests, Facts};
-use crate::model::{Detail, Effect, Recreate, WriteError};
+use crate::model::kinds::to_base64;
+use crate::model::{Detail, Effect, Kind, Recreate, WriteError};
 use crate::store::content;
 use crate::store::layout::{Role, locate};
 use crate::sync::plan::Step;
@@ -123,66 +124,13 @@ pub(super) async fn write(
             }
             Operation::FromCatalogue => effects.push(Effect::TakenFromCatalogueCopy),
             Operation::Create | Operation::Upload | Operation::Recreate(_) => {
-                let metadata: DesigntimeArtifact =
-                    serde_json::from_value(Value::Object(desired.clone())).map_err(|e| {
-                        WriteError::State(format!("artifact.json does not fit the API: {e}"))
-                    })?;
-                let values: Vec<(String, String)> = configuration
-                    .iter()
-                    .map(|(k, (v, _))| (k.clone(), v.clone()))
-                    .collect();
-                let files = content.take().unwrap_or_default();
-                let object = id.kind;
-                let zip = tokio::task::spawn_blocking(move || {
-                    crate::model::kinds::to_base64(&content::repack(object, &files, &values))
-                })
-                .await
-                .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))?;
-                let version = facts.version.clone();
-                match op {
-                    Operation::Upload => {
-                        requests::update(client, id, &metadata, zip).await?;
-                        effects.push(Effect::Updated(Detail::Version(version)));
-                    }
-                    _ => {
-                        if let Operation::Recreate(_) = op {
-                            requests::delete(client, id).await?;
-                        }
-                        let package = step
-                            .desired
-                            .as_ref()
-                            .and_then(|d| d.parent.clone())
-                            .unwrap_or_default();
-                        requests::create(client, id, &metadata, &package, zip).await?;
-                        effects.push(match op {
-                            Operation::Recreate(RecreateReason::Moved) => {
-                                Effect::Recreated(Recreate::Moved(version))
-                            }
-                            Operation::Recreate(RecreateReason::ValueMapping) => {
-                                Effect::Recreated(Recreate::ValueMapping(version))
-                            }
-                            _ => Effect::Created(Detail::Version(version)),
-                        });
-                    }
-                }
+                let zip = repack(id.kind, content.take().unwrap_or_default(), &configuration);
+                effects.push(upload(client, step, op, &desired, zip.await?, &facts.version).await?);
                 uploaded = true;
             }
             Operation::Configure => {
-                let live = match &live_configuration {
-                    Some(c) if !uploaded => c.clone(),
-                    _ => client
-                        .configurations(&id.key)
-                        .await?
-                        .into_iter()
-                        .map(|c| (c.parameter_key, (c.parameter_value, c.data_type)))
-                        .collect(),
-                };
-                for (key, (value, data_type)) in &configuration {
-                    if live.get(key).map(|(v, _)| v) != Some(value) {
-                        client.configure(&id.key, key, value, data_type).await?;
-                        configured += 1;
-                    }
-                }
+                let known = live_configuration.as_ref().filter(|_| !uploaded);
+                configured = configure(client, &id.key, &configuration, known).await?;
                 if configured > 0 {
                     effects.push(Effect::Configured(configured));
                 }
@@ -217,4 +165,83 @@ pub(super) async fn write(
         _ => {}
     }
     Ok(written)
+}
+
+/// The artifact's zip from its content files and configured values, as base64, built on a
+/// blocking thread.
+async fn repack(
+    kind: Kind,
+    files: Vec<(String, Vec<u8>)>,
+    configuration: &Configuration,
+) -> Result<String, WriteError> {
+    let values: Vec<(String, String)> = configuration
+        .iter()
+        .map(|(k, (v, _))| (k.clone(), v.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || to_base64(&content::repack(kind, &files, &values)))
+        .await
+        .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))
+}
+
+/// Creates, updates or re-creates (`op`) the artifact of `step` from `zip`.
+async fn upload(
+    client: &Client,
+    step: &Step,
+    op: Operation,
+    desired: &Map<String, Value>,
+    zip: String,
+    version: &str,
+) -> Result<Effect, WriteError> {
+    let id = &step.id;
+    let metadata: DesigntimeArtifact = serde_json::from_value(Value::Object(desired.clone()))
+        .map_err(|e| WriteError::State(format!("artifact.json does not fit the API: {e}")))?;
+    let version = version.to_string();
+    if op == Operation::Upload {
+        requests::update(client, id, &metadata, zip).await?;
+        return Ok(Effect::Updated(Detail::Version(version)));
+    }
+    if let Operation::Recreate(_) = op {
+        requests::delete(client, id).await?;
+    }
+    let package = step
+        .desired
+        .as_ref()
+        .and_then(|d| d.parent.clone())
+        .unwrap_or_default();
+    requests::create(client, id, &metadata, &package, zip).await?;
+    Ok(match op {
+        Operation::Recreate(RecreateReason::Moved) => Effect::Recreated(Recreate::Moved(version)),
+        Operation::Recreate(RecreateReason::ValueMapping) => {
+            Effect::Recreated(Recreate::ValueMapping(version))
+        }
+        _ => Effect::Created(Detail::Version(version)),
+    })
+}
+
+/// Sets the configuration values of integration flow `key` that differ from the target's:
+/// `known` when its values are known (nothing was uploaded), else read from the target.
+/// Returns how many were set.
+async fn configure(
+    client: &Client,
+    key: &str,
+    configuration: &Configuration,
+    known: Option<&Configuration>,
+) -> Result<usize, WriteError> {
+    let live = match known {
+        Some(c) => c.clone(),
+        None => client
+            .configurations(key)
+            .await?
+            .into_iter()
+            .map(|c| (c.parameter_key, (c.parameter_value, c.data_type)))
+            .collect(),
+    };
+    let mut set = 0;
+    for (parameter, (value, data_type)) in configuration {
+        if live.get(parameter).map(|(v, _)| v) != Some(value) {
+            client.configure(key, parameter, value, data_type).await?;
+            set += 1;
+        }
+    }
+    Ok(set)
 }
