@@ -24,6 +24,7 @@
 //! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
 //! | [`git`] | read revisions, write blobs, trees, commits and refs, off the async workers | know about tenants |
+//! | [`blocking`] | blocking work off the async workers, one job at a time | |
 //! | [`scaffold`] | a new state repository on disk (the demo's) | |
 //! | [`wire`] | the API's types, artifact zips, canonical JSON | do I/O |
 //! | [`emulator`] | the local tenant (axum) | use the engine, the client or git |
@@ -44,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod blocking;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -1,7 +1,9 @@
-//! [`RepoPool`]: the repository on the blocking threads of the async runtime, so that reading
-//! git objects never stalls its workers. Each blocking thread keeps one open handle.
+//! [`RepoPool`]: the repository on the blocking threads of the async runtime (through
+//! [`Blocking`]), so that reading git objects never stalls its workers. Each blocking thread
+//! keeps one open handle.
 
 use super::{GitError, Repo};
+use crate::blocking::Blocking;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
@@ -14,13 +16,15 @@ thread_local! {
 #[derive(Debug, Clone)]
 pub struct RepoPool {
     git_dir: PathBuf,
+    blocking: Blocking,
 }
 
 impl RepoPool {
-    /// Work on the repository whose `.git` folder is `git_dir`.
-    pub fn new(git_dir: &Path) -> RepoPool {
+    /// Work on the repository whose `.git` folder is `git_dir`, queued on `blocking`.
+    pub fn new(git_dir: &Path, blocking: Blocking) -> RepoPool {
         RepoPool {
             git_dir: git_dir.to_path_buf(),
+            blocking,
         }
     }
 
@@ -34,26 +38,28 @@ impl RepoPool {
         E: From<GitError> + Send + 'static,
     {
         let git_dir = self.git_dir.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            OPEN.with(|open| {
-                let mut open = open.borrow_mut();
-                if open.as_ref().is_none_or(|(dir, _)| *dir != git_dir) {
-                    *open = Some((git_dir.clone(), Repo::discover(&git_dir)?));
-                }
-                match open.as_ref() {
-                    Some((_, repo)) => work(repo),
-                    None => Err(E::from(GitError::Failed {
-                        action: "open the repository".into(),
-                        reason: "no handle".into(),
-                    })),
-                }
+        let ran = self
+            .blocking
+            .run(move || {
+                OPEN.with(|open| {
+                    let mut open = open.borrow_mut();
+                    if open.as_ref().is_none_or(|(dir, _)| *dir != git_dir) {
+                        *open = Some((git_dir.clone(), Repo::discover(&git_dir)?));
+                    }
+                    match open.as_ref() {
+                        Some((_, repo)) => work(repo),
+                        None => Err(E::from(GitError::Failed {
+                            action: "open the repository".into(),
+                            reason: "no handle".into(),
+                        })),
+                    }
+                })
             })
-        })
-        .await;
-        joined.unwrap_or_else(|e| {
+            .await;
+        ran.unwrap_or_else(|e| {
             Err(E::from(GitError::Failed {
                 action: "read from the repository".into(),
-                reason: format!("the reading thread ended: {e}"),
+                reason: e.to_string(),
             }))
         })
     }

@@ -112,17 +112,19 @@ impl Shared {
             let zip = self.client.download_artifact(kind, &a.id).await?;
             let bytes = zip.len() as u64;
             let (object, name) = (id.kind, id.to_string());
-            let (files, digest) = tokio::task::spawn_blocking(move || {
-                let files = content::unpack(object, &name, &zip)?;
-                let digest = content_digest(
-                    files
-                        .iter()
-                        .map(|(p, data)| (p.as_str(), BlobId::hash(data))),
-                );
-                Ok::<_, ReadError>((files, digest))
-            })
-            .await
-            .map_err(|e| ReadError::Internal(format!("unpacking {id} failed: {e}")))??;
+            let (files, digest) = self
+                .blocking
+                .run(move || {
+                    let files = content::unpack(object, &name, &zip)?;
+                    let digest = content_digest(
+                        files
+                            .iter()
+                            .map(|(p, data)| (p.as_str(), BlobId::hash(data))),
+                    );
+                    Ok::<_, ReadError>((files, digest))
+                })
+                .await
+                .map_err(|e| ReadError::Internal(format!("unpacking {id} failed: {e}")))??;
             for (name, data) in files {
                 self.file(format!("{content_dir}{name}"), data).await?;
             }

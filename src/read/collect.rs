@@ -6,6 +6,7 @@
 
 use super::secrets::{Revealed, SecretFile, SecretMarks, secret_file, secret_marks};
 use super::{Companion, Progress, ReadError, ReadOptions, ReadResult, SecretMode, Warning, Writer};
+use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::git::StateFiles;
 use crate::model::kinds::{self, Entry, Malformed};
@@ -34,6 +35,8 @@ pub(super) struct Shared {
     missing: Mutex<Vec<String>>,
     revealed: Revealed,
     pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
+    /// Unpacking and hashing downloads, off the async workers.
+    pub blocking: Blocking,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
@@ -155,6 +158,7 @@ pub async fn read(
         missing: Mutex::new(Vec::new()),
         revealed,
         runtime: runtime.iter().map(|r| (r.id.clone(), r.clone())).collect(),
+        blocking: Blocking::new(),
         pd_markers,
     });
     if companion == Companion::Absent {

@@ -9,6 +9,7 @@ use super::decide::{
 use super::deploy::Deploy;
 use super::load::{Artifact as Loaded, Configuration};
 use super::outcome::Skip;
+use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::model::kinds::artifact::{self as requests, Facts};
 use crate::model::kinds::to_base64;
@@ -45,6 +46,8 @@ pub(super) struct Written {
 /// What writing an artifact needs to know besides its files.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Context<'a> {
+    /// Blocking work (repacking) off the async workers.
+    pub blocking: &'a Blocking,
     /// What git says of it.
     pub facts: Option<&'a Facts>,
     /// Its runtime on the target before the apply.
@@ -124,7 +127,8 @@ pub(super) async fn write(
             }
             Operation::FromCatalogue => effects.push(Effect::TakenFromCatalogueCopy),
             Operation::Create | Operation::Upload | Operation::Recreate(_) => {
-                let zip = repack(id.kind, content.take().unwrap_or_default(), &configuration);
+                let files = content.take().unwrap_or_default();
+                let zip = repack(cx.blocking, id.kind, files, &configuration);
                 effects.push(upload(client, step, op, &desired, zip.await?, &facts.version).await?);
                 uploaded = true;
             }
@@ -170,6 +174,7 @@ pub(super) async fn write(
 /// The artifact's zip from its content files and configured values, as base64, built on a
 /// blocking thread.
 async fn repack(
+    blocking: &Blocking,
     kind: Kind,
     files: Vec<(String, Vec<u8>)>,
     configuration: &Configuration,
@@ -178,7 +183,8 @@ async fn repack(
         .iter()
         .map(|(k, (v, _))| (k.clone(), v.clone()))
         .collect();
-    tokio::task::spawn_blocking(move || to_base64(&content::repack(kind, &files, &values)))
+    blocking
+        .run(move || to_base64(&content::repack(kind, &files, &values)))
         .await
         .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))
 }

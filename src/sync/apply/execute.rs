@@ -9,6 +9,7 @@ use super::decide::{Operation, delete_operations};
 use super::deploy::{self, Timing};
 use super::load;
 use super::preflight::Secrets;
+use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::git::RepoPool;
 use crate::model::kinds::{self, artifact::Facts};
@@ -22,6 +23,8 @@ use std::future::Future;
 pub(super) struct Executor {
     pub client: Client,
     pub repo: RepoPool,
+    /// Blocking work (repacking) off the async workers.
+    pub blocking: Blocking,
     /// Bounds how many objects have their files loaded at once.
     loading: tokio::sync::Semaphore,
     pub options: ApplyOptions,
@@ -35,6 +38,7 @@ impl Executor {
     pub fn new(
         client: Client,
         repo: RepoPool,
+        blocking: Blocking,
         options: ApplyOptions,
         secrets: Secrets,
         facts: BTreeMap<ObjectId, Facts>,
@@ -43,6 +47,7 @@ impl Executor {
         Executor {
             client,
             repo,
+            blocking,
             loading: tokio::sync::Semaphore::new(16),
             options,
             secrets,
@@ -78,6 +83,7 @@ impl Executor {
             return artifact::write(
                 &self.client,
                 artifact::Context {
+                    blocking: &self.blocking,
                     facts: self.facts.get(&step.id),
                     runtime: self.runtime.get(&step.id.key),
                     no_deploy: self.options.no_deploy,

@@ -28,6 +28,7 @@ mod verify;
 
 pub use outcome::{ApplyReport, ObjectOutcome, Problem, Remaining, Skip, Status, StillDifferent};
 
+use crate::blocking::Blocking;
 use crate::git::{GitError, RepoPool};
 use crate::model::{Effect, ObjectId, WriteError};
 use crate::read::ReadError;
@@ -139,9 +140,11 @@ pub async fn apply(
     let steps: Vec<&_> = decision.steps().collect();
     preflight::check_files(&target.state_dir, &steps)?;
     let secrets = preflight::decrypt_secrets(&target.repo, &target.state_dir, &steps, identity)?;
+    let blocking = Blocking::new();
     let executor = Arc::new(Executor::new(
         target.client.clone(),
-        RepoPool::new(target.repo.git_dir()),
+        RepoPool::new(target.repo.git_dir(), blocking.clone()),
+        blocking,
         options.clone(),
         secrets,
         target.desired.artifacts.clone(),
