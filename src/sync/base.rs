@@ -212,18 +212,7 @@ mod tests {
     use crate::model::Kind;
     use crate::store::marks::SecretMark;
     use crate::sync::state::ObjectFiles;
-
-    fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
-        let oid = |n: u8| crate::git::BlobId::from_bytes(&[n; 20]).unwrap();
-        let mut f = ObjectFiles::default();
-        f.files
-            .insert("security/user-credentials/U.json".into(), oid(json));
-        if let Some(s) = secret {
-            f.secrets
-                .insert("security/user-credentials/U.password.age".into(), oid(s));
-        }
-        f
-    }
+    use crate::sync::state::testing::files;
 
     fn state(objects: Vec<(&ObjectId, ObjectFiles)>) -> ObjectState {
         ObjectState {

@@ -306,18 +306,7 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
-        let oid = |n: u8| crate::git::BlobId::from_bytes(&[n; 20]).unwrap();
-        let mut f = ObjectFiles::default();
-        f.files
-            .insert("security/user-credentials/U.json".into(), oid(json));
-        if let Some(s) = secret {
-            f.secrets
-                .insert("security/user-credentials/U.password.age".into(), oid(s));
-        }
-        f
-    }
+    use crate::sync::state::testing::files;
 
     fn base_of(live: &ObjectFiles, desired: &ObjectFiles, marker: &str) -> BaseObject {
         BaseObject {

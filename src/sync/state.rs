@@ -80,6 +80,26 @@ impl ObjectState {
     }
 }
 
+/// Objects for the engine's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::ObjectFiles;
+    use crate::git::BlobId;
+
+    /// A user credential `U` whose JSON is blob `json` and whose password file is blob `secret`.
+    pub fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
+        let oid = |n: u8| BlobId::from_bytes(&[n; 20]).unwrap();
+        let mut f = ObjectFiles::default();
+        f.files
+            .insert("security/user-credentials/U.json".into(), oid(json));
+        if let Some(s) = secret {
+            f.secrets
+                .insert("security/user-credentials/U.password.age".into(), oid(s));
+        }
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

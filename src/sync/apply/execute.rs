@@ -1,6 +1,6 @@
 //! The executor: what [`super::decide`] says, done against the target. Each object is a task;
 //! the objects of a phase run concurrently, paced by the client's request limit. Files come from
-//! git on the blocking threads ([`RepoPool`]), a bounded number of objects at a time, so memory
+//! git on the blocking thread ([`RepoPool`]), a bounded number of objects at a time, so memory
 //! stays flat.
 
 use super::ApplyOptions;
