@@ -71,10 +71,15 @@ fn check_state_dir(dir: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantSection {
+    /// The tenant's URL (the API is below `<url>/api/v1`).
     pub url: Option<String>,
+    /// The OAuth token endpoint; present: client credentials, absent: Basic.
     pub token_url: Option<String>,
+    /// The runtime's URL (the companion endpoint); default `url`.
     pub runtime_url: Option<String>,
+    /// The companion endpoint's path below `runtime_url`; empty for none.
     pub companion_path: Option<String>,
+    /// Requests in flight to the tenant (default 8).
     pub concurrency: Option<usize>,
     /// Seconds per request before it is abandoned (default 120).
     pub timeout_secs: Option<u64>,
@@ -91,22 +96,57 @@ pub struct TenantSection {
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {reason}")]
-    Read { path: PathBuf, reason: String },
+    /// The file cannot be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        reason: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
     #[error("{path} is not valid: {reason}")]
-    Parse { path: PathBuf, reason: String },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The tenant has no section.
     #[error("tenant `{tenant}` is not configured in {path}")]
     UnknownTenant {
+        /// The tenant asked for.
         tenant: String,
+        /// The file.
         path: PathBuf,
+        /// The tenants it has.
         known: Vec<String>,
     },
+    /// The tenant's section or credentials cannot be used.
     #[error("tenant `{tenant}`: {reason}")]
-    Tenant { tenant: String, reason: String },
+    Tenant {
+        /// The tenant.
+        tenant: String,
+        /// Why.
+        reason: String,
+    },
+    /// The environment has no credentials for the tenant.
     #[error("no credentials for tenant `{tenant}` in the environment")]
-    NoCredentials { tenant: String, prefix: String },
+    NoCredentials {
+        /// The tenant.
+        tenant: String,
+        /// The prefix of its variables, `CPI_<NAME>_`.
+        prefix: String,
+    },
+    /// The age identity cannot be read.
     #[error("the age identity from {origin} cannot be read: {reason}")]
-    Identity { origin: String, reason: String },
+    Identity {
+        /// Where it came from.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl ConfigError {
@@ -182,9 +222,9 @@ pub fn env_prefix(tenant: &str) -> String {
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
             path: path.into(),
-            reason: e.to_string(),
+            reason,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.into(),

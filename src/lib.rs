@@ -6,41 +6,58 @@
 //!
 //! # Crate map
 //!
+//! A workspace (design.md section 2): this crate (the library and the `cpi-gitops` binary), and
+//! beside it the crates that must not know the engine: `cpi-gitops-wire` (the API on the wire,
+//! re-exported as [`wire`]) and `cpi-gitops-emulator` (a tenant over HTTP, re-exported as
+//! [`emulator`]). Dependencies point one way, down this table:
+//!
 //! | module | job | must not |
 //! |---|---|---|
-//! | [`cli`] | flags, command dispatch, exit codes | build requests, open files, print outside `report` |
-//! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits | know about files or git |
-//! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
-//! | [`emulator`] | the local tenant (axum) | use the sync engine or the client |
-//! | [`wire`] | serde types of the OData API, shared by client and emulator | do I/O |
-//! | [`artifact`] | artifact zips, manifests, properties files | do I/O |
+//! | [`cli`] | flags, one thin file per command, errors to hints and exit codes | build requests, open files, print outside `report` |
+//! | [`report`] | everything written to stdout and stderr: text, JSON, markdown, progress | decide anything |
+//! | [`sync`] | plan, apply, drift: desired (git) vs live (tenant) vs base (applied ref), typed outcomes | print, build URLs, open files |
 //! | [`export`] | a tenant into `tenant-state/` as one commit | print |
-//! | [`git`] | read revisions, write blobs/trees/commits, checkout the state folder | know about tenants |
-//! | [`model`] | object kinds and ids; the volatile-field list | do I/O |
 //! | [`read`] | a tenant into state files, normalized as export writes them | print |
-//! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks | do I/O |
-//! | [`sync`] | plan, apply and drift: desired (git) vs live (tenant) vs base (applied ref) | print |
+//! | [`model`] | object kinds and ids, one module per kind, the volatile-field list, write effects | print, build URLs, open files |
+//! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks, the work tree's secret files | know about tenants |
+//! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits, one method per endpoint | know about files, git or the model |
+//! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
-//! | [`canonical`] | canonical JSON bytes | |
-//! | [`report`] | everything written to stdout | |
+//! | [`git`] | read revisions, write blobs, trees, commits and refs, off the async workers | know about tenants |
+//! | [`blocking`] | blocking work off the async workers, one job at a time | |
+//! | [`scaffold`] | a new state repository on disk (the demo's) | |
+//! | [`wire`] | the API's types, artifact zips, canonical JSON | do I/O |
+//! | [`emulator`] | the local tenant (axum) | use the engine, the client or git |
 //!
 //! # Files under `tenant-state/`
 //!
-//! The state layout (design.md section 3) is written by the exporter and read by plan, apply
-//! and drift; both arrive with the export issue.
+//! | path | written by | read by |
+//! |---|---|---|
+//! | `recipients.txt` | people | [`export`], [`store::worktree`] (`secret set`, `secret rekey`) |
+//! | `.gitattributes`, `.export-marks.json` | [`export`] ([`store::marks`]) | [`export`] |
+//! | `packages/...`, `security/...`, `number-ranges/...`, `partner-directory/...` | [`export`] through [`read`] ([`model::kinds`] per kind, [`store::layout`]) | [`sync::desired`] |
+//! | `security/**/*.age` | [`read`] (export), [`store::worktree`] | [`sync::apply`] (decrypted in its preflight) |
+//! | `overrides/<tenant>.json` | people | [`sync::desired`] |
+//!
+//! Outside the branches: `refs/cpi-gitops/applied/<tenant>` (the base), written by
+//! [`sync::apply`] ([`sync::base`]) and read by plan, apply and drift.
 
-pub mod artifact;
-pub mod canonical;
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod blocking;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod emulator;
 pub mod export;
 pub mod git;
 pub mod model;
 pub mod read;
 pub mod report;
+pub mod scaffold;
 pub mod secrets;
 pub mod store;
 pub mod sync;
-pub mod wire;
+
+pub use cpi_gitops_emulator as emulator;
+pub use cpi_gitops_wire as wire;

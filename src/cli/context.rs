@@ -1,25 +1,43 @@
-//! What every command shares: the global flags, the repository, the configuration, the
-//! environment, and turning library errors into [`CliError`]s with hints.
+//! What every command shares: the global flags, the process environment, and the repository,
+//! configuration and tenant client they name.
 
-use super::{CliError, ErrorKind};
+use super::CliError;
+use super::error::ErrorKind;
 use crate::client::Client;
-use crate::config::{self, Config, ConfigError, Env};
-use crate::git::{GitError, Repo};
+use crate::config::{self, Config, Env};
+use crate::git::Repo;
 use std::path::PathBuf;
 
-/// Output formats.
+pub use crate::report::Format;
+
+/// The `--format` flag's values ([`Format`]'s; doc comments on them would become help text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+#[allow(missing_docs)]
+pub enum FormatArg {
     Text,
     Json,
     Markdown,
 }
 
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
 /// The global flags and the process environment.
 pub struct Context {
+    /// `--config`.
     pub config_path: Option<PathBuf>,
+    /// `--repo`.
     pub repo_dir: PathBuf,
+    /// `--format`.
     pub format: Format,
+    /// The environment (credentials, the age identity).
     pub env: Env,
     /// `--quiet`: no progress lines.
     pub quiet: bool,
@@ -29,7 +47,7 @@ impl Context {
     /// The git repository (found from `--repo`).
     pub fn repo(&self) -> Result<Repo, CliError> {
         Repo::discover(&self.repo_dir).map_err(|e| {
-            git_error(e).hinted(
+            CliError::from(e).hinted(
                 "run inside the git repository that holds tenant-state/, or pass --repo DIR",
             )
         })
@@ -41,7 +59,7 @@ impl Context {
             .config_path
             .clone()
             .unwrap_or_else(|| repo.workdir().join(config::FILE_NAME));
-        Config::load(&path).map_err(config_error)
+        Ok(Config::load(&path)?)
     }
 
     /// A client for `tenant`; `concurrency` overrides the configured request limit.
@@ -51,31 +69,10 @@ impl Context {
         tenant: &str,
         concurrency: Option<usize>,
     ) -> Result<Client, CliError> {
-        let mut cc = config.client(tenant, &self.env).map_err(config_error)?;
+        let mut cc = config.client(tenant, &self.env)?;
         if let Some(n) = concurrency {
             cc.concurrency = n.max(1);
         }
-        Client::new(cc).map_err(|e| CliError::new(ErrorKind::Config, e.to_string()))
+        Client::new(cc).map_err(|e| CliError::from_error(ErrorKind::Config, &e))
     }
-}
-
-/// A configuration error with its hint.
-pub fn config_error(e: ConfigError) -> CliError {
-    let hint = e.hint();
-    let mut err = CliError::new(ErrorKind::Config, e.to_string());
-    err.hint = hint;
-    err
-}
-
-/// A git error with its hint.
-pub fn git_error(e: GitError) -> CliError {
-    let hint = match &e {
-        GitError::Dirty { state_dir, .. } => Some(format!(
-            "commit or discard the changes in {state_dir}/ first (git status {state_dir})"
-        )),
-        _ => None,
-    };
-    let mut err = CliError::new(ErrorKind::User, e.to_string());
-    err.hint = hint;
-    err
 }

@@ -4,14 +4,17 @@
 
 use super::apply::ApplyArgs;
 use super::context::{Context, Format};
+use super::drift::DriftArgs;
 use super::export::ExportArgs;
-use super::plan::{DriftArgs, PlanArgs};
+use super::plan::PlanArgs;
 use super::target::TargetArgs;
 use super::{CliError, Outcome};
 use crate::config::Env;
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle, Seed};
 use crate::report::line;
-use std::path::{Path, PathBuf};
+use crate::scaffold;
+use crate::secrets::Identity;
+use std::path::PathBuf;
 
 /// Show the whole loop on emulated tenants
 ///
@@ -51,63 +54,29 @@ async fn tenant(seed: Seed, id_seed: u64) -> Result<EmulatorHandle, CliError> {
     .map_err(|e| CliError::internal(format!("cannot start an emulated tenant: {e}")))
 }
 
-fn scratch(dir: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>), CliError> {
-    match dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)
-                .map_err(|e| CliError::user(format!("cannot create {}: {e}", d.display())))?;
-            if std::fs::read_dir(d)
-                .map(|mut r| r.next().is_some())
-                .unwrap_or(true)
-            {
-                return Err(CliError::user(format!("{} is not empty", d.display()))
-                    .hinted("give --dir a new or empty folder"));
-            }
-            Ok((d.to_path_buf(), None))
-        }
-        None => {
-            let t = tempfile::Builder::new()
-                .prefix("cpi-gitops-demo-")
-                .tempdir()
-                .map_err(|e| CliError::internal(format!("cannot create a scratch folder: {e}")))?;
-            Ok((t.path().to_path_buf(), Some(t)))
-        }
-    }
-}
-
 pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
-    let (dir, _cleanup) = scratch(args.dir.as_deref())?;
+    let (dir, _cleanup) = scaffold::folder(args.dir.as_deref())?;
     let primary = tenant(Seed::Demo, 0).await?;
     let secondary = tenant(Seed::Empty, 2).await?;
-    let identity = age::x25519::Identity::generate();
-    let recipient = identity.to_public().to_string();
-    let key = {
-        use age::secrecy::ExposeSecret;
-        identity.to_string().expose_secret().to_string()
-    };
-    let repo = git2::Repository::init(&dir)
-        .map_err(|e| CliError::internal(format!("git init {}: {}", dir.display(), e.message())))?;
-    let write = |path: &str, text: &str| -> Result<(), CliError> {
-        let p = dir.join(path);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| CliError::internal(e.to_string()))?;
-        }
-        std::fs::write(&p, text)
-            .map_err(|e| CliError::internal(format!("cannot write {}: {e}", p.display())))
-    };
-    write(
-        "cpi-gitops.toml",
-        &format!(
-            "[tenants.primary]\nurl = \"{}\"\n\n[tenants.secondary]\nurl = \"{}\"\ndeploy_poll_ms = 50\n",
-            primary.url(),
-            secondary.url()
-        ),
+    let (key, recipient) = Identity::generate();
+    scaffold::repository(
+        &dir,
+        &[
+            (
+                "cpi-gitops.toml",
+                &format!(
+                    "[tenants.primary]\nurl = \"{}\"\n\n[tenants.secondary]\nurl = \"{}\"\ndeploy_poll_ms = 50\n",
+                    primary.url(),
+                    secondary.url()
+                ),
+            ),
+            (
+                "tenant-state/recipients.txt",
+                &format!("# The demo's age key, generated for this run.\n{recipient}\n"),
+            ),
+        ],
+        "Configure the demo's tenants",
     )?;
-    write(
-        "tenant-state/recipients.txt",
-        &format!("# The demo's age key, generated for this run.\n{recipient}\n"),
-    )?;
-    commit_all(&repo, "Configure the demo's tenants")?;
     let user = emulator::DEFAULT_USER;
     let password = emulator::DEFAULT_PASSWORD;
     let env = Env::from_pairs([
@@ -115,7 +84,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         ("CPI_PRIMARY_PASSWORD", password),
         ("CPI_SECONDARY_USER", user),
         ("CPI_SECONDARY_PASSWORD", password),
-        ("CPI_GITOPS_AGE_IDENTITY", key.as_str()),
+        ("CPI_GITOPS_AGE_IDENTITY", key.expose()),
     ]);
     let ctx = Context {
         config_path: None,
@@ -201,7 +170,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "cpi-gitops drift --tenant secondary",
     );
     expect(
-        super::plan::cmd_drift(&ctx, &drift).await?,
+        super::drift::cmd_drift(&ctx, &drift).await?,
         Outcome::Success,
         "drift",
     )?;
@@ -218,7 +187,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "cpi-gitops drift --tenant secondary",
     );
     expect(
-        super::plan::cmd_drift(&ctx, &drift).await?,
+        super::drift::cmd_drift(&ctx, &drift).await?,
         Outcome::Differences,
         "drift",
     )?;
@@ -228,7 +197,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         "cpi-gitops apply --tenant secondary",
     );
     expect(
-        super::apply::cmd_apply(&ctx, &apply(false)).await?,
+        super::settle(super::apply::cmd_apply(&ctx, &apply(false)).await),
         Outcome::Differences,
         "refused apply",
     )?;
@@ -244,7 +213,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
     )?;
     step(8, "Identical again:", "cpi-gitops drift --tenant secondary");
     expect(
-        super::plan::cmd_drift(&ctx, &drift).await?,
+        super::drift::cmd_drift(&ctx, &drift).await?,
         Outcome::Success,
         "drift",
     )?;
@@ -258,23 +227,4 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         ),
     }
     Ok(Outcome::Success)
-}
-
-fn commit_all(repo: &git2::Repository, message: &str) -> Result<(), CliError> {
-    let fail = |e: git2::Error| CliError::internal(format!("git: {}", e.message()));
-    let mut index = repo.index().map_err(fail)?;
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .map_err(fail)?;
-    index.write().map_err(fail)?;
-    let tree = repo
-        .find_tree(index.write_tree().map_err(fail)?)
-        .map_err(fail)?;
-    let sig = repo
-        .signature()
-        .or_else(|_| git2::Signature::now("cpi-gitops demo", "demo@cpi-gitops.invalid"))
-        .map_err(fail)?;
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[])
-        .map_err(fail)?;
-    Ok(())
 }

@@ -126,10 +126,7 @@ impl EmulatorArgs {
 }
 
 pub async fn cmd_emulator(args: &EmulatorArgs) -> Result<Outcome, CliError> {
-    let handle = emulator::start(args.config()).await.map_err(|e| {
-        CliError::user(e.to_string())
-            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
-    })?;
+    let handle = emulator::start(args.config()).await?;
     crate::report::emulator_banner(&handle, &args.seed.to_string(), args.data.as_deref());
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

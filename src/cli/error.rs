@@ -1,8 +1,21 @@
-//! The command-line error: what went wrong, its causes, and a hint saying what to do next.
+//! The command-line error, and the one place that turns the library's errors into it: what went
+//! wrong, its causes, a hint saying what to do next, and the kind that decides the exit code.
 
+use super::Outcome;
+use crate::config::ConfigError;
+use crate::emulator::EmulatorError;
+use crate::export::ExportError;
+use crate::git::GitError;
+use crate::read::ReadError;
+use crate::scaffold::ScaffoldError;
+use crate::store::worktree::SecretFileError;
+use crate::sync::apply::ApplyError;
+use crate::sync::desired::DesiredError;
+use crate::sync::target::TargetError;
+use std::error::Error;
 use std::fmt;
 
-/// What kind of failure, for the reader and for future exit-code refinements.
+/// What kind of failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Bad flags or input files.
@@ -11,6 +24,8 @@ pub enum ErrorKind {
     Config,
     /// The tenant refused or failed.
     Tenant,
+    /// The target differs from git and the command refuses to overwrite it (exit code 2).
+    Drift,
     /// A bug or an environment failure.
     Internal,
 }
@@ -18,9 +33,13 @@ pub enum ErrorKind {
 /// An error as shown to the user: `error: <message>`, the causes, then `hint: <hint>`.
 #[derive(Debug)]
 pub struct CliError {
+    /// What kind of failure (decides the exit code).
     pub kind: ErrorKind,
+    /// What went wrong.
     pub message: String,
+    /// Why, one line each.
     pub causes: Vec<String>,
+    /// What to do next.
     pub hint: Option<String>,
 }
 
@@ -45,11 +64,24 @@ impl CliError {
         Self::new(ErrorKind::Internal, message)
     }
 
-    /// Adds the chain of an underlying error as causes.
-    pub fn caused_by(mut self, err: &dyn std::error::Error) -> Self {
-        let mut source: Option<&dyn std::error::Error> = Some(err);
+    /// An error of `kind` saying what `e` says, with the chain of its sources as causes.
+    pub fn from_error(kind: ErrorKind, e: &dyn Error) -> Self {
+        let err = CliError::new(kind, e.to_string());
+        match e.source() {
+            Some(source) => err.caused_by(source),
+            None => err,
+        }
+    }
+
+    /// Adds `err` and the chain of its sources as causes, each once, leaving out what the
+    /// message already says.
+    pub fn caused_by(mut self, err: &dyn Error) -> Self {
+        let mut source: Option<&dyn Error> = Some(err);
         while let Some(e) = source {
-            self.causes.push(e.to_string());
+            let text = e.to_string();
+            if !self.message.contains(&text) && !self.causes.contains(&text) {
+                self.causes.push(text);
+            }
             source = e.source();
         }
         self
@@ -59,6 +91,53 @@ impl CliError {
     pub fn hinted(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Sets the hint when there is one.
+    fn maybe_hinted(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// What the command's outcome is: refused because of drift (exit code 2), or failed (1).
+    pub fn outcome(&self) -> Outcome {
+        match self.kind {
+            ErrorKind::Drift => Outcome::Differences,
+            _ => Outcome::Failed,
+        }
+    }
+
+    /// An export's failure (reading the tenant is most of an export): nothing was written.
+    pub fn export(e: ExportError, state_dir: &str) -> CliError {
+        match e {
+            ExportError::Git(g) => g.into(),
+            ExportError::Tenant(t) => {
+                let companion = t
+                    .request()
+                    .is_some_and(|r| r.path.contains("cpi-gitops/security-material"));
+                let hint = match (t.status(), companion) {
+                    (Some(401), _) => Some("check the tenant's credentials in the environment".to_string()),
+                    (Some(403), true) => Some(
+                        "the companion endpoint refused the API user; grant it the endpoint's role, or set companion_path = \"\" for this tenant to export without it".to_string(),
+                    ),
+                    (Some(403), false) => Some("the API user needs read roles for packages, artifacts, security material and the Partner Directory".to_string()),
+                    _ => None,
+                };
+                let mut err = CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint);
+                err.causes
+                    .push("nothing was written: the repository is as it was".into());
+                err
+            }
+            ExportError::NoRecipients { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(format!(
+                "create {state_dir}/recipients.txt with one age public key (age1...) or SSH public key per line, commit it, and export again"
+            )),
+            ExportError::TenantData { .. } => CliError::from_error(ErrorKind::Tenant, &e)
+                .hinted("the tenant answered something cpi-gitops cannot store; nothing was written"),
+            ExportError::Content(c) => CliError::from_error(ErrorKind::Tenant, &c).hinted(
+                "fix the artifact on the tenant (its zip holds an unsafe entry name); nothing was written",
+            ),
+            other => CliError::from_error(ErrorKind::Internal, &other),
+        }
     }
 }
 
@@ -76,3 +155,167 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> CliError {
+        let hint = e.hint();
+        CliError::from_error(ErrorKind::Config, &e).maybe_hinted(hint)
+    }
+}
+
+impl From<GitError> for CliError {
+    fn from(e: GitError) -> CliError {
+        let hint = match &e {
+            GitError::Dirty { state_dir, .. } => Some(format!(
+                "commit or discard the changes in {state_dir}/ first (git status {state_dir})"
+            )),
+            _ => None,
+        };
+        CliError::from_error(ErrorKind::User, &e).maybe_hinted(hint)
+    }
+}
+
+impl From<DesiredError> for CliError {
+    fn from(e: DesiredError) -> CliError {
+        let hint = match &e {
+            DesiredError::Git(_) => None,
+            DesiredError::NoState { .. } => Some("export a tenant first, or pass --rev with a revision that has the state".to_string()),
+            DesiredError::BadJson { .. } | DesiredError::Invalid { .. } => {
+                Some("fix the file (git show, git diff) or restore it from the export that wrote it, commit, and run again; nothing was written to the tenant".into())
+            }
+            DesiredError::UnknownFile { .. } => Some("move the file out of the state folder, or correct its path; nothing was written to the tenant".into()),
+            DesiredError::Override { .. } => Some("correct the overrides file and commit; nothing was written to the tenant".into()),
+        };
+        CliError::from_error(ErrorKind::User, &e).maybe_hinted(hint)
+    }
+}
+
+impl From<ReadError> for CliError {
+    /// A problem reading a target (plan, apply, drift).
+    fn from(e: ReadError) -> CliError {
+        match e {
+            ReadError::Git(g) => g.into(),
+            ReadError::Tenant(t) => {
+                let hint = (t.status() == Some(401))
+                    .then(|| "check the tenant's credentials in the environment".to_string());
+                CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint)
+            }
+            other => CliError::from_error(ErrorKind::Tenant, &other),
+        }
+    }
+}
+
+impl From<TargetError> for CliError {
+    fn from(e: TargetError) -> CliError {
+        match e {
+            TargetError::Desired(d) => d.into(),
+            TargetError::Base(g) => g.into(),
+            TargetError::Read(r) => r.into(),
+        }
+    }
+}
+
+impl From<ApplyError> for CliError {
+    fn from(e: ApplyError) -> CliError {
+        match e {
+            ApplyError::Drift { tenant, objects } => {
+                let mut err = CliError::new(
+                    ErrorKind::Drift,
+                    format!(
+                        "refusing to apply to tenant `{tenant}`: {} changed there since the last apply, or never applied",
+                        crate::report::count(objects.len(), "object", "objects")
+                    ),
+                );
+                err.causes = objects.iter().take(20).cloned().collect();
+                if objects.len() > 20 {
+                    err.causes.push(format!("and {} more", objects.len() - 20));
+                }
+                err.hinted(format!(
+                    "review with `cpi-gitops drift --tenant {tenant}`, then run apply again with --overwrite-drift; nothing was changed"
+                ))
+            }
+            ApplyError::Prune { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
+                "check that the revision is the one you mean; raise --max-prune-share to allow a larger prune; nothing was changed",
+            ),
+            ApplyError::NoIdentity { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
+                "set CPI_GITOPS_AGE_IDENTITY (the key text) or CPI_GITOPS_AGE_IDENTITY_FILE (a path) to an identity of recipients.txt; nothing was changed",
+            ),
+            ApplyError::Incomplete { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
+                "restore the file from the commit that exported it (`git log -- FILE`), or export the primary again; nothing was written to the tenant",
+            ),
+            ApplyError::Secret { .. } => CliError::from_error(ErrorKind::Config, &e)
+                .hinted("nothing was written to the tenant"),
+            ApplyError::Read(r) => r.into(),
+            ApplyError::Git(g) => g.into(),
+        }
+    }
+}
+
+impl From<SecretFileError> for CliError {
+    fn from(e: SecretFileError) -> CliError {
+        let of = |kind| CliError::from_error(kind, &e);
+        match &e {
+            SecretFileError::NotInState { .. } => of(ErrorKind::User)
+                .hinted("export the tenant first, or check the kind and name"),
+            SecretFileError::NoRecipientsFile { file, .. } => of(ErrorKind::Config).hinted(format!(
+                "create {file} with one age public key (age1...) or SSH public key per line"
+            )),
+            SecretFileError::Recipients(_) => of(ErrorKind::Config),
+            SecretFileError::Decrypt(_) => of(ErrorKind::Config).hinted(
+                "rekey with an identity that is one of the files' current recipients; nothing was changed",
+            ),
+            SecretFileError::Marks { .. } => of(ErrorKind::User)
+                .hinted("restore it from git (git checkout -- the file) and run rekey again"),
+            SecretFileError::Io { .. } | SecretFileError::Encrypt { .. } => {
+                of(ErrorKind::Internal)
+            }
+        }
+    }
+}
+
+impl From<ScaffoldError> for CliError {
+    fn from(e: ScaffoldError) -> CliError {
+        let of = |kind| CliError::from_error(kind, &e);
+        match &e {
+            ScaffoldError::NotEmpty(_) => {
+                of(ErrorKind::User).hinted("give --dir a new or empty folder")
+            }
+            ScaffoldError::CreateDir { .. } => of(ErrorKind::User),
+            ScaffoldError::Io { .. } | ScaffoldError::Git(_) => of(ErrorKind::Internal),
+        }
+    }
+}
+
+impl From<EmulatorError> for CliError {
+    fn from(e: EmulatorError) -> CliError {
+        CliError::from_error(ErrorKind::User, &e)
+            .hinted("pick another address with --listen, e.g. --listen 127.0.0.1:0 for a free port")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_show_their_sources_as_causes_once() {
+        let e = SecretFileError::Io {
+            action: "write tenant-state/x.age".into(),
+            reason: std::io::Error::other("disk full"),
+        };
+        let err = CliError::from(e).hinted("free some space");
+        assert_eq!(
+            err.to_string(),
+            "error: cannot write tenant-state/x.age\n  caused by: disk full\nhint: free some space"
+        );
+        // A source the message already says is not repeated.
+        let inline = std::io::Error::other("disk full");
+        let err = CliError::internal("cannot write x: disk full").caused_by(&inline);
+        assert!(err.causes.is_empty());
+        assert_eq!(err.outcome(), Outcome::Failed);
+        assert_eq!(
+            CliError::new(ErrorKind::Drift, "refused").outcome(),
+            Outcome::Differences
+        );
+    }
+}

@@ -1,10 +1,19 @@
-//! The command line: one `clap` enum, one dispatching `match`, one place that maps outcomes and
-//! errors to exit codes. Command files adapt flags and call the library; they never build a
-//! request, open a file or print (that is `report`'s job).
+//! The command line: one `clap` enum, one dispatching `match`, and one place that maps outcomes
+//! and errors to exit codes ([`Outcome`], [`CliError::outcome`]; errors get their hints in
+//! `error.rs`). Each command is a thin file that adapts flags and calls the library; none builds
+//! a request, opens a file or prints (that is `report`'s job).
+//!
+//! | file | command |
+//! |---|---|
+//! | `export.rs` | `export` |
+//! | `plan.rs`, `drift.rs`, `apply.rs` | `plan`, `drift`, `apply` (their shared flags: `target.rs`) |
+//! | `secret/` | `secret set`, `secret rekey` |
+//! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
 
 mod apply;
 mod context;
 mod demo;
+mod drift;
 mod emulator;
 mod error;
 mod export;
@@ -12,7 +21,7 @@ mod plan;
 mod secret;
 mod target;
 
-pub use context::{Context, Format};
+pub use context::{Context, Format, FormatArg};
 pub use error::{CliError, ErrorKind};
 
 use clap::{Parser, Subcommand};
@@ -34,9 +43,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub repo: std::path::PathBuf,
     /// Output format of results
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     #[command(subcommand)]
+    /// The command to run.
     pub command: Command,
 }
 
@@ -54,7 +64,7 @@ pub enum Command {
     /// Apply a committed revision to a tenant
     Apply(apply::ApplyArgs),
     /// Check that a tenant equals the committed state
-    Drift(plan::DriftArgs),
+    Drift(drift::DriftArgs),
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -72,6 +82,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// `Differences` when `differs`, else `Success`.
+    pub fn differences_if(differs: bool) -> Outcome {
+        if differs {
+            Outcome::Differences
+        } else {
+            Outcome::Success
+        }
+    }
+
     /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`.
     pub fn exit_code(self) -> u8 {
         match self {
@@ -84,7 +103,19 @@ impl Outcome {
 
 /// Parses the arguments, runs the command, reports errors; the binary's whole body.
 pub fn main() -> Outcome {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout (exit 0); a usage error is an error like any other
+            // (exit 1, never clap's 2, which means "differences").
+            let _ = e.print();
+            return if e.use_stderr() {
+                Outcome::Failed
+            } else {
+                Outcome::Success
+            };
+        }
+    };
     init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -101,15 +132,20 @@ pub fn main() -> Outcome {
     let context = Context {
         config_path: cli.config,
         repo_dir: cli.repo,
-        format: cli.format,
+        format: cli.format.into(),
         env: crate::config::Env::from_process(),
         quiet: cli.quiet,
     };
-    match runtime.block_on(run(&context, cli.command)) {
+    settle(runtime.block_on(run(&context, cli.command)))
+}
+
+/// A command's outcome; an error is reported, and its kind decides the outcome.
+pub(crate) fn settle(result: Result<Outcome, CliError>) -> Outcome {
+    match result {
         Ok(outcome) => outcome,
         Err(e) => {
             crate::report::error(&e);
-            Outcome::Failed
+            e.outcome()
         }
     }
 }
@@ -122,7 +158,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Export(args) => export::cmd_export(ctx, &args).await,
         Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,
-        Command::Drift(args) => plan::cmd_drift(ctx, &args).await,
+        Command::Drift(args) => drift::cmd_drift(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
     }
 }

@@ -72,12 +72,20 @@ impl fmt::Debug for ClientConfig {
 pub enum Auth {
     /// OAuth 2.0 client credentials: a bearer token from `token_url`.
     OAuth {
+        /// The token endpoint.
         token_url: String,
+        /// The client id.
         client_id: String,
+        /// The client secret.
         client_secret: Secret,
     },
     /// Basic authentication on every request (a session client that needs CSRF tokens).
-    Basic { user: String, password: Secret },
+    Basic {
+        /// The user.
+        user: String,
+        /// Its password.
+        password: Secret,
+    },
 }
 
 impl Auth {

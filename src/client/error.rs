@@ -45,8 +45,11 @@ pub enum ClientError {
         attempts_suffix(*.attempts)
     )]
     Http {
+        /// The tenant.
         tenant: String,
+        /// The request.
         request: RequestLabel,
+        /// The status.
         status: StatusCode,
         /// The tenant's message: `error.message.value` of an OData error body, the
         /// `error_description` of an OAuth error, or a short excerpt of another body.
@@ -60,28 +63,37 @@ pub enum ClientError {
         attempts_suffix(*.attempts)
     )]
     Transport {
+        /// The tenant.
         tenant: String,
+        /// The request.
         request: RequestLabel,
         /// The transport error and its causes, e.g. `error sending request: connection closed
         /// before message completed`.
         cause: String,
         /// Whether the last attempt timed out.
         timeout: bool,
+        /// Attempts made.
         attempts: u32,
     },
     /// The tenant answered with success, but not with what the API reference says.
     #[error("tenant `{tenant}`: {request} answered something unexpected: {cause}")]
     Unexpected {
+        /// The tenant.
         tenant: String,
+        /// The request.
         request: RequestLabel,
+        /// What was wrong.
         cause: String,
     },
     /// The request could not be built (a path that is not a valid URL, a link that leaves the
     /// API root).
     #[error("tenant `{tenant}`: {request} cannot be sent: {cause}")]
     InvalidRequest {
+        /// The tenant.
         tenant: String,
+        /// The request.
         request: RequestLabel,
+        /// Why.
         cause: String,
     },
     /// The client configuration is not usable; the text names the tenant and the field.

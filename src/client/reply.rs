@@ -15,7 +15,9 @@ pub enum Body {
     Json(serde_json::Value),
     /// Raw bytes with their content type (certificates, `$batch`).
     Bytes {
+        /// Its `Content-Type`.
         content_type: String,
+        /// The bytes.
         bytes: Vec<u8>,
     },
 }

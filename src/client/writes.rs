@@ -1,42 +1,144 @@
-//! Typed writes, one method per endpoint, for apply (API reference sections 4 to 9). Bodies are
-//! built by the caller as JSON (they may hold secrets, which `Body`'s `Debug` never shows); these
-//! methods only know the addresses, methods and the shape of the answers.
+//! Typed writes, one method per endpoint, for apply (API reference sections 4 to 9). Callers pass
+//! the API's wire types (which may hold secrets, which `Body`'s `Debug` never shows) and entity
+//! sets; these methods know the addresses, methods, key syntax and the shape of the answers.
 
-use super::paths::{self, artifact, entity, key};
+use super::paths::{self, artifact, composite, entity, filter_eq, key};
 use super::{Body, Client, ClientError};
-use crate::wire::designtime::ArtifactKind;
-use crate::wire::keystore::hexalias;
+use crate::wire::access::{ACCESS_POLICIES, ARTIFACT_REFERENCES, AccessPolicy, ArtifactReference};
+use crate::wire::designtime::{ArtifactKind, ArtifactWrite};
+use crate::wire::keystore::{KEYSTORE_ENTRIES, KeyPairResource, hexalias};
+use crate::wire::number_ranges::{NUMBER_RANGES, NumberRange};
+use crate::wire::packages::{INTEGRATION_PACKAGES, PackageWrite};
+use crate::wire::partner_directory::{ALTERNATIVE_PARTNERS, hex_key};
+use crate::wire::runtime::INTEGRATION_RUNTIME_ARTIFACTS;
+use crate::wire::security::{CustomParameter, OAUTH2_CLIENT_CREDENTIALS, OAuth2ClientCredential};
 use reqwest::Method;
+use serde::Serialize;
 use serde_json::Value;
 
 impl Client {
-    /// `POST IntegrationPackages`.
-    pub async fn create_package(&self, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, "IntegrationPackages", Body::Json(body))
+    /// A typed body as JSON.
+    fn to_json<T: Serialize>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &T,
+    ) -> Result<Value, ClientError> {
+        serde_json::to_value(body).map_err(|e| ClientError::InvalidRequest {
+            tenant: self.name().to_string(),
+            request: super::RequestLabel::new(method.clone(), path),
+            cause: format!("the body cannot be serialized: {e}"),
+        })
+    }
+
+    /// `method <path>` with a typed JSON body; the answer is not needed.
+    async fn send_json<T: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &T,
+    ) -> Result<(), ClientError> {
+        let body = self.to_json(&method, path, body)?;
+        self.send(method, path, Body::Json(body)).await.map(drop)
+    }
+
+    /// `POST <set>`: creates an entity of `set` (`UserCredentials`, `NumberRanges`, ...).
+    pub async fn create_entity<T: Serialize>(
+        &self,
+        set: &str,
+        body: &T,
+    ) -> Result<(), ClientError> {
+        self.send_json(Method::POST, set, body).await
+    }
+
+    /// `PUT <set>('<name>')`: replaces the entity of `set` with the single key `name`.
+    pub async fn update_entity<T: Serialize>(
+        &self,
+        set: &str,
+        name: &str,
+        body: &T,
+    ) -> Result<(), ClientError> {
+        self.send_json(Method::PUT, &entity(set, name), body).await
+    }
+
+    /// `DELETE <set>('<name>')`.
+    pub async fn delete_entity(&self, set: &str, name: &str) -> Result<(), ClientError> {
+        self.send(Method::DELETE, &entity(set, name), Body::None)
             .await
             .map(drop)
     }
 
-    /// `PUT IntegrationPackages('<Id>')` with the descriptive fields.
-    pub async fn update_package(&self, id: &str, body: Value) -> Result<(), ClientError> {
-        self.send(
-            Method::PUT,
-            &entity("IntegrationPackages", id),
-            Body::Json(body),
+    /// `PUT <set>(Pid='..',Id='..')`: a Partner Directory parameter.
+    pub async fn update_partner_entry<T: Serialize>(
+        &self,
+        set: &str,
+        pid: &str,
+        id: &str,
+        body: &T,
+    ) -> Result<(), ClientError> {
+        let path = composite(set, &[("Pid", pid), ("Id", id)]);
+        self.send_json(Method::PUT, &path, body).await
+    }
+
+    /// `DELETE <set>(Pid='..',Id='..')`.
+    pub async fn delete_partner_entry(
+        &self,
+        set: &str,
+        pid: &str,
+        id: &str,
+    ) -> Result<(), ClientError> {
+        let path = composite(set, &[("Pid", pid), ("Id", id)]);
+        self.send(Method::DELETE, &path, Body::None).await.map(drop)
+    }
+
+    /// `AlternativePartners(Hexagency='..',Hexscheme='..',Hexid='..')`.
+    fn alternative_partner(agency: &str, scheme: &str, id: &str) -> String {
+        format!(
+            "{ALTERNATIVE_PARTNERS}(Hexagency='{}',Hexscheme='{}',Hexid='{}')",
+            hex_key(agency),
+            hex_key(scheme),
+            hex_key(id)
         )
-        .await
-        .map(drop)
+    }
+
+    /// `PUT AlternativePartners(Hexagency=..,Hexscheme=..,Hexid=..)`.
+    pub async fn update_alternative_partner<T: Serialize>(
+        &self,
+        agency: &str,
+        scheme: &str,
+        id: &str,
+        body: &T,
+    ) -> Result<(), ClientError> {
+        let path = Self::alternative_partner(agency, scheme, id);
+        self.send_json(Method::PUT, &path, body).await
+    }
+
+    /// `DELETE AlternativePartners(Hexagency=..,Hexscheme=..,Hexid=..)`.
+    pub async fn delete_alternative_partner(
+        &self,
+        agency: &str,
+        scheme: &str,
+        id: &str,
+    ) -> Result<(), ClientError> {
+        let path = Self::alternative_partner(agency, scheme, id);
+        self.send(Method::DELETE, &path, Body::None).await.map(drop)
+    }
+
+    /// `POST IntegrationPackages`.
+    pub async fn create_package(&self, body: &PackageWrite) -> Result<(), ClientError> {
+        self.send_json(Method::POST, INTEGRATION_PACKAGES, body)
+            .await
+    }
+
+    /// `PUT IntegrationPackages('<Id>')` with the descriptive fields.
+    pub async fn update_package(&self, id: &str, body: &PackageWrite) -> Result<(), ClientError> {
+        self.send_json(Method::PUT, &entity(INTEGRATION_PACKAGES, id), body)
+            .await
     }
 
     /// `DELETE IntegrationPackages('<Id>')`.
     pub async fn delete_package(&self, id: &str) -> Result<(), ClientError> {
-        self.send(
-            Method::DELETE,
-            &entity("IntegrationPackages", id),
-            Body::None,
-        )
-        .await
-        .map(drop)
+        self.delete_entity(INTEGRATION_PACKAGES, id).await
     }
 
     /// `POST CopyIntegrationPackage?Id='<Id>'&ImportMode='OVERWRITE_MERGE'`: configure-only content
@@ -53,11 +155,9 @@ impl Client {
     pub async fn create_artifact(
         &self,
         kind: ArtifactKind,
-        body: Value,
+        body: &ArtifactWrite,
     ) -> Result<(), ClientError> {
-        self.send(Method::POST, kind.entity_set(), Body::Json(body))
-            .await
-            .map(drop)
+        self.send_json(Method::POST, kind.entity_set(), body).await
     }
 
     /// `PUT <Kind>DesigntimeArtifacts(Id='..',Version='active')`.
@@ -65,11 +165,9 @@ impl Client {
         &self,
         kind: ArtifactKind,
         id: &str,
-        body: Value,
+        body: &ArtifactWrite,
     ) -> Result<(), ClientError> {
-        self.send(Method::PUT, &artifact(kind, id), Body::Json(body))
-            .await
-            .map(drop)
+        self.send_json(Method::PUT, &artifact(kind, id), body).await
     }
 
     /// `DELETE <Kind>DesigntimeArtifacts(Id='..',Version='active')`.
@@ -92,10 +190,11 @@ impl Client {
             artifact(ArtifactKind::IntegrationFlow, id),
             key(parameter)
         );
-        let body = serde_json::json!({ "ParameterValue": value, "DataType": data_type });
-        self.send(Method::PUT, &path, Body::Json(body))
-            .await
-            .map(drop)
+        let body = crate::wire::designtime::ConfigurationUpdate {
+            parameter_value: value.to_string(),
+            data_type: Some(data_type.to_string()),
+        };
+        self.send_json(Method::PUT, &path, &body).await
     }
 
     /// `POST Deploy<Kind>DesigntimeArtifact?Id='..'&Version='active'`.
@@ -115,7 +214,7 @@ impl Client {
         &self,
         id: &str,
     ) -> Result<Option<crate::wire::runtime::IntegrationRuntimeArtifact>, ClientError> {
-        self.get_optional(&entity("IntegrationRuntimeArtifacts", id))
+        self.get_optional(&entity(INTEGRATION_RUNTIME_ARTIFACTS, id))
             .await
     }
 
@@ -123,7 +222,7 @@ impl Client {
     pub async fn error_information(&self, id: &str) -> Result<Option<String>, ClientError> {
         let path = format!(
             "{}/ErrorInformation/$value",
-            entity("IntegrationRuntimeArtifacts", id)
+            entity(INTEGRATION_RUNTIME_ARTIFACTS, id)
         );
         let bytes = self.get_bytes(&path).await?;
         if bytes.is_empty() {
@@ -141,38 +240,25 @@ impl Client {
 
     /// `DELETE IntegrationRuntimeArtifacts('<Id>')`.
     pub async fn undeploy(&self, id: &str) -> Result<(), ClientError> {
-        self.send(
-            Method::DELETE,
-            &entity("IntegrationRuntimeArtifacts", id),
-            Body::None,
-        )
-        .await
-        .map(drop)
+        self.delete_entity(INTEGRATION_RUNTIME_ARTIFACTS, id).await
     }
 
-    /// `POST <Set>` of a security artifact (`UserCredentials`, `OAuth2ClientCredentials`,
-    /// `SecureParameters`).
-    pub async fn create_security(&self, set: &str, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, set, Body::Json(body))
-            .await
-            .map(drop)
-    }
-
-    /// `PUT <Set>('<Name>')`: replaces the whole security artifact.
-    pub async fn update_security(
+    /// `POST OAuth2ClientCredentials` with its custom parameters inline (they can be set only on
+    /// create).
+    pub async fn create_oauth2_client_credential(
         &self,
-        set: &str,
-        name: &str,
-        body: Value,
+        credential: &OAuth2ClientCredential,
+        parameters: &[CustomParameter],
     ) -> Result<(), ClientError> {
-        self.send(Method::PUT, &entity(set, name), Body::Json(body))
-            .await
-            .map(drop)
-    }
-
-    /// `DELETE <Set>('<Name>')`.
-    pub async fn delete_entity(&self, set: &str, name: &str) -> Result<(), ClientError> {
-        self.send(Method::DELETE, &entity(set, name), Body::None)
+        let method = Method::POST;
+        let mut body = self.to_json(&method, OAUTH2_CLIENT_CREDENTIALS, credential)?;
+        if let Value::Object(m) = &mut body {
+            m.insert(
+                "CustomParameters".into(),
+                serde_json::to_value(parameters).unwrap_or_default(),
+            );
+        }
+        self.send(method, OAUTH2_CLIENT_CREDENTIALS, Body::Json(body))
             .await
             .map(drop)
     }
@@ -204,30 +290,52 @@ impl Client {
     pub async fn delete_keystore_entry(&self, alias: &str) -> Result<(), ClientError> {
         self.send(
             Method::DELETE,
-            &format!("KeystoreEntries('{}')", hexalias(alias)),
+            &format!("{KEYSTORE_ENTRIES}('{}')", hexalias(alias)),
             Body::None,
         )
         .await
         .map(drop)
     }
 
-    /// `POST KeyPairResources` with the PKCS#12 (base64) and its password in `body`.
-    pub async fn upload_key_pair(&self, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, "KeyPairResources", Body::Json(body))
-            .await
-            .map(drop)
+    /// `POST KeyPairResources` with the PKCS#12 (base64) and its password.
+    pub async fn upload_key_pair(&self, body: &KeyPairResource) -> Result<(), ClientError> {
+        self.send_json(Method::POST, "KeyPairResources", body).await
     }
 
-    /// `POST CertificateUserMappings` `{"User", "Certificate": <base64 PEM>}`.
-    pub async fn map_certificate(&self, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, "CertificateUserMappings", Body::Json(body))
-            .await
-            .map(drop)
+    /// `GET NumberRanges('<Name>')`; `None` when the tenant has none.
+    pub async fn number_range(&self, name: &str) -> Result<Option<NumberRange>, ClientError> {
+        self.get_optional(&entity(NUMBER_RANGES, name)).await
+    }
+
+    /// The access policy of `role`, with its references and their ids
+    /// (`GET AccessPolicies?$filter=RoleName eq '..'&$expand=ArtifactReferences`).
+    pub async fn access_policy(&self, role: &str) -> Result<Option<AccessPolicy>, ClientError> {
+        let path = format!(
+            "{ACCESS_POLICIES}?{}&$expand=ArtifactReferences",
+            filter_eq("RoleName", role)
+        );
+        Ok(self
+            .get_collection::<AccessPolicy>(&path)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// `POST AccessPolicies` with its references inline.
-    pub async fn create_access_policy(&self, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, "AccessPolicies", Body::Json(body))
+    pub async fn create_access_policy(
+        &self,
+        policy: &AccessPolicy,
+        references: &[ArtifactReference],
+    ) -> Result<(), ClientError> {
+        let method = Method::POST;
+        let mut body = self.to_json(&method, ACCESS_POLICIES, policy)?;
+        if let Value::Object(m) = &mut body {
+            m.insert(
+                "ArtifactReferences".into(),
+                serde_json::to_value(references).unwrap_or_default(),
+            );
+        }
+        self.send(method, ACCESS_POLICIES, Body::Json(body))
             .await
             .map(drop)
     }
@@ -241,7 +349,7 @@ impl Client {
         let body = serde_json::json!({ "Description": description });
         self.send(
             Method::PATCH,
-            &format!("AccessPolicies({})", paths::encode(id)),
+            &format!("{ACCESS_POLICIES}({})", paths::encode(id)),
             Body::Json(body),
         )
         .await
@@ -252,7 +360,7 @@ impl Client {
     pub async fn delete_access_policy(&self, id: &str) -> Result<(), ClientError> {
         self.send(
             Method::DELETE,
-            &format!("AccessPolicies({})", paths::encode(id)),
+            &format!("{ACCESS_POLICIES}({})", paths::encode(id)),
             Body::None,
         )
         .await
@@ -263,15 +371,17 @@ impl Client {
     pub async fn add_artifact_reference(
         &self,
         policy_id: &str,
-        mut body: Value,
+        reference: &ArtifactReference,
     ) -> Result<(), ClientError> {
+        let method = Method::POST;
+        let mut body = self.to_json(&method, ARTIFACT_REFERENCES, reference)?;
         if let Value::Object(m) = &mut body {
             m.insert(
                 "AccessPolicy".into(),
                 serde_json::json!({ "Id": policy_id }),
             );
         }
-        self.send(Method::POST, "ArtifactReferences", Body::Json(body))
+        self.send(method, ARTIFACT_REFERENCES, Body::Json(body))
             .await
             .map(drop)
     }
@@ -280,29 +390,10 @@ impl Client {
     pub async fn delete_artifact_reference(&self, id: &str) -> Result<(), ClientError> {
         self.send(
             Method::DELETE,
-            &format!("ArtifactReferences({})", paths::encode(id)),
+            &format!("{ARTIFACT_REFERENCES}({})", paths::encode(id)),
             Body::None,
         )
         .await
         .map(drop)
-    }
-
-    /// `POST <Set>` of any other entity (number ranges, Partner Directory entries).
-    pub async fn create(&self, set: &str, body: Value) -> Result<(), ClientError> {
-        self.send(Method::POST, set, Body::Json(body))
-            .await
-            .map(drop)
-    }
-
-    /// `PUT <path>` of any other entity, `path` built with [`paths`].
-    pub async fn replace(&self, path: &str, body: Value) -> Result<(), ClientError> {
-        self.send(Method::PUT, path, Body::Json(body))
-            .await
-            .map(drop)
-    }
-
-    /// `DELETE <path>`, `path` built with [`paths`].
-    pub async fn delete(&self, path: &str) -> Result<(), ClientError> {
-        self.send(Method::DELETE, path, Body::None).await.map(drop)
     }
 }

@@ -5,7 +5,7 @@
 //!    flat). Integration flows whose version and modification time are unchanged, and secrets
 //!    whose change markers are unchanged, are kept from git without downloading or re-encrypting
 //!    (`store::marks`).
-//! 3. Compare the new files with the commit's ([`summary`]); equal means no commit. Files in the
+//! 3. Compare the new files with the commit's (`summary.rs`); equal means no commit. Files in the
 //!    state folder that belong to no object the exporter knows are kept, and reported.
 //! 4. Commit the new state folder on top of the `HEAD` it started from, check out that folder,
 //!    then move the branch (refusing if it moved meanwhile).
@@ -18,7 +18,7 @@ mod summary;
 pub use summary::{Change, ObjectOutcome};
 
 use crate::client::Client;
-use crate::git::{BlobSink, FileMode, GitError, Repo, StateFiles};
+use crate::git::{BlobId, BlobSink, FileMode, GitError, Repo, StateFiles};
 use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
 use crate::secrets::Recipients;
 use crate::store::layout::{self, locate};
@@ -44,6 +44,7 @@ pub struct ExportOptions {
 /// The result of an export.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportReport {
+    /// The exported tenant.
     pub tenant: String,
     /// The new commit, when one was made.
     pub commit: Option<String>,
@@ -51,6 +52,7 @@ pub struct ExportReport {
     pub changed: bool,
     /// Every object with its outcome.
     pub objects: Vec<ObjectOutcome>,
+    /// What the user should know about that did not stop the export.
     pub warnings: Vec<Warning>,
     /// Secrets the tenant could not reveal and git does not have (`kind/key#slot`).
     pub missing_secrets: Vec<String>,
@@ -170,7 +172,7 @@ pub async fn run(
     if !changed {
         return Ok(report);
     }
-    let tree_files: BTreeMap<String, (git2::Oid, FileMode)> = files
+    let tree_files: BTreeMap<String, (BlobId, FileMode)> = files
         .iter()
         .map(|(p, id)| (p.clone(), (*id, FileMode::Blob)))
         .collect();

@@ -9,16 +9,22 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    /// New in this export.
     Added,
+    /// Some of its files changed.
     Changed,
+    /// Gone from the tenant.
     Removed,
+    /// As before.
     Unchanged,
 }
 
 /// One object and how the export changed it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ObjectOutcome {
+    /// The object's id, `kind/key`.
     pub id: String,
+    /// How it changed.
     pub outcome: Change,
     /// The object's files that changed (relative to the state folder).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -114,10 +120,10 @@ pub fn message(tenant: &str, objects: &[ObjectOutcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use git2::Oid;
+    use crate::git::BlobId;
 
-    fn oid(n: u8) -> Oid {
-        Oid::from_bytes(&[n; 20]).unwrap()
+    fn oid(n: u8) -> BlobId {
+        BlobId::from_bytes(&[n; 20]).unwrap()
     }
 
     #[test]

@@ -1,21 +1,21 @@
 //! [`BlobSink`]: writes blobs on a thread of its own while downloads go on, so that content is
 //! stored as it arrives and never held in memory for the whole tenant.
 
-use super::GitError;
-use git2::{Oid, Repository};
+use super::{BlobId, GitError};
+use git2::Repository;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 enum Message {
     Write { path: String, bytes: Vec<u8> },
-    Keep { path: String, id: Oid },
+    Keep { path: String, id: BlobId },
 }
 
 /// Collects the files of a new state; [`BlobSink::writer`] hands out cheap handles for
 /// concurrent tasks, [`BlobSink::finish`] returns path -> blob id once every handle is dropped.
 pub struct BlobSink {
     tx: tokio::sync::mpsc::Sender<Message>,
-    thread: std::thread::JoinHandle<Result<BTreeMap<String, Oid>, GitError>>,
+    thread: std::thread::JoinHandle<Result<BTreeMap<String, BlobId>, GitError>>,
 }
 
 /// A handle that writes into a [`BlobSink`].
@@ -37,6 +37,7 @@ impl BlobSink {
                     Message::Write { path, bytes } => {
                         let id = repo
                             .blob(&bytes)
+                            .map(BlobId)
                             .map_err(GitError::failed(format!("write {path}")))?;
                         files.insert(path, id);
                     }
@@ -58,7 +59,7 @@ impl BlobSink {
     }
 
     /// Waits for every write; returns the files. Every [`BlobWriter`] must be dropped first.
-    pub fn finish(self) -> Result<BTreeMap<String, Oid>, GitError> {
+    pub fn finish(self) -> Result<BTreeMap<String, BlobId>, GitError> {
         drop(self.tx);
         self.thread.join().map_err(|_| GitError::Failed {
             action: "write blobs".into(),
@@ -80,7 +81,7 @@ impl BlobWriter {
     }
 
     /// Reuses blob `id` as the file at `path`.
-    pub async fn keep(&self, path: String, id: Oid) -> Result<(), GitError> {
+    pub async fn keep(&self, path: String, id: BlobId) -> Result<(), GitError> {
         self.tx
             .send(Message::Keep { path, id })
             .await

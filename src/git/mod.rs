@@ -3,10 +3,65 @@
 //! vendored libgit2; nothing here knows about tenants.
 
 mod blobs;
+mod pool;
+mod refs;
 mod repo;
 
 pub use blobs::{BlobSink, BlobWriter};
+pub use pool::RepoPool;
 pub use repo::{FileMode, Repo, StateFiles};
+
+use git2::Oid;
+use std::fmt;
+
+/// The id of a blob: a file's content, as git names it. Two files with equal ids have equal
+/// bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlobId(pub(crate) Oid);
+
+impl BlobId {
+    /// The id git gives `bytes` as a blob (nothing is written).
+    pub fn hash(bytes: &[u8]) -> BlobId {
+        BlobId(Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap_or(Oid::ZERO_SHA1))
+    }
+
+    /// An id from its raw bytes (20 for SHA-1).
+    pub fn from_bytes(bytes: &[u8]) -> Option<BlobId> {
+        Oid::from_bytes(bytes).ok().map(BlobId)
+    }
+
+    /// The raw bytes of the id.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Display for BlobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of a commit (a revision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommitId(pub(crate) Oid);
+
+impl CommitId {
+    /// A full hexadecimal commit id; `None` when `text` is not one.
+    pub fn parse(text: &str) -> Option<CommitId> {
+        Oid::from_str(text).ok().map(CommitId)
+    }
+}
+
+impl fmt::Display for CommitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of a tree (a folder's state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeId(pub(crate) Oid);
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -14,27 +69,47 @@ pub enum GitError {
     /// The folder is not inside a git work tree.
     #[error("{path} is not in a git repository with a work tree: {reason}")]
     NotARepository {
+        /// The folder.
         path: std::path::PathBuf,
+        /// Why.
         reason: String,
     },
     /// The state folder has changes that are not committed.
     #[error("{state_dir}/ has uncommitted changes ({count} paths, e.g. {example})")]
     Dirty {
+        /// The state folder.
         state_dir: String,
+        /// How many paths changed.
         count: usize,
+        /// One of them.
         example: String,
     },
     /// `HEAD` moved while the state was being built.
     #[error(
         "HEAD moved while the state was being read (expected {expected}, found {found}): nothing was committed"
     )]
-    HeadMoved { expected: String, found: String },
+    HeadMoved {
+        /// The commit the state was read from.
+        expected: String,
+        /// Where `HEAD` is now.
+        found: String,
+    },
     /// A revision does not exist.
     #[error("revision `{rev}` does not exist: {reason}")]
-    UnknownRevision { rev: String, reason: String },
+    UnknownRevision {
+        /// The revision.
+        rev: String,
+        /// Why.
+        reason: String,
+    },
     /// Any other git failure, with what was being done.
     #[error("git: {action}: {reason}")]
-    Failed { action: String, reason: String },
+    Failed {
+        /// What was being done.
+        action: String,
+        /// Why it failed.
+        reason: String,
+    },
 }
 
 impl GitError {

@@ -1,6 +1,6 @@
 //! The repository: revisions, the state folder's files, commits and checkout.
 
-use super::GitError;
+use super::{BlobId, CommitId, GitError, TreeId};
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 /// A file's mode in a tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileMode {
+    /// A plain file.
     Blob,
+    /// An executable file.
     Executable,
 }
 
@@ -22,11 +24,11 @@ impl FileMode {
 }
 
 /// The files of a state folder in one revision: relative path -> blob id.
-pub type StateFiles = BTreeMap<String, Oid>;
+pub type StateFiles = BTreeMap<String, BlobId>;
 
 /// A git repository with a work tree.
 pub struct Repo {
-    repo: Repository,
+    pub(super) repo: Repository,
     workdir: PathBuf,
 }
 
@@ -45,6 +47,48 @@ impl Repo {
         Ok(Repo { repo, workdir })
     }
 
+    /// Creates a repository in `dir` (with a work tree).
+    pub fn init(dir: &Path) -> Result<Repo, GitError> {
+        let repo = Repository::init(dir)
+            .map_err(GitError::failed(format!("git init {}", dir.display())))?;
+        Ok(Repo {
+            repo,
+            workdir: dir.to_path_buf(),
+        })
+    }
+
+    /// Commits every file of the work tree on the current branch (a first commit, or on top of
+    /// `HEAD`), through the index.
+    pub fn commit_all(&self, message: &str) -> Result<(), GitError> {
+        let fail = || GitError::failed("commit the work tree");
+        let mut index = self.repo.index().map_err(fail())?;
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .map_err(fail())?;
+        index.write().map_err(fail())?;
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().map_err(fail())?)
+            .map_err(fail())?;
+        let signature = self.signature()?;
+        let parent = match self.commit_id("HEAD")? {
+            Some(head) => Some(self.repo.find_commit(head.0).map_err(fail())?),
+            None => None,
+        };
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        self.repo
+            .commit(
+                Some("HEAD"),
+                &signature,
+                &signature,
+                message,
+                &tree,
+                &parents,
+            )
+            .map_err(fail())?;
+        Ok(())
+    }
+
     /// The work tree's root.
     pub fn workdir(&self) -> &Path {
         &self.workdir
@@ -56,16 +100,15 @@ impl Repo {
     }
 
     /// The commit `rev` names (`HEAD`, a branch, a hash); `None` for `HEAD` of an empty repository.
-    pub fn commit_id(&self, rev: &str) -> Result<Option<Oid>, GitError> {
+    pub fn commit_id(&self, rev: &str) -> Result<Option<CommitId>, GitError> {
         match self.repo.revparse_single(rev) {
-            Ok(obj) => {
-                obj.peel_to_commit()
-                    .map(|c| Some(c.id()))
-                    .map_err(|e| GitError::UnknownRevision {
-                        rev: rev.into(),
-                        reason: e.message().into(),
-                    })
-            }
+            Ok(obj) => obj
+                .peel_to_commit()
+                .map(|c| Some(CommitId(c.id())))
+                .map_err(|e| GitError::UnknownRevision {
+                    rev: rev.into(),
+                    reason: e.message().into(),
+                }),
             Err(e)
                 if rev == "HEAD"
                     && (e.code() == git2::ErrorCode::UnbornBranch
@@ -83,7 +126,7 @@ impl Repo {
     /// Every file below `state_dir` in `commit` (none for `None`), by path relative to it.
     pub fn state_files(
         &self,
-        commit: Option<Oid>,
+        commit: Option<CommitId>,
         state_dir: &str,
     ) -> Result<StateFiles, GitError> {
         let mut files = StateFiles::new();
@@ -92,7 +135,7 @@ impl Repo {
         };
         let tree = self
             .repo
-            .find_commit(commit)
+            .find_commit(commit.0)
             .and_then(|c| c.tree())
             .map_err(GitError::failed("read a commit's tree"))?;
         let entry = match tree.get_path(Path::new(state_dir)) {
@@ -105,7 +148,10 @@ impl Repo {
             .map_err(GitError::failed(format!("read {state_dir}/")))?;
         sub.walk(TreeWalkMode::PreOrder, |root, e| {
             if e.kind() == Some(ObjectType::Blob) {
-                files.insert(format!("{root}{}", e.name().unwrap_or_default()), e.id());
+                files.insert(
+                    format!("{root}{}", e.name().unwrap_or_default()),
+                    BlobId(e.id()),
+                );
             }
             TreeWalkResult::Ok
         })
@@ -113,35 +159,19 @@ impl Repo {
         Ok(files)
     }
 
-    /// The id of `state_dir`'s tree in `commit`.
-    pub fn state_tree_id(
-        &self,
-        commit: Option<Oid>,
-        state_dir: &str,
-    ) -> Result<Option<Oid>, GitError> {
-        let Some(commit) = commit else {
-            return Ok(None);
-        };
-        let tree = self
-            .repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(GitError::failed("read a commit's tree"))?;
-        Ok(tree.get_path(Path::new(state_dir)).ok().map(|e| e.id()))
-    }
-
     /// A blob's bytes.
-    pub fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
+    pub fn blob(&self, id: BlobId) -> Result<Vec<u8>, GitError> {
         self.repo
-            .find_blob(id)
+            .find_blob(id.0)
             .map(|b| b.content().to_vec())
             .map_err(GitError::failed(format!("read blob {id}")))
     }
 
     /// Writes bytes as a blob.
-    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid, GitError> {
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<BlobId, GitError> {
         self.repo
             .blob(bytes)
+            .map(BlobId)
             .map_err(GitError::failed("write a blob"))
     }
 
@@ -174,10 +204,13 @@ impl Repo {
     }
 
     /// Builds the tree of a state folder from its files; returns the tree id.
-    pub fn write_tree(&self, files: &BTreeMap<String, (Oid, FileMode)>) -> Result<Oid, GitError> {
+    pub fn write_tree(
+        &self,
+        files: &BTreeMap<String, (BlobId, FileMode)>,
+    ) -> Result<TreeId, GitError> {
         #[derive(Default)]
         struct Dir {
-            files: BTreeMap<String, (Oid, FileMode)>,
+            files: BTreeMap<String, (BlobId, FileMode)>,
             dirs: BTreeMap<String, Dir>,
         }
         let mut root = Dir::default();
@@ -193,7 +226,7 @@ impl Repo {
         fn write(repo: &Repository, dir: &Dir) -> Result<Oid, git2::Error> {
             let mut builder = repo.treebuilder(None)?;
             for (name, (id, mode)) in &dir.files {
-                builder.insert(name, *id, mode.raw())?;
+                builder.insert(name, id.0, mode.raw())?;
             }
             for (name, sub) in &dir.dirs {
                 let id = write(repo, sub)?;
@@ -201,7 +234,9 @@ impl Repo {
             }
             builder.write()
         }
-        write(&self.repo, &root).map_err(GitError::failed("write the state tree"))
+        write(&self.repo, &root)
+            .map(TreeId)
+            .map_err(GitError::failed("write the state tree"))
     }
 
     /// Commits `state_tree` as `state_dir` on top of `HEAD` (replacing that folder only) and
@@ -212,11 +247,11 @@ impl Repo {
     pub fn commit_state(
         &self,
         state_dir: &str,
-        state_tree: Oid,
+        state_tree: TreeId,
         message: &str,
         commit: bool,
-        expected_head: Option<Oid>,
-    ) -> Result<Option<Oid>, GitError> {
+        expected_head: Option<CommitId>,
+    ) -> Result<Option<CommitId>, GitError> {
         let head = self.commit_id("HEAD")?;
         if head != expected_head {
             return Err(GitError::HeadMoved {
@@ -227,14 +262,14 @@ impl Repo {
         let base_tree = match head {
             Some(h) => Some(
                 self.repo
-                    .find_commit(h)
+                    .find_commit(h.0)
                     .and_then(|c| c.tree())
                     .map_err(GitError::failed("read HEAD"))?,
             ),
             None => None,
         };
         let parts: Vec<&str> = state_dir.split('/').filter(|p| !p.is_empty()).collect();
-        let root = replace_path(&self.repo, base_tree.as_ref(), &parts, state_tree)
+        let root = replace_path(&self.repo, base_tree.as_ref(), &parts, state_tree.0)
             .map_err(GitError::failed("build the commit's tree"))?;
         let root_tree = self
             .repo
@@ -244,15 +279,11 @@ impl Repo {
             self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, false)?;
             return Ok(None);
         }
-        let signature = self
-            .repo
-            .signature()
-            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
-            .map_err(GitError::failed("make a commit signature"))?;
+        let signature = self.signature()?;
         let parents: Vec<git2::Commit> = match head {
             Some(h) => vec![
                 self.repo
-                    .find_commit(h)
+                    .find_commit(h.0)
                     .map_err(GitError::failed("read HEAD"))?,
             ],
             None => vec![],
@@ -270,11 +301,11 @@ impl Repo {
             )
             .map_err(GitError::failed("write the commit"))?;
         self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, true)?;
-        if let Err(e) = self.move_head(id, head, message) {
+        if let Err(e) = self.move_head(id, head.map(|h| h.0), message) {
             self.restore(base_tree.as_ref(), state_dir);
             return Err(e);
         }
-        Ok(Some(id))
+        Ok(Some(CommitId(id)))
     }
 
     /// Checks out `state_dir` from `tree`; on failure checks it out from `base` again.
@@ -340,20 +371,24 @@ impl Repo {
     }
 
     /// Points `name` (e.g. `refs/cpi-gitops/applied/secondary`) at `id`.
-    pub fn set_ref(&self, name: &str, id: Oid, message: &str) -> Result<(), GitError> {
+    pub(super) fn set_ref(&self, name: &str, id: Oid, message: &str) -> Result<(), GitError> {
         self.repo
             .reference(name, id, true, message)
             .map(|_| ())
             .map_err(GitError::failed(format!("write {name}")))
     }
 
-    /// The underlying repository (for modules that need more than this wrapper offers).
-    pub fn raw(&self) -> &Repository {
-        &self.repo
+    /// The signature of commits cpi-gitops makes: the user's from git's configuration, else
+    /// `cpi-gitops <cpi-gitops@localhost>`.
+    pub(super) fn signature(&self) -> Result<git2::Signature<'static>, GitError> {
+        self.repo
+            .signature()
+            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
+            .map_err(GitError::failed("make a commit signature"))
     }
 }
 
-fn describe(commit: Option<Oid>) -> String {
+fn describe(commit: Option<CommitId>) -> String {
     commit
         .map(|c| c.to_string())
         .unwrap_or_else(|| "no commit".into())

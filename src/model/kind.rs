@@ -1,32 +1,60 @@
 //! [`Kind`] and [`ObjectId`]: what an object is and how it is named in ids, paths and reports.
+//!
+//! [`Kind::spec`] is the one match over every kind: it names the module in [`super::kinds`] that
+//! holds the kind's knowledge, so a new kind cannot be added without one.
 
+use super::kinds;
+use super::phase::Phase;
+use super::spec::Spec;
 use crate::wire::designtime::ArtifactKind;
 use std::fmt;
 
 /// Every kind of object cpi-gitops manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// An integration package.
     Package,
+    /// An integration flow (a design-time artifact).
     IntegrationFlow,
+    /// A value mapping (a design-time artifact).
     ValueMapping,
+    /// A message mapping (a design-time artifact).
     MessageMapping,
+    /// A script collection (a design-time artifact).
     ScriptCollection,
+    /// A data type (a design-time artifact).
     DataType,
+    /// A message type (a design-time artifact).
     MessageType,
+    /// A fault message type (a design-time artifact).
     FaultMessageType,
+    /// A service interface (a design-time artifact).
     ServiceInterface,
+    /// A user credential (with its password).
     UserCredential,
+    /// An OAuth2 client credential (with its client secret).
     OAuth2ClientCredential,
+    /// A secure parameter (with its value).
     SecureParameter,
+    /// A trusted certificate in the keystore.
     Certificate,
+    /// A key pair in the keystore (with its PKCS#12 and password).
     KeyPair,
+    /// A certificate-to-user mapping (Neo).
     CertificateUserMapping,
+    /// An access policy with its artifact references.
     AccessPolicy,
+    /// A number range.
     NumberRange,
+    /// A Partner Directory string parameter.
     StringParameter,
+    /// A Partner Directory binary parameter.
     BinaryParameter,
+    /// A Partner Directory user-credential parameter (with its password).
     UserCredentialParameter,
+    /// A Partner Directory alternative partner.
     AlternativePartner,
+    /// A Partner Directory authorized user.
     AuthorizedUser,
 }
 
@@ -40,7 +68,7 @@ pub struct SecretSlot {
 }
 
 impl Kind {
-    /// Every kind (apply writes them in the order of `PHASES` in `sync::apply`).
+    /// Every kind, in the order of their phases (see [`Phase`]).
     pub const ALL: [Kind; 22] = [
         Kind::UserCredential,
         Kind::OAuth2ClientCredential,
@@ -48,13 +76,13 @@ impl Kind {
         Kind::Certificate,
         Kind::KeyPair,
         Kind::CertificateUserMapping,
-        Kind::AccessPolicy,
         Kind::NumberRange,
         Kind::StringParameter,
         Kind::BinaryParameter,
         Kind::UserCredentialParameter,
         Kind::AlternativePartner,
         Kind::AuthorizedUser,
+        Kind::AccessPolicy,
         Kind::Package,
         Kind::ScriptCollection,
         Kind::DataType,
@@ -66,32 +94,37 @@ impl Kind {
         Kind::IntegrationFlow,
     ];
 
+    /// What cpi-gitops knows of this kind, from its module in [`kinds`].
+    pub fn spec(self) -> &'static Spec {
+        match self {
+            Kind::Package => &kinds::package::SPEC,
+            Kind::IntegrationFlow => &kinds::artifact::INTEGRATION_FLOW,
+            Kind::ValueMapping => &kinds::artifact::VALUE_MAPPING,
+            Kind::MessageMapping => &kinds::artifact::MESSAGE_MAPPING,
+            Kind::ScriptCollection => &kinds::artifact::SCRIPT_COLLECTION,
+            Kind::DataType => &kinds::artifact::DATA_TYPE,
+            Kind::MessageType => &kinds::artifact::MESSAGE_TYPE,
+            Kind::FaultMessageType => &kinds::artifact::FAULT_MESSAGE_TYPE,
+            Kind::ServiceInterface => &kinds::artifact::SERVICE_INTERFACE,
+            Kind::UserCredential => &kinds::user_credential::SPEC,
+            Kind::OAuth2ClientCredential => &kinds::oauth2_client_credential::SPEC,
+            Kind::SecureParameter => &kinds::secure_parameter::SPEC,
+            Kind::Certificate => &kinds::certificate::SPEC,
+            Kind::KeyPair => &kinds::key_pair::SPEC,
+            Kind::CertificateUserMapping => &kinds::certificate_user_mapping::SPEC,
+            Kind::AccessPolicy => &kinds::access_policy::SPEC,
+            Kind::NumberRange => &kinds::number_range::SPEC,
+            Kind::StringParameter => &kinds::string_parameter::SPEC,
+            Kind::BinaryParameter => &kinds::binary_parameter::SPEC,
+            Kind::UserCredentialParameter => &kinds::user_credential_parameter::SPEC,
+            Kind::AlternativePartner => &kinds::alternative_partner::SPEC,
+            Kind::AuthorizedUser => &kinds::authorized_user::SPEC,
+        }
+    }
+
     /// The name in ids and reports, e.g. `integration-flow`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Package => "package",
-            Kind::IntegrationFlow => "integration-flow",
-            Kind::ValueMapping => "value-mapping",
-            Kind::MessageMapping => "message-mapping",
-            Kind::ScriptCollection => "script-collection",
-            Kind::DataType => "data-type",
-            Kind::MessageType => "message-type",
-            Kind::FaultMessageType => "fault-message-type",
-            Kind::ServiceInterface => "service-interface",
-            Kind::UserCredential => "user-credential",
-            Kind::OAuth2ClientCredential => "oauth2-client-credential",
-            Kind::SecureParameter => "secure-parameter",
-            Kind::Certificate => "certificate",
-            Kind::KeyPair => "key-pair",
-            Kind::CertificateUserMapping => "certificate-user-mapping",
-            Kind::AccessPolicy => "access-policy",
-            Kind::NumberRange => "number-range",
-            Kind::StringParameter => "string-parameter",
-            Kind::BinaryParameter => "binary-parameter",
-            Kind::UserCredentialParameter => "user-credential-parameter",
-            Kind::AlternativePartner => "alternative-partner",
-            Kind::AuthorizedUser => "authorized-user",
-        }
+        self.spec().name
     }
 
     /// The kind named `s` (as in [`Kind::as_str`]).
@@ -100,26 +133,18 @@ impl Kind {
     }
 
     /// The plural folder name, e.g. `integration-flows`, `access-policies`.
-    pub fn folder(self) -> String {
-        match self {
-            Kind::AccessPolicy => "access-policies".to_string(),
-            k => format!("{}s", k.as_str()),
-        }
+    pub fn folder(self) -> &'static str {
+        self.spec().folder
+    }
+
+    /// When apply writes objects of this kind.
+    pub fn phase(self) -> Phase {
+        self.spec().phase
     }
 
     /// The design-time artifact kind, for the eight artifact kinds.
     pub fn artifact_kind(self) -> Option<ArtifactKind> {
-        Some(match self {
-            Kind::IntegrationFlow => ArtifactKind::IntegrationFlow,
-            Kind::ValueMapping => ArtifactKind::ValueMapping,
-            Kind::MessageMapping => ArtifactKind::MessageMapping,
-            Kind::ScriptCollection => ArtifactKind::ScriptCollection,
-            Kind::DataType => ArtifactKind::DataType,
-            Kind::MessageType => ArtifactKind::MessageType,
-            Kind::FaultMessageType => ArtifactKind::FaultMessageType,
-            Kind::ServiceInterface => ArtifactKind::ServiceInterface,
-            _ => return None,
-        })
+        self.spec().artifact
     }
 
     /// The object kind of a design-time artifact kind.
@@ -143,29 +168,7 @@ impl Kind {
 
     /// The secrets an object of this kind has.
     pub fn secret_slots(self) -> &'static [SecretSlot] {
-        const PASSWORD: SecretSlot = SecretSlot {
-            name: "password",
-            binary: false,
-        };
-        match self {
-            Kind::UserCredential | Kind::UserCredentialParameter => &[PASSWORD],
-            Kind::OAuth2ClientCredential => &[SecretSlot {
-                name: "client-secret",
-                binary: false,
-            }],
-            Kind::SecureParameter => &[SecretSlot {
-                name: "value",
-                binary: false,
-            }],
-            Kind::KeyPair => &[
-                SecretSlot {
-                    name: "p12",
-                    binary: true,
-                },
-                PASSWORD,
-            ],
-            _ => &[],
-        }
+        self.spec().secrets
     }
 }
 
@@ -179,7 +182,9 @@ impl fmt::Display for Kind {
 /// of alternative partners `<Agency>/<Scheme>/<Id>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId {
+    /// What the object is.
     pub kind: Kind,
+    /// Its name among the objects of its kind.
     pub key: String,
 }
 
@@ -225,5 +230,17 @@ mod tests {
         );
         assert_eq!(id.to_string(), "string-parameter/ACME/ReceiverURL");
         assert!(ObjectId::parse("nope/x").is_none());
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_in_phase_order() {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in Kind::ALL {
+            assert!(seen.insert(kind), "{kind} is listed twice");
+        }
+        assert!(
+            Kind::ALL.windows(2).all(|w| w[0].phase() <= w[1].phase()),
+            "ALL is in phase order"
+        );
     }
 }

@@ -45,7 +45,14 @@ pub fn ignored_fields(kind: Kind) -> Vec<&'static str> {
             "UpdateAvailable",
             "PackageContent",
         ],
-        k if k.is_artifact() => {
+        Kind::IntegrationFlow
+        | Kind::ValueMapping
+        | Kind::MessageMapping
+        | Kind::ScriptCollection
+        | Kind::DataType
+        | Kind::MessageType
+        | Kind::FaultMessageType
+        | Kind::ServiceInterface => {
             vec![
                 "ArtifactContent",
                 "CreatedBy",
@@ -86,7 +93,6 @@ pub fn ignored_fields(kind: Kind) -> Vec<&'static str> {
             v.extend_from_slice(AUDIT);
             v
         }
-        _ => vec![],
     };
     fields.sort_unstable();
     fields

@@ -4,38 +4,39 @@
 //! tenant's request limit stays busy until the end. Every file goes to the blob writer as soon
 //! as it exists.
 
-use super::secrets::Revealed;
+use super::secrets::{Revealed, SecretFile, SecretMarks, secret_file, secret_marks};
 use super::{Companion, Progress, ReadError, ReadOptions, ReadResult, SecretMode, Warning, Writer};
+use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::git::StateFiles;
-use crate::model::normalize::normalize;
+use crate::model::kinds::{self, Entry, Malformed};
 use crate::model::{Kind, ObjectId};
-use crate::store::content;
-use crate::store::layout::{escape, place};
-use crate::store::marks::{ArtifactMark, Marks, content_digest};
+use crate::store::layout::{Place, place};
+use crate::store::marks::{Marks, SecretMark};
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
-use crate::wire::keystore::{KeystoreEntry, OWNER_SAP, TYPE_KEY_PAIR};
-use crate::wire::packages::MODE_READ_ONLY;
+use crate::wire::keystore::{KeystoreEntry, OWNER_SAP};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
-use base64::Engine;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::JoinSet;
 
+/// What every read task shares.
 pub(super) struct Shared {
     pub client: Client,
     pub writer: Writer,
     pub base: Arc<StateFiles>,
     pub old_marks: Marks,
     pub new_marks: Mutex<Marks>,
-    pub mode: SecretMode,
+    mode: SecretMode,
     pub progress: Arc<dyn Progress>,
-    pub warnings: Mutex<Vec<Warning>>,
-    pub missing: Mutex<Vec<String>>,
-    pub revealed: Revealed,
-    runtime: HashMap<String, IntegrationRuntimeArtifact>,
+    warnings: Mutex<Vec<Warning>>,
+    missing: Mutex<Vec<String>>,
+    revealed: Revealed,
+    pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
+    /// Unpacking and hashing downloads, off the async workers.
+    pub blocking: Blocking,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
@@ -63,35 +64,13 @@ enum Job {
     },
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn insert(v: &mut Value, key: &str, value: Value) {
-    if let Value::Object(m) = v {
-        m.insert(key.to_string(), value);
+impl From<Malformed> for ReadError {
+    fn from(m: Malformed) -> ReadError {
+        ReadError::TenantData {
+            object: m.object,
+            reason: m.reason,
+        }
     }
-}
-
-fn marker_of(d: &Option<crate::wire::security::SecurityArtifactDescriptor>) -> Option<String> {
-    d.as_ref().and_then(|d| d.deployed_on.clone())
-}
-
-fn base64(object: &ObjectId, what: &str, text: &str) -> Result<Vec<u8>, ReadError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|_| ReadError::TenantData {
-            object: object.to_string(),
-            reason: format!("the tenant's {what} is not base64"),
-        })
-}
-
-/// The id of an alternative partner: its agency, scheme and id, each escaped (they may hold `/`).
-pub fn alternative_partner_id(agency: &str, scheme: &str, id: &str) -> ObjectId {
-    ObjectId::new(
-        Kind::AlternativePartner,
-        format!("{}/{}/{}", escape(agency), escape(scheme), escape(id)),
-    )
 }
 
 /// Reads the tenant of `client` into `writer` (see the module docs).
@@ -160,7 +139,10 @@ pub async fn read(
             let (pid, id) = rest.split_once(':')?;
             Some((
                 format!("{pid}/{id}"),
-                marker_of(&u.security_artifact_descriptor)?,
+                u.security_artifact_descriptor
+                    .as_ref()?
+                    .deployed_on
+                    .clone()?,
             ))
         })
         .collect();
@@ -176,6 +158,7 @@ pub async fn read(
         missing: Mutex::new(Vec::new()),
         revealed,
         runtime: runtime.iter().map(|r| (r.id.clone(), r.clone())).collect(),
+        blocking: Blocking::new(),
         pd_markers,
     });
     if companion == Companion::Absent {
@@ -188,7 +171,7 @@ pub async fn read(
         set.spawn(async move { shared.job(job).await });
     };
     for p in &packages {
-        let read_only = p.mode.as_deref() == Some(MODE_READ_ONLY);
+        let read_only = kinds::package::is_read_only(p);
         for kind in ArtifactKind::ALL {
             spawn(
                 &mut set,
@@ -232,137 +215,43 @@ pub async fn read(
             + authorized.len()) as u64,
     );
     for p in &packages {
-        let id = ObjectId::new(Kind::Package, &p.id);
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::Package, &to_value(p)),
-        )
-        .await?;
+        s.store(kinds::package::read(p)).await?;
     }
     for u in own_users {
-        let id = ObjectId::new(Kind::UserCredential, &u.name);
-        let at = place(&id, None);
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::UserCredential, &to_value(u)),
-        )
-        .await?;
-        s.secrets(&id, &at, marker_of(&u.security_artifact_descriptor))
-            .await?;
+        s.store(kinds::user_credential::read(u)).await?;
     }
     for o in &oauth {
-        let id = ObjectId::new(Kind::OAuth2ClientCredential, &o.name);
-        let at = place(&id, None);
-        let mut v = normalize(Kind::OAuth2ClientCredential, &to_value(o));
-        let params: Vec<Value> = o
-            .custom_parameters
-            .0
-            .iter()
-            .flatten()
-            .map(to_value)
-            .collect();
-        insert(&mut v, "CustomParameters", Value::Array(params));
-        s.json(&id, &at.json(), normalize(Kind::OAuth2ClientCredential, &v))
-            .await?;
-        s.secrets(&id, &at, marker_of(&o.security_artifact_descriptor))
-            .await?;
+        s.store(kinds::oauth2_client_credential::read(o)).await?;
     }
     for p in &secure {
-        let id = ObjectId::new(Kind::SecureParameter, &p.name);
-        let at = place(&id, None);
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::SecureParameter, &to_value(p)),
-        )
-        .await?;
-        s.secrets(&id, &at, p.deployed_on.clone()).await?;
+        s.store(kinds::secure_parameter::read(p)).await?;
     }
     for m in &mappings {
-        let Some(key) = m.id.clone().filter(|k| !k.is_empty()) else {
-            s.warn_tenant(&format!(
+        match kinds::certificate_user_mapping::read(m) {
+            Some(entry) => s.store(entry?).await?,
+            None => s.warn_tenant(&format!(
                 "lists a certificate-user mapping for user {} without an Id: it is not exported",
                 m.user
-            ));
-            continue;
-        };
-        let id = ObjectId::new(Kind::CertificateUserMapping, &key);
-        let at = place(&id, None);
-        s.file(at.file("pem"), base64(&id, "Certificate", &m.certificate)?)
-            .await?;
-        s.json(
-            &id,
-            &at.json(),
-            normalize(Kind::CertificateUserMapping, &to_value(m)),
-        )
-        .await?;
+            )),
+        }
     }
     for p in &policies {
-        let id = ObjectId::new(Kind::AccessPolicy, &p.role_name);
-        let mut v = to_value(p);
-        let refs: Vec<Value> = p
-            .artifact_references
-            .0
-            .iter()
-            .flatten()
-            .map(to_value)
-            .collect();
-        insert(&mut v, "ArtifactReferences", Value::Array(refs));
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::AccessPolicy, &v),
-        )
-        .await?;
+        s.store(kinds::access_policy::read(p)).await?;
     }
     for r in &ranges {
-        let id = ObjectId::new(Kind::NumberRange, &r.name);
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::NumberRange, &to_value(r)),
-        )
-        .await?;
+        s.store(kinds::number_range::read(r)).await?;
     }
     for p in &strings {
-        let id = ObjectId::new(Kind::StringParameter, format!("{}/{}", p.pid, p.id));
-        s.json(
-            &id,
-            &place(&id, None).json(),
-            normalize(Kind::StringParameter, &to_value(p)),
-        )
-        .await?;
+        s.store(kinds::string_parameter::read(p)).await?;
     }
     for p in &binaries {
-        let id = ObjectId::new(Kind::BinaryParameter, format!("{}/{}", p.pid, p.id));
-        let at = place(&id, None);
-        s.file(at.file("value"), base64(&id, "Value", &p.value)?)
-            .await?;
-        let mut v = normalize(Kind::BinaryParameter, &to_value(p));
-        if let Value::Object(m) = &mut v {
-            m.remove("Value");
-        }
-        s.json(&id, &at.json(), v).await?;
+        s.store(kinds::binary_parameter::read(p)?).await?;
     }
     for a in &alternatives {
-        let id = alternative_partner_id(&a.agency, &a.scheme, &a.id);
-        s.json(
-            &id,
-            &place(&id, Some(&a.pid)).json(),
-            normalize(Kind::AlternativePartner, &to_value(a)),
-        )
-        .await?;
+        s.store(kinds::alternative_partner::read(a)).await?;
     }
     for u in &authorized {
-        let id = ObjectId::new(Kind::AuthorizedUser, &u.user);
-        s.json(
-            &id,
-            &place(&id, Some(&u.pid)).json(),
-            normalize(Kind::AuthorizedUser, &to_value(u)),
-        )
-        .await?;
+        s.store(kinds::authorized_user::read(u)).await?;
     }
 
     while let Some(joined) = set.join_next().await {
@@ -412,11 +301,104 @@ impl Shared {
         Ok(self.writer.write(path, bytes).await?)
     }
 
-    async fn json(&self, id: &ObjectId, path: &str, value: Value) -> Result<(), ReadError> {
-        self.file(path.to_string(), crate::canonical::to_vec(&value))
+    pub(super) async fn json(
+        &self,
+        id: &ObjectId,
+        path: &str,
+        value: Value,
+    ) -> Result<(), ReadError> {
+        self.file(path.to_string(), crate::wire::canonical::to_vec(&value))
             .await?;
         if !id.kind.is_artifact() && id.kind != Kind::Certificate && id.kind != Kind::KeyPair {
             self.progress.done(id, 0);
+        }
+        Ok(())
+    }
+
+    /// Stores an object read from the tenant: the file beside its JSON, its JSON, its secrets.
+    async fn store(&self, entry: Entry) -> Result<(), ReadError> {
+        let at = place(&entry.id, entry.parent.as_deref());
+        if let (Some(a), Some(bytes)) = (entry.id.kind.spec().attachment, entry.attachment) {
+            self.file(at.file(a.suffix()), bytes).await?;
+        }
+        self.json(&entry.id, &at.json(), entry.json).await?;
+        if !entry.id.kind.secret_slots().is_empty() {
+            self.secrets(&entry.id, &at, entry.marker).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes, keeps or reports the secret files of `id` by the rules of [`super::secrets`];
+    /// `marker` is the tenant's change marker of the object's secrets (`None` when it gives
+    /// none).
+    async fn secrets(
+        &self,
+        id: &ObjectId,
+        at: &Place,
+        marker: Option<String>,
+    ) -> Result<(), ReadError> {
+        let marker = marker.filter(|m| !m.is_empty());
+        let key = id.to_string();
+        let (recipients, recipients_file) = match &self.mode {
+            SecretMode::Markers => {
+                if let Some(changed) = marker {
+                    lock(&self.new_marks).secrets.insert(
+                        key,
+                        SecretMark {
+                            changed,
+                            recipients: String::new(),
+                        },
+                    );
+                }
+                return Ok(());
+            }
+            SecretMode::Export {
+                recipients,
+                recipients_file,
+                ..
+            } => (recipients, recipients_file),
+        };
+        let old = self.old_marks.secrets.get(&key).cloned();
+        let fingerprint = recipients.as_ref().map(|r| r.fingerprint());
+        let unchanged = match (&old, &marker, &fingerprint) {
+            (Some(old), Some(m), Some(fp)) => &old.changed == m && &old.recipients == fp,
+            _ => false,
+        };
+        let mut files = Vec::new();
+        for slot in id.kind.secret_slots() {
+            let path = at.secret(*slot);
+            let revealed = self.revealed.get(id, slot);
+            let file = secret_file(revealed.is_some(), self.base.get(&path).copied(), unchanged);
+            match (file, revealed) {
+                (SecretFile::KeepUnchanged(blob) | SecretFile::KeepGits(blob), _) => {
+                    self.writer.keep(path, blob).await?
+                }
+                (SecretFile::Encrypt, Some(plaintext)) => {
+                    let recipients =
+                        recipients.as_ref().ok_or_else(|| ReadError::NoRecipients {
+                            object: key.clone(),
+                            file: recipients_file.clone(),
+                        })?;
+                    let sealed =
+                        recipients
+                            .encrypt(plaintext)
+                            .map_err(|source| ReadError::Secrets {
+                                file: path.clone(),
+                                source,
+                            })?;
+                    self.file(path, sealed).await?;
+                }
+                (SecretFile::Encrypt, None) => {}
+                (SecretFile::Missing, _) => lock(&self.missing).push(format!("{id}#{}", slot.name)),
+            }
+            files.push(file);
+        }
+        let SecretMarks { mark, warnings } = secret_marks(&files, old, marker, fingerprint);
+        if let Some(mark) = mark {
+            lock(&self.new_marks).secrets.insert(key, mark);
+        }
+        for w in warnings {
+            self.warn(id, w.message().into());
         }
         Ok(())
     }
@@ -484,17 +466,9 @@ impl Shared {
                 let list = self.client.user_credential_parameters(&pid).await?;
                 self.progress.found(list.len() as u64);
                 for p in list {
-                    let id =
-                        ObjectId::new(Kind::UserCredentialParameter, format!("{}/{}", p.pid, p.id));
-                    let at = place(&id, None);
-                    self.json(
-                        &id,
-                        &at.json(),
-                        normalize(Kind::UserCredentialParameter, &to_value(&p)),
-                    )
-                    .await?;
                     let marker = self.pd_markers.get(&format!("{}/{}", p.pid, p.id)).cloned();
-                    self.secrets(&id, &at, marker).await?;
+                    self.store(kinds::user_credential_parameter::read(&p, marker))
+                        .await?;
                 }
                 Ok(vec![])
             }
@@ -502,145 +476,11 @@ impl Shared {
     }
 
     async fn keystore(&self, entry: &KeystoreEntry) -> Result<(), ReadError> {
-        let kind = if entry.kind == TYPE_KEY_PAIR {
-            Kind::KeyPair
-        } else {
-            Kind::Certificate
-        };
-        let id = ObjectId::new(kind, &entry.alias);
-        let at = place(&id, None);
         let pem = self.client.certificate_pem(&entry.hexalias).await?;
         let bytes = pem.len() as u64;
-        self.file(at.file("pem"), pem).await?;
-        self.json(&id, &at.json(), normalize(kind, &to_value(entry)))
-            .await?;
-        if kind == Kind::KeyPair {
-            self.secrets(&id, &at, entry.last_modified_time.clone())
-                .await?;
-        }
-        self.progress.done(&id, bytes);
-        Ok(())
-    }
-
-    async fn artifact(
-        &self,
-        package: &str,
-        read_only: bool,
-        kind: ArtifactKind,
-        a: &DesigntimeArtifact,
-    ) -> Result<(), ReadError> {
-        let id = ObjectId::new(Kind::of_artifact(kind), &a.id);
-        let at = place(&id, Some(package));
-        let prefix = format!("{}/", at.dir());
-        if a.version.eq_ignore_ascii_case("active") {
-            let kept: Vec<(String, git2::Oid)> = self
-                .base
-                .range(prefix.clone()..)
-                .take_while(|(p, _)| p.starts_with(&prefix))
-                .map(|(p, i)| (p.clone(), *i))
-                .collect();
-            let message = if kept.is_empty() {
-                "is in draft state (edited on the tenant, not saved as a version): not read until it is saved"
-            } else {
-                "is in draft state (edited on the tenant, not saved as a version): the last saved state in git is kept"
-            };
-            self.warn(&id, message.to_string());
-            for (path, blob) in kept {
-                self.writer.keep(path, blob).await?;
-            }
-            if let Some(m) = self.old_marks.artifacts.get(&id.to_string()) {
-                lock(&self.new_marks)
-                    .artifacts
-                    .insert(id.to_string(), m.clone());
-            }
-            self.progress.done(&id, 0);
-            return Ok(());
-        }
-        let deployed = self.runtime.get(&a.id);
-        if let Some(rt) = deployed {
-            if rt.version != a.version {
-                self.warn(
-                    &id,
-                    format!(
-                        "is deployed at version {} but its design-time version is {}: the design-time version is what git records (and what apply deploys)",
-                        rt.version, a.version
-                    ),
-                );
-            }
-        }
-        let mut meta = normalize(id.kind, &to_value(a));
-        insert(&mut meta, "Deployed", Value::Bool(deployed.is_some()));
-        self.json(&id, &at.json(), meta).await?;
-        if kind == ArtifactKind::IntegrationFlow {
-            let mut configuration = Map::new();
-            for c in self.client.configurations(&a.id).await? {
-                configuration.insert(
-                    c.parameter_key,
-                    json!({ "DataType": c.data_type, "Value": c.parameter_value }),
-                );
-            }
-            self.file(
-                at.configuration(),
-                crate::canonical::to_vec(&Value::Object(configuration)),
-            )
-            .await?;
-        }
-        if read_only {
-            self.progress.done(&id, 0);
-            return Ok(());
-        }
-        let content_dir = at.content_dir();
-        let in_git: Vec<(String, git2::Oid)> = self
-            .base
-            .range(content_dir.clone()..)
-            .take_while(|(p, _)| p.starts_with(&content_dir))
-            .map(|(p, i)| (p.clone(), *i))
-            .collect();
-        let git_digest = content_digest(in_git.iter().map(|(p, i)| (&p[content_dir.len()..], *i)));
-        let modified_at = a.modified_at.clone().unwrap_or_default();
-        let proven = kind == ArtifactKind::IntegrationFlow
-            && !modified_at.is_empty()
-            && !in_git.is_empty()
-            && self
-                .old_marks
-                .artifacts
-                .get(&id.to_string())
-                .is_some_and(|m| {
-                    m.version == a.version
-                        && m.modified_at == modified_at
-                        && m.content == git_digest
-                });
-        let (digest, bytes) = if proven {
-            for (path, blob) in in_git {
-                self.writer.keep(path, blob).await?;
-            }
-            (git_digest, 0)
-        } else {
-            let zip = self.client.download_artifact(kind, &a.id).await?;
-            let bytes = zip.len() as u64;
-            let files = content::unpack(id.kind, &id.to_string(), &zip)?;
-            let digest = content_digest(files.iter().map(|(p, data)| {
-                (
-                    p.as_str(),
-                    git2::Oid::hash_object(git2::ObjectType::Blob, data)
-                        .unwrap_or(git2::Oid::ZERO_SHA1),
-                )
-            }));
-            for (name, data) in files {
-                self.file(format!("{content_dir}{name}"), data).await?;
-            }
-            (digest, bytes)
-        };
-        if kind == ArtifactKind::IntegrationFlow && !modified_at.is_empty() {
-            lock(&self.new_marks).artifacts.insert(
-                id.to_string(),
-                ArtifactMark {
-                    version: a.version.clone(),
-                    modified_at,
-                    content: digest,
-                },
-            );
-        }
+        let entry = kinds::certificate::read(entry, pem);
+        let id = entry.id.clone();
+        self.store(entry).await?;
         self.progress.done(&id, bytes);
         Ok(())
     }

@@ -6,10 +6,11 @@
 //! (and keeps what git has); reading a target records only the secrets' change markers (a target
 //! never reveals secrets and needs no companion).
 
+mod artifacts;
 mod collect;
 mod secrets;
 
-pub use collect::{alternative_partner_id, read};
+pub use collect::read;
 
 use crate::client::ClientError;
 use crate::git::{BlobWriter, GitError, StateFiles};
@@ -42,6 +43,7 @@ pub enum SecretMode {
     Export {
         /// The companion endpoint's path, if the tenant has one.
         companion_path: Option<String>,
+        /// Who new secret files are encrypted to (`None`: `recipients.txt` is missing).
         recipients: Option<Arc<Recipients>>,
         /// `recipients.txt` as shown in messages.
         recipients_file: String,
@@ -57,7 +59,9 @@ pub struct ReadOptions {
     pub base: Arc<StateFiles>,
     /// The markers recorded with `base`.
     pub marks: Marks,
+    /// What to do about secrets.
     pub secrets: SecretMode,
+    /// Who watches the read.
     pub progress: Arc<dyn Progress>,
 }
 
@@ -86,11 +90,13 @@ pub enum Companion {
 pub struct ReadResult {
     /// The markers of the state just read.
     pub marks: Marks,
+    /// What the user should know about that did not stop the read.
     pub warnings: Vec<Warning>,
     /// Secrets that neither the tenant nor git has (`kind/key#slot`).
     pub missing: Vec<String>,
     /// The tenant's runtime artifacts.
     pub runtime: Vec<IntegrationRuntimeArtifact>,
+    /// What the companion endpoint did.
     pub companion: Companion,
 }
 
@@ -98,18 +104,40 @@ pub struct ReadResult {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error(transparent)]
+    /// Git failed.
     Git(#[from] GitError),
     #[error(transparent)]
+    /// The tenant refused or failed.
     Tenant(#[from] ClientError),
     #[error(transparent)]
+    /// An artifact's zip cannot be stored.
     Content(#[from] ContentError),
+    /// The tenant answered something that cannot be stored.
     #[error("{object}: {reason}")]
-    TenantData { object: String, reason: String },
+    TenantData {
+        /// The object concerned.
+        object: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A secret file cannot be written.
     #[error("{file}: {source}")]
-    Secrets { file: String, source: SecretsError },
+    Secrets {
+        /// The file.
+        file: String,
+        /// Why.
+        source: SecretsError,
+    },
+    /// A secret must be encrypted and there are no recipients.
     #[error("{object} has a secret to store, but {file} does not exist")]
-    NoRecipients { object: String, file: String },
+    NoRecipients {
+        /// The object.
+        object: String,
+        /// The recipients file.
+        file: String,
+    },
     #[error("internal error: {0}")]
+    /// A bug or an environment failure.
     Internal(String),
 }
 

@@ -1,11 +1,11 @@
-//! Secrets while reading: what the companion endpoint revealed, and per object whether its
-//! `.age` files are written, kept, or missing, with the change markers that make an unchanged
-//! secret stay byte for byte the same file (`store::marks`).
+//! Secrets while reading, as rules without I/O: what the companion endpoint revealed, whether
+//! each `.age` file is encrypted anew, kept, or missing ([`secret_file`]), and the export mark
+//! that makes an unchanged secret stay byte for byte the same file ([`secret_marks`],
+//! `store::marks`). The reader applies them.
 
-use super::collect::{Shared, lock};
-use super::{ReadError, SecretMode};
+use super::ReadError;
+use crate::git::BlobId;
 use crate::model::{Kind, ObjectId, SecretSlot};
-use crate::store::layout::Place;
 use crate::store::marks::SecretMark;
 use crate::wire::companion::SecurityMaterial;
 use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
@@ -88,7 +88,8 @@ impl Revealed {
         Ok(Revealed { by_object })
     }
 
-    fn get(&self, id: &ObjectId, slot: &SecretSlot) -> Option<&Vec<u8>> {
+    /// The revealed value of `id`'s `slot`.
+    pub fn get(&self, id: &ObjectId, slot: &SecretSlot) -> Option<&Vec<u8>> {
         self.by_object
             .get(id)
             .and_then(|v| v.iter().find(|(s, _)| s == slot))
@@ -96,121 +97,187 @@ impl Revealed {
     }
 }
 
-impl Shared {
-    /// Writes, keeps or reports the secret files of `id`; `marker` is the tenant's change marker
-    /// of the object's secrets (`None` when the tenant gives none).
-    pub(super) async fn secrets(
-        &self,
-        id: &ObjectId,
-        at: &Place,
-        marker: Option<String>,
-    ) -> Result<(), ReadError> {
-        let marker = marker.filter(|m| !m.is_empty());
-        let key = id.to_string();
-        let (recipients, recipients_file) = match &self.mode {
-            SecretMode::Markers => {
-                if let Some(marker) = marker {
-                    lock(&self.new_marks).secrets.insert(
-                        key,
-                        SecretMark {
-                            changed: marker,
-                            recipients: String::new(),
-                        },
-                    );
-                }
-                return Ok(());
+/// What becomes of one secret file while exporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SecretFile {
+    /// The tenant revealed it and it is unchanged since git's file was written: keep that file
+    /// (age output is random, so encrypting again would be a false change).
+    KeepUnchanged(BlobId),
+    /// The tenant revealed it: encrypt it to the recipients.
+    Encrypt,
+    /// The tenant does not reveal it: keep git's file.
+    KeepGits(BlobId),
+    /// Neither the tenant nor git has it.
+    Missing,
+}
+
+impl SecretFile {
+    /// Whether the value came from the tenant.
+    pub fn is_from_tenant(self) -> bool {
+        matches!(self, SecretFile::KeepUnchanged(_) | SecretFile::Encrypt)
+    }
+}
+
+/// The rule for one secret file: `revealed` by the tenant, `in_git` as a blob, and `unchanged`
+/// when the object's change marker and the recipients are as recorded.
+pub(super) fn secret_file(revealed: bool, in_git: Option<BlobId>, unchanged: bool) -> SecretFile {
+    match (revealed, in_git) {
+        (true, Some(blob)) if unchanged => SecretFile::KeepUnchanged(blob),
+        (true, _) => SecretFile::Encrypt,
+        (false, Some(blob)) => SecretFile::KeepGits(blob),
+        (false, None) => SecretFile::Missing,
+    }
+}
+
+/// Something to tell the user about an object's secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SecretWarning {
+    /// The tenant gives no change marker: the secrets are encrypted again on every export.
+    NoMarker,
+    /// The secret changed on the tenant since git's file was written, and the tenant does not
+    /// reveal it.
+    Stale,
+    /// Git's file is encrypted to an older recipients file.
+    OldRecipients,
+}
+
+impl SecretWarning {
+    /// The words of the warning.
+    pub fn message(self) -> &'static str {
+        match self {
+            SecretWarning::NoMarker => {
+                "the tenant gives no change marker for its secrets: they are encrypted again on every export"
             }
-            SecretMode::Export {
-                recipients,
-                recipients_file,
-                ..
-            } => (recipients, recipients_file),
-        };
-        let old = self.old_marks.secrets.get(&key).cloned();
-        let fingerprint = recipients.as_ref().map(|r| r.fingerprint());
-        let unchanged = match (&old, &marker, &fingerprint) {
-            (Some(old), Some(m), Some(fp)) => &old.changed == m && &old.recipients == fp,
-            _ => false,
-        };
-        let mut from_tenant = false;
-        let mut kept = false;
-        for slot in id.kind.secret_slots() {
-            let path = at.secret(*slot);
-            let existing = self.base.get(&path).copied();
-            match (self.revealed.get(id, slot), existing) {
-                (Some(_), Some(blob)) if unchanged => {
-                    self.writer.keep(path, blob).await?;
-                    from_tenant = true;
-                }
-                (Some(plaintext), _) => {
-                    let recipients =
-                        recipients.as_ref().ok_or_else(|| ReadError::NoRecipients {
-                            object: key.clone(),
-                            file: recipients_file.clone(),
-                        })?;
-                    let sealed =
-                        recipients
-                            .encrypt(plaintext)
-                            .map_err(|source| ReadError::Secrets {
-                                file: path.clone(),
-                                source,
-                            })?;
-                    self.file(path, sealed).await?;
-                    from_tenant = true;
-                }
-                (None, Some(blob)) => {
-                    self.writer.keep(path, blob).await?;
-                    kept = true;
-                }
-                (None, None) => lock(&self.missing).push(format!("{id}#{}", slot.name)),
+            SecretWarning::Stale => {
+                "its secret changed on the tenant since git's copy was written, and the tenant does not reveal it: update it with `cpi-gitops secret set`"
+            }
+            SecretWarning::OldRecipients => {
+                "its secret is encrypted to an older recipients.txt: run `cpi-gitops secret rekey`"
             }
         }
-        let mut marks = lock(&self.new_marks);
-        if from_tenant {
-            match (marker, fingerprint) {
-                (Some(marker), Some(fp)) => {
-                    marks.secrets.insert(
-                        key,
-                        SecretMark {
-                            changed: marker,
-                            recipients: fp,
-                        },
-                    );
-                }
-                _ => {
-                    drop(marks);
-                    self.warn(id, "the tenant gives no change marker for its secrets: they are encrypted again on every export".into());
-                }
+    }
+}
+
+/// The export mark of an object's secrets, and what to warn about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SecretMarks {
+    /// The mark to record, if any.
+    pub mark: Option<SecretMark>,
+    /// Warnings, in order.
+    pub warnings: Vec<SecretWarning>,
+}
+
+/// The rule for an object's mark: `files` is what became of each of its secret files, `old`
+/// the mark recorded by the last export, `marker` the tenant's change marker now, `recipients`
+/// the fingerprint of the current recipients.
+pub(super) fn secret_marks(
+    files: &[SecretFile],
+    old: Option<SecretMark>,
+    marker: Option<String>,
+    recipients: Option<String>,
+) -> SecretMarks {
+    let mut out = SecretMarks {
+        mark: None,
+        warnings: Vec::new(),
+    };
+    if files.iter().any(|f| f.is_from_tenant()) {
+        match (marker, recipients) {
+            (Some(changed), Some(recipients)) => {
+                out.mark = Some(SecretMark {
+                    changed,
+                    recipients,
+                })
             }
-            return Ok(());
+            _ => out.warnings.push(SecretWarning::NoMarker),
         }
-        if !kept {
-            return Ok(());
-        }
-        match (old, marker) {
-            (Some(old), marker) => {
-                let stale = marker.as_ref().is_some_and(|m| *m != old.changed);
-                let old_recipients = fingerprint.as_ref().is_some_and(|fp| *fp != old.recipients);
-                marks.secrets.insert(key, old);
-                drop(marks);
-                if stale {
-                    self.warn(id, "its secret changed on the tenant since git's copy was written, and the tenant does not reveal it: update it with `cpi-gitops secret set`".into());
-                }
-                if old_recipients {
-                    self.warn(id, "its secret is encrypted to an older recipients.txt: run `cpi-gitops secret rekey`".into());
-                }
+        return out;
+    }
+    if !files.iter().any(|f| matches!(f, SecretFile::KeepGits(_))) {
+        return out;
+    }
+    match (old, marker) {
+        (Some(old), marker) => {
+            if marker.as_ref().is_some_and(|m| *m != old.changed) {
+                out.warnings.push(SecretWarning::Stale);
             }
-            (None, Some(marker)) => {
-                marks.secrets.insert(
-                    key,
-                    SecretMark {
-                        changed: marker,
-                        recipients: fingerprint.unwrap_or_default(),
-                    },
-                );
+            if recipients.as_ref().is_some_and(|fp| *fp != old.recipients) {
+                out.warnings.push(SecretWarning::OldRecipients);
             }
-            (None, None) => {}
+            out.mark = Some(old);
         }
-        Ok(())
+        (None, Some(changed)) => {
+            out.mark = Some(SecretMark {
+                changed,
+                recipients: recipients.unwrap_or_default(),
+            })
+        }
+        (None, None) => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(n: u8) -> BlobId {
+        BlobId::from_bytes(&[n; 20]).unwrap()
+    }
+
+    fn mark(changed: &str, recipients: &str) -> SecretMark {
+        SecretMark {
+            changed: changed.into(),
+            recipients: recipients.into(),
+        }
+    }
+
+    #[test]
+    fn a_secret_file_is_kept_encrypted_or_missing() {
+        use SecretFile::*;
+        let table = [
+            ((true, Some(oid(1)), true), KeepUnchanged(oid(1))),
+            ((true, Some(oid(1)), false), Encrypt),
+            ((true, None, true), Encrypt),
+            ((false, Some(oid(1)), true), KeepGits(oid(1))),
+            ((false, Some(oid(1)), false), KeepGits(oid(1))),
+            ((false, None, false), Missing),
+        ];
+        for ((revealed, in_git, unchanged), want) in table {
+            assert_eq!(
+                secret_file(revealed, in_git, unchanged),
+                want,
+                "{revealed} {in_git:?} {unchanged}"
+            );
+        }
+    }
+
+    #[test]
+    fn marks_follow_where_the_secret_came_from() {
+        use SecretFile::*;
+        let some = |s: &str| Some(s.to_string());
+        // From the tenant: the tenant's marker and the current recipients.
+        let m = secret_marks(&[Encrypt], Some(mark("m0", "r0")), some("m1"), some("r1"));
+        assert_eq!((m.mark, m.warnings), (Some(mark("m1", "r1")), vec![]));
+        let m = secret_marks(&[Encrypt], None, None, some("r1"));
+        assert_eq!((m.mark, m.warnings), (None, vec![SecretWarning::NoMarker]));
+        // Kept from git: the old mark stays, with what is stale said.
+        let m = secret_marks(
+            &[KeepGits(oid(1))],
+            Some(mark("m0", "r0")),
+            some("m1"),
+            some("r1"),
+        );
+        assert_eq!(
+            (m.mark, m.warnings),
+            (
+                Some(mark("m0", "r0")),
+                vec![SecretWarning::Stale, SecretWarning::OldRecipients]
+            )
+        );
+        let m = secret_marks(&[KeepGits(oid(1))], None, some("m1"), None);
+        assert_eq!((m.mark, m.warnings), (Some(mark("m1", "")), vec![]));
+        // Missing everywhere: nothing to record.
+        let m = secret_marks(&[Missing], Some(mark("m0", "r0")), some("m1"), some("r1"));
+        assert_eq!((m.mark, m.warnings), (None, vec![]));
     }
 }

@@ -4,9 +4,10 @@
 //! "outcome": "added"|"changed"|"removed"|"unchanged", "files"}], "warnings": [{"object",
 //! "message"}], "missing_secrets", "requests", "bytes"}`.
 
-use crate::cli::Format;
+use super::Format;
 use crate::export::{Change, ExportReport};
 
+/// Prints the result of an export.
 pub fn print(report: &ExportReport, format: Format, state_dir: &str) {
     let text = match format {
         Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",

@@ -1,18 +1,32 @@
 //! Everything cpi-gitops writes to stdout and stderr for people: banners, walkthroughs, errors.
 //! Logs go through `tracing` to stderr; nothing else prints.
 
+pub mod apply;
 pub mod export;
+pub mod json;
 pub mod markdown;
+pub mod plan;
 pub mod progress;
-pub mod sync;
+pub mod words;
 
-use crate::cli::CliError;
 use crate::emulator::EmulatorHandle;
+use std::fmt::Display;
 use std::io::Write;
 use std::path::Path;
 
-/// Prints an error with its causes and hint to stderr.
-pub fn error(e: &CliError) {
+/// Output formats of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people at a terminal.
+    Text,
+    /// One JSON document (the CI contract).
+    Json,
+    /// For a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+}
+
+/// Prints an error (the command line's: with its causes and hint) to stderr.
+pub fn error(e: &dyn Display) {
     let _ = writeln!(std::io::stderr(), "{e}");
 }
 

@@ -1,7 +1,7 @@
 //! Progress while a command runs: a bar (objects and bytes) on a terminal, plain lines on stderr
 //! otherwise; nothing goes to stdout, which belongs to the result.
 
-use crate::cli::Format;
+use super::Format;
 use crate::model::ObjectId;
 use crate::read::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

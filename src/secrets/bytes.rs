@@ -16,11 +16,6 @@ impl SecretBytes {
     pub fn expose(&self) -> &[u8] {
         &self.0
     }
-
-    /// The bytes as a UTF-8 [`super::Secret`], or `None` when they are not UTF-8.
-    pub fn into_secret(self) -> Option<super::Secret> {
-        String::from_utf8(self.0).ok().map(super::Secret::new)
-    }
 }
 
 impl fmt::Debug for SecretBytes {

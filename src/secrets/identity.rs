@@ -18,6 +18,16 @@ impl std::fmt::Debug for Identity {
 }
 
 impl Identity {
+    /// A fresh X25519 identity: its text (`AGE-SECRET-KEY-1...`, to keep secret) and its
+    /// recipient (`age1...`, for `recipients.txt`).
+    pub fn generate() -> (super::Secret, String) {
+        use age::secrecy::ExposeSecret;
+        let identity = age::x25519::Identity::generate();
+        let recipient = identity.to_public().to_string();
+        let text = super::Secret::new(identity.to_string().expose_secret());
+        (text, recipient)
+    }
+
     /// Parses identity text; `source` names where it came from (a file, an environment variable).
     pub fn parse(text: &str, source: &str) -> Result<Identity, SecretsError> {
         let bad = |reason: String| SecretsError::BadIdentity {

@@ -6,12 +6,12 @@
 mod bytes;
 mod identity;
 mod recipients;
-mod secret;
 
 pub use bytes::SecretBytes;
+/// The string wrapper lives with the wire types that carry secrets (`cpi-gitops-wire`).
+pub use cpi_gitops_wire::Secret;
 pub use identity::Identity;
 pub use recipients::Recipients;
-pub use secret::Secret;
 
 /// Why a secret could not be handled. Messages name the file and never contain a secret.
 #[derive(Debug, thiserror::Error)]
@@ -19,22 +19,38 @@ pub enum SecretsError {
     /// A line of the recipients file is not a recipient.
     #[error("{origin}, line {line}: {reason}")]
     BadRecipient {
+        /// The file.
         origin: String,
+        /// The line, from 1.
         line: usize,
+        /// Why.
         reason: String,
     },
     /// The recipients file lists nobody.
     #[error("{origin} lists no recipients")]
-    NoRecipients { origin: String },
+    NoRecipients {
+        /// The file.
+        origin: String,
+    },
     /// The identity cannot be read.
     #[error("the age identity from {origin} cannot be used: {reason}")]
-    BadIdentity { origin: String, reason: String },
+    BadIdentity {
+        /// Where it came from.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
     /// Encryption failed.
     #[error("age encryption failed: {0}")]
     Encrypt(String),
     /// A file cannot be decrypted.
     #[error("cannot decrypt {file}: {reason}")]
-    Decrypt { file: String, reason: String },
+    Decrypt {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

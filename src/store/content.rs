@@ -15,11 +15,11 @@
 //! backslashes and names that collide when case is ignored are refused, naming the artifact and
 //! the entry.
 
-use crate::artifact::paths::{UnsafeEntry, check_names};
-use crate::artifact::properties::{self, strip_date_comments};
-use crate::artifact::zip::{self, DosTime, Entry};
-use crate::artifact::{MANIFEST_PATH, METAINFO_PATH, PARAMETERS_PROP_PATH};
 use crate::model::Kind;
+use crate::wire::artifact::paths::{UnsafeEntry, check_names};
+use crate::wire::artifact::properties::{self, strip_date_comments};
+use crate::wire::artifact::zip::{self, DosTime, Entry};
+use crate::wire::artifact::{MANIFEST_PATH, METAINFO_PATH, PARAMETERS_PROP_PATH};
 use std::collections::BTreeSet;
 
 /// Why an artifact's zip cannot be stored.
@@ -27,11 +27,18 @@ use std::collections::BTreeSet;
 pub enum ContentError {
     /// The download is not a readable zip.
     #[error("{artifact}: the downloaded content is not a readable zip: {reason}")]
-    Zip { artifact: String, reason: String },
+    Zip {
+        /// The artifact.
+        artifact: String,
+        /// Why.
+        reason: String,
+    },
     /// An entry name would escape or collide.
     #[error("{artifact}: refusing an unsafe entry in the artifact's zip: {reason}")]
     Unsafe {
+        /// The artifact.
         artifact: String,
+        /// The entry and why it is unsafe.
         reason: UnsafeEntry,
     },
 }
@@ -120,7 +127,7 @@ pub fn repack(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::zip::{DosTime, Entry, write};
+    use crate::wire::artifact::zip::{DosTime, Entry, write};
 
     fn sample(extra: Vec<Entry>) -> Vec<u8> {
         let mut entries = vec![

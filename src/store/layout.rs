@@ -4,7 +4,7 @@
 //! outside `[A-Za-z0-9._-]` is percent-encoded (`Orders Replicate` -> `Orders%20Replicate`,
 //! `pd:x` -> `pd%3Ax`), and a key of `.` or `..` is encoded completely.
 
-use crate::model::{Kind, ObjectId, SecretSlot};
+use crate::model::{Attachment, Kind, ObjectId, Placement, SecretSlot};
 
 /// The recipients file.
 pub const RECIPIENTS: &str = "recipients.txt";
@@ -16,53 +16,7 @@ pub const MARKS: &str = ".export-marks.json";
 pub const GITATTRIBUTES_TEXT: &str =
     "# Written by cpi-gitops: keep every byte of the state as the tenant has it.\n* -text\n";
 
-/// Escapes a key for use as one path component.
-pub fn escape(key: &str) -> String {
-    if key == "." || key == ".." || key.is_empty() {
-        return key.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
-            + if key.is_empty() { "%" } else { "" };
-    }
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Reverses [`escape`]; `None` for text that [`escape`] cannot have produced (so each key has
-/// exactly one path).
-pub fn unescape(component: &str) -> Option<String> {
-    let key = unescape_any(component)?;
-    (escape(&key) == component).then_some(key)
-}
-
-fn unescape_any(component: &str) -> Option<String> {
-    if component == "%" {
-        return Some(String::new());
-    }
-    let bytes = component.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = component.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') => {
-                out.push(b);
-                i += 1;
-            }
-            _ => return None,
-        }
-    }
-    String::from_utf8(out).ok()
-}
+pub use crate::model::key::{escape, unescape};
 
 /// The files of one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,48 +73,37 @@ impl Place {
 /// partner is `<agency>/<scheme>/<id>` with each part already escaped (they may contain `/`).
 pub fn place(id: &ObjectId, parent: Option<&str>) -> Place {
     let parent = parent.map(escape).unwrap_or_else(|| "%".into());
+    let folder = id.kind.folder();
     let at = |dir: String, stem: Option<String>| Place {
         dir,
         stem,
         package: false,
     };
-    match id.kind {
-        Kind::Package => Place {
+    match id.kind.spec().placement {
+        Placement::Package => Place {
             dir: format!("packages/{}", escape(&id.key)),
             stem: None,
             package: true,
         },
-        k if k.is_artifact() => at(
-            format!("packages/{parent}/{}/{}", k.folder(), escape(&id.key)),
+        Placement::Artifact => at(
+            format!("packages/{parent}/{folder}/{}", escape(&id.key)),
             None,
         ),
-        Kind::UserCredential
-        | Kind::OAuth2ClientCredential
-        | Kind::SecureParameter
-        | Kind::Certificate
-        | Kind::KeyPair
-        | Kind::CertificateUserMapping
-        | Kind::AccessPolicy => at(
-            format!("security/{}", id.kind.folder()),
-            Some(escape(&id.key)),
-        ),
-        Kind::NumberRange => at("number-ranges".into(), Some(escape(&id.key))),
-        Kind::StringParameter | Kind::BinaryParameter | Kind::UserCredentialParameter => {
+        Placement::Security => at(format!("security/{folder}"), Some(escape(&id.key))),
+        Placement::NumberRange => at(folder.into(), Some(escape(&id.key))),
+        Placement::PartnerParameter => {
             let (pid, rest) = match id.key.split_once('/') {
                 Some((pid, rest)) => (escape(pid), escape(rest)),
                 None => ("%".into(), escape(&id.key)),
             };
-            at(
-                format!("partner-directory/{pid}/{}", id.kind.folder()),
-                Some(rest),
-            )
+            at(format!("partner-directory/{pid}/{folder}"), Some(rest))
         }
-        Kind::AlternativePartner => at(
-            format!("partner-directory/{parent}/{}", id.kind.folder()),
+        Placement::AlternativePartner => at(
+            format!("partner-directory/{parent}/{folder}"),
             Some(id.key.replace('/', "+")),
         ),
-        _ => at(
-            format!("partner-directory/{parent}/{}", id.kind.folder()),
+        Placement::PartnerOwned => at(
+            format!("partner-directory/{parent}/{folder}"),
             Some(escape(&id.key)),
         ),
     }
@@ -175,10 +118,8 @@ pub enum Role {
     Configuration,
     /// A file of an artifact's content, with its path inside the artifact.
     Content(String),
-    /// A certificate's or key pair's `.pem`.
-    Pem,
-    /// A binary parameter's `.value`.
-    Value,
+    /// The file beside the JSON that the object is written from (`.pem`, `.value`).
+    Attachment(Attachment),
     /// A secret's `.age` file.
     Secret(SecretSlot),
 }
@@ -186,8 +127,11 @@ pub enum Role {
 /// A file's object: its id, its parent (package or Pid) when the layout has one, and its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
+    /// The object.
     pub id: ObjectId,
+    /// Its package or Pid, where the layout has one.
     pub parent: Option<String>,
+    /// What the file is to it.
     pub role: Role,
 }
 
@@ -198,14 +142,8 @@ fn strip_role(kind: Kind, file: &str) -> Option<(String, Role)> {
         .map(|s| (format!(".{}.age", s.name), Role::Secret(*s)))
         .collect();
     suffixes.push((".json".into(), Role::Json));
-    if matches!(
-        kind,
-        Kind::Certificate | Kind::KeyPair | Kind::CertificateUserMapping
-    ) {
-        suffixes.push((".pem".into(), Role::Pem));
-    }
-    if kind == Kind::BinaryParameter {
-        suffixes.push((".value".into(), Role::Value));
+    if let Some(a) = kind.spec().attachment {
+        suffixes.push((format!(".{}", a.suffix()), Role::Attachment(a)));
     }
     suffixes.into_iter().find_map(|(suffix, role)| {
         let stem = file.strip_suffix(suffix.as_str())?;
@@ -213,76 +151,76 @@ fn strip_role(kind: Kind, file: &str) -> Option<(String, Role)> {
     })
 }
 
-fn kind_of_folder(folder: &str) -> Option<Kind> {
-    Kind::ALL.into_iter().find(|k| k.folder() == folder)
+/// The kind stored in `folder` with `placement`.
+fn kind_of_folder(folder: &str, placement: Placement) -> Option<Kind> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| k.folder() == folder && k.spec().placement == placement)
 }
 
 /// The object a path (relative to the state folder) belongs to; `None` for the state's own files
 /// (`recipients.txt`, `.gitattributes`, marks, overrides) and for paths that follow no rule.
 pub fn locate(path: &str) -> Option<Located> {
     let parts: Vec<&str> = path.split('/').collect();
+    let located = |id, parent, role| Some(Located { id, parent, role });
     match parts.as_slice() {
-        ["packages", package, "package.json"] => Some(Located {
-            id: ObjectId::new(Kind::Package, unescape(package)?),
-            parent: None,
-            role: Role::Json,
-        }),
+        ["packages", package, "package.json"] => located(
+            ObjectId::new(Kind::Package, unescape(package)?),
+            None,
+            Role::Json,
+        ),
         ["packages", package, folder, artifact, rest @ ..] => {
-            let kind = kind_of_folder(folder).filter(|k| k.is_artifact())?;
+            let kind = kind_of_folder(folder, Placement::Artifact)?;
             let role = match rest {
                 ["artifact.json"] => Role::Json,
                 ["configuration.json"] => Role::Configuration,
                 ["content", inner @ ..] if !inner.is_empty() => Role::Content(inner.join("/")),
                 _ => return None,
             };
-            Some(Located {
-                id: ObjectId::new(kind, unescape(artifact)?),
-                parent: Some(unescape(package)?),
+            located(
+                ObjectId::new(kind, unescape(artifact)?),
+                Some(unescape(package)?),
                 role,
-            })
+            )
         }
         ["security", folder, file] => {
-            let kind = kind_of_folder(folder)?;
+            let kind = kind_of_folder(folder, Placement::Security)?;
             let (stem, role) = strip_role(kind, file)?;
-            Some(Located {
-                id: ObjectId::new(kind, unescape(&stem)?),
-                parent: None,
-                role,
-            })
+            located(ObjectId::new(kind, unescape(&stem)?), None, role)
         }
-        ["number-ranges", file] => {
-            let (stem, role) = strip_role(Kind::NumberRange, file)?;
-            Some(Located {
-                id: ObjectId::new(Kind::NumberRange, unescape(&stem)?),
-                parent: None,
-                role,
-            })
+        [folder, file] => {
+            let kind = kind_of_folder(folder, Placement::NumberRange)?;
+            let (stem, role) = strip_role(kind, file)?;
+            located(ObjectId::new(kind, unescape(&stem)?), None, role)
         }
         ["partner-directory", pid, folder, file] => {
-            let kind = kind_of_folder(folder)?;
-            let (stem, role) = strip_role(kind, file)?;
             let pid = unescape(pid)?;
-            let key = match kind {
-                Kind::StringParameter | Kind::BinaryParameter | Kind::UserCredentialParameter => {
-                    format!("{pid}/{}", unescape(&stem)?)
-                }
-                Kind::AlternativePartner => {
-                    let parts: Vec<&str> = stem.split('+').collect();
-                    if parts.len() != 3 || parts.iter().any(|p| unescape(p).is_none()) {
-                        return None;
+            for placement in [
+                Placement::PartnerParameter,
+                Placement::AlternativePartner,
+                Placement::PartnerOwned,
+            ] {
+                let Some(kind) = kind_of_folder(folder, placement) else {
+                    continue;
+                };
+                let (stem, role) = strip_role(kind, file)?;
+                return match placement {
+                    Placement::PartnerParameter => located(
+                        ObjectId::new(kind, format!("{pid}/{}", unescape(&stem)?)),
+                        None,
+                        role,
+                    ),
+                    Placement::AlternativePartner => {
+                        let parts: Vec<&str> = stem.split('+').collect();
+                        if parts.len() != 3 || parts.iter().any(|p| unescape(p).is_none()) {
+                            return None;
+                        }
+                        located(ObjectId::new(kind, parts.join("/")), Some(pid), role)
                     }
-                    parts.join("/")
-                }
-                Kind::AuthorizedUser => unescape(&stem)?,
-                _ => return None,
-            };
-            let parent =
-                matches!(kind, Kind::AlternativePartner | Kind::AuthorizedUser).then_some(pid);
-            Some(Located {
-                id: ObjectId::new(kind, key),
-                parent,
-                role,
-            })
+                    _ => located(ObjectId::new(kind, unescape(&stem)?), Some(pid), role),
+                };
+            }
+            None
         }
         _ => None,
     }
@@ -441,7 +379,7 @@ mod tests {
             locate("partner-directory/ACME/binary-parameters/Mapping.xsl.value")
                 .unwrap()
                 .role,
-            Role::Value
+            Role::Attachment(Attachment::Value)
         );
         assert!(locate("recipients.txt").is_none());
         assert!(locate("security/unknown-things/x.json").is_none());

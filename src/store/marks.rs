@@ -12,6 +12,7 @@
 //!
 //! The marks change only when the things they mark change, so a no-op export writes nothing.
 
+use crate::git::BlobId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,13 +30,16 @@ pub struct Marks {
 /// hand edit of the content in git is noticed and the content downloaded again).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactMark {
+    /// The flow's `Version`.
     pub version: String,
+    /// The flow's `ModifiedAt`.
     pub modified_at: String,
+    /// [`content_digest`] of its content files in git.
     pub content: String,
 }
 
 /// The digest of a set of content files: `(path, blob id)` pairs in path order.
-pub fn content_digest<'a>(files: impl IntoIterator<Item = (&'a str, git2::Oid)>) -> String {
+pub fn content_digest<'a>(files: impl IntoIterator<Item = (&'a str, BlobId)>) -> String {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     for (path, id) in files {
@@ -71,6 +75,6 @@ impl Marks {
 
     /// Canonical JSON bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        crate::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default())
+        crate::wire::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default())
     }
 }

@@ -1,6 +1,8 @@
 //! The state in git, `tenant-state/` (design.md section 3): where each object's files live
 //! ([`layout`]), how artifact zips become reviewable files and back ([`content`]), and the
-//! exporter's bookkeeping ([`marks`]). Pure functions of bytes; the git module reads and writes.
+//! exporter's bookkeeping ([`marks`]): pure functions of bytes, while the git module reads and
+//! writes. Only [`worktree`] touches files: the secret files `secret set` and `secret rekey`
+//! edit in the work tree.
 //!
 //! | path under `tenant-state/` | written by | read by |
 //! |---|---|---|
@@ -16,3 +18,4 @@
 pub mod content;
 pub mod layout;
 pub mod marks;
+pub mod worktree;

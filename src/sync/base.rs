@@ -5,9 +5,11 @@
 //! fingerprint of the secrets that were written, the target's change markers of those secrets
 //! (their `DeployedOn`), and the markers that let a read of the target skip downloads.
 
+use super::state::ObjectState;
 use crate::git::{GitError, Repo};
 use crate::model::ObjectId;
 use crate::store::marks::Marks;
+use crate::wire::runtime::IntegrationRuntimeArtifact;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -16,8 +18,11 @@ pub fn ref_name(tenant: &str) -> String {
     format!("refs/cpi-gitops/applied/{tenant}")
 }
 
+/// The file in the base commit's tree.
+const FILE: &str = "base.json";
+
 /// What the base knows of one object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaseObject {
     /// [`super::state::ObjectFiles::fingerprint`] of the object as read from the target.
     pub fingerprint: String,
@@ -36,12 +41,39 @@ pub struct BaseObject {
 /// The base of one tenant.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Base {
+    /// The tenant.
     pub tenant: String,
     /// The applied revision.
     pub applied: String,
+    /// Every object as the last apply left it, by id.
     pub objects: BTreeMap<String, BaseObject>,
     /// Markers of the target (integration flows' versions and times; secrets' `DeployedOn`).
     pub marks: Marks,
+}
+
+/// A runtime artifact's state as the base records it: `STATUS@version`.
+pub fn runtime_state(r: &IntegrationRuntimeArtifact) -> String {
+    format!("{}@{}", r.status, r.version)
+}
+
+/// The target as read after an apply (or before, when that read failed).
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// Its objects.
+    pub state: &'a ObjectState,
+    /// Its markers.
+    pub marks: &'a Marks,
+    /// Its runtime artifacts by id.
+    pub runtime: &'a BTreeMap<String, IntegrationRuntimeArtifact>,
+}
+
+/// What an apply did to one object, as recording the base needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Every write of the object succeeded.
+    pub succeeded: bool,
+    /// Its secrets were among what was written.
+    pub secrets: bool,
 }
 
 impl Base {
@@ -53,64 +85,308 @@ impl Base {
     /// Reads the base of `tenant`; `None` before the first successful apply.
     pub fn read(repo: &Repo, tenant: &str) -> Result<Option<Base>, GitError> {
         let name = ref_name(tenant);
-        let Ok(reference) = repo.raw().find_reference(&name) else {
+        let Some(bytes) = repo.ref_file(&name, FILE)? else {
             return Ok(None);
         };
-        let commit = reference
-            .peel_to_commit()
-            .map_err(GitError::failed(format!("read {name}")))?;
-        let tree = commit
-            .tree()
-            .map_err(GitError::failed(format!("read {name}")))?;
-        let entry = tree.get_name("base.json").ok_or_else(|| GitError::Failed {
-            action: format!("read {name}"),
-            reason: "it has no base.json".into(),
-        })?;
-        let bytes = repo.blob(entry.id())?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| GitError::Failed {
                 action: format!("read {name}"),
-                reason: format!("base.json is not readable: {e}"),
+                reason: format!("{FILE} is not readable: {e}"),
             })
     }
 
     /// Records this base as `refs/cpi-gitops/applied/<tenant>`.
     pub fn write(&self, repo: &Repo) -> Result<(), GitError> {
-        let name = ref_name(&self.tenant);
-        let raw = repo.raw();
-        let bytes = crate::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default());
-        let blob = repo.write_blob(&bytes)?;
-        let mut builder = raw
-            .treebuilder(None)
-            .map_err(GitError::failed(format!("write {name}")))?;
-        builder
-            .insert("base.json", blob, 0o100644)
-            .map_err(GitError::failed(format!("write {name}")))?;
-        let tree_id = builder
-            .write()
-            .map_err(GitError::failed(format!("write {name}")))?;
-        let tree = raw
-            .find_tree(tree_id)
-            .map_err(GitError::failed(format!("write {name}")))?;
-        let applied = git2::Oid::from_str(&self.applied)
-            .and_then(|id| raw.find_commit(id))
-            .map_err(GitError::failed(format!(
-                "find the applied revision {}",
-                self.applied
-            )))?;
-        let signature = raw
-            .signature()
-            .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
-            .map_err(GitError::failed("make a signature"))?;
+        let bytes = crate::wire::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default());
         let message = format!(
             "cpi-gitops: applied {} to tenant {}",
             self.applied.chars().take(12).collect::<String>(),
             self.tenant
         );
-        let commit = raw
-            .commit(None, &signature, &signature, &message, &tree, &[&applied])
-            .map_err(GitError::failed(format!("write {name}")))?;
-        repo.set_ref(&name, commit, &message)
+        repo.write_ref_commit(
+            &ref_name(&self.tenant),
+            &[(FILE, &bytes)],
+            &self.applied,
+            &message,
+        )
+    }
+
+    /// The base an apply leaves. An object's entry moves to what is on the target now only when
+    /// this apply wrote it (successfully or not: what it left is not drift) or when it equals
+    /// git; every other object keeps its old entry, so a change made on the target outside git
+    /// stays drift. `after` is the target read after the writes, or, when that read failed
+    /// (`verified` false), the read before them: objects written successfully are then recorded
+    /// as git has them (their secrets' change markers unknown, so not judged).
+    pub fn after_apply(
+        tenant: &str,
+        applied: String,
+        desired: &ObjectState,
+        after: Observed<'_>,
+        verified: bool,
+        old: Option<&Base>,
+        written: &BTreeMap<ObjectId, Written>,
+    ) -> Base {
+        let mut record = Base {
+            tenant: tenant.into(),
+            applied,
+            objects: BTreeMap::new(),
+            marks: after.marks.clone(),
+        };
+        let mut ids: Vec<&ObjectId> = after
+            .state
+            .objects
+            .keys()
+            .chain(desired.objects.keys())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let key = id.to_string();
+            let previous = old.and_then(|b| b.object(id));
+            let wanted = desired.objects.get(id);
+            let done = written.get(id);
+            let succeeded = done.is_some_and(|w| w.succeeded);
+            let wrote_secrets = succeeded && done.is_some_and(|w| w.secrets);
+            let secrets = match (wanted, wrote_secrets) {
+                (Some(d), true) => d.secrets_fingerprint(),
+                (Some(d), false) if !d.secrets.is_empty() => {
+                    previous.map(|o| o.secrets.clone()).unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            if !verified && succeeded {
+                if let Some(d) = wanted {
+                    record.objects.insert(
+                        key,
+                        BaseObject {
+                            fingerprint: d.fingerprint(),
+                            secrets,
+                            ..Default::default()
+                        },
+                    );
+                }
+                continue;
+            }
+            let now = after.state.objects.get(id);
+            let equals_git = match (now, wanted) {
+                (Some(n), Some(w)) => n.fingerprint() == w.fingerprint(),
+                _ => false,
+            };
+            if done.is_none() && !equals_git {
+                if let Some(previous) = previous {
+                    record.objects.insert(key, previous.clone());
+                }
+                continue;
+            }
+            let Some(now) = now else { continue };
+            let marker = after
+                .marks
+                .secrets
+                .get(&key)
+                .map(|m| m.changed.clone())
+                .unwrap_or_default();
+            let runtime = after
+                .runtime
+                .get(&id.key)
+                .filter(|_| id.kind.is_artifact())
+                .map(runtime_state)
+                .unwrap_or_default();
+            record.objects.insert(
+                key,
+                BaseObject {
+                    fingerprint: now.fingerprint(),
+                    secrets,
+                    marker,
+                    runtime,
+                },
+            );
+        }
+        record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+    use crate::store::marks::SecretMark;
+    use crate::sync::state::ObjectFiles;
+    use crate::sync::state::testing::files;
+
+    fn state(objects: Vec<(&ObjectId, ObjectFiles)>) -> ObjectState {
+        ObjectState {
+            objects: objects.into_iter().map(|(i, f)| (i.clone(), f)).collect(),
+        }
+    }
+
+    struct Seen {
+        state: ObjectState,
+        marks: Marks,
+        runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+    }
+
+    impl Seen {
+        fn observed(&self) -> Observed<'_> {
+            Observed {
+                state: &self.state,
+                marks: &self.marks,
+                runtime: &self.runtime,
+            }
+        }
+    }
+
+    fn live(objects: Vec<(&ObjectId, ObjectFiles)>, marker: Option<&str>) -> Seen {
+        let mut marks = Marks::default();
+        if let (Some(m), Some((id, _))) = (marker, objects.first()) {
+            marks.secrets.insert(
+                id.to_string(),
+                SecretMark {
+                    changed: m.into(),
+                    recipients: String::new(),
+                },
+            );
+        }
+        Seen {
+            state: state(objects),
+            marks,
+            runtime: Default::default(),
+        }
+    }
+
+    #[test]
+    fn written_objects_take_what_the_target_has_now_and_others_keep_their_entry() {
+        let (u, v) = (
+            ObjectId::new(Kind::UserCredential, "U"),
+            ObjectId::new(Kind::UserCredential, "V"),
+        );
+        let desired = state(vec![(&u, files(1, Some(9))), (&v, files(3, None))]);
+        let old_v = BaseObject {
+            fingerprint: files(2, None).fingerprint(),
+            ..Default::default()
+        };
+        let old = Base {
+            objects: [(v.to_string(), old_v.clone())].into(),
+            ..Default::default()
+        };
+        // U was written with its secret; V changed on the target outside git and was not written.
+        let after = live(vec![(&u, files(1, None)), (&v, files(4, None))], Some("m2"));
+        let written = [(
+            u.clone(),
+            Written {
+                succeeded: true,
+                secrets: true,
+            },
+        )]
+        .into();
+        let base = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            after.observed(),
+            true,
+            Some(&old),
+            &written,
+        );
+        let bu = base.object(&u).unwrap();
+        assert_eq!(bu.fingerprint, files(1, None).fingerprint());
+        assert_eq!(bu.secrets, files(1, Some(9)).secrets_fingerprint());
+        assert_eq!(bu.marker, "m2");
+        assert_eq!(
+            base.object(&v),
+            Some(&old_v),
+            "drift outside git stays drift"
+        );
+    }
+
+    #[test]
+    fn objects_equal_to_git_are_recorded_and_a_failed_secret_write_keeps_the_old_fingerprint() {
+        let u = ObjectId::new(Kind::UserCredential, "U");
+        let desired = state(vec![(&u, files(1, Some(9)))]);
+        let old = Base {
+            objects: [(
+                u.to_string(),
+                BaseObject {
+                    fingerprint: "old".into(),
+                    secrets: "old-secrets".into(),
+                    ..Default::default()
+                },
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let after = live(vec![(&u, files(1, None))], None);
+        let failed = [(
+            u.clone(),
+            Written {
+                succeeded: false,
+                secrets: true,
+            },
+        )]
+        .into();
+        let base = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            after.observed(),
+            true,
+            Some(&old),
+            &failed,
+        );
+        let bu = base.object(&u).unwrap();
+        assert_eq!(bu.fingerprint, files(1, None).fingerprint());
+        assert_eq!(bu.secrets, "old-secrets");
+        let untouched = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            after.observed(),
+            true,
+            None,
+            &BTreeMap::new(),
+        );
+        assert_eq!(
+            untouched.object(&u).map(|b| b.fingerprint.clone()),
+            Some(files(1, None).fingerprint()),
+            "an object equal to git is recorded even when not written"
+        );
+    }
+
+    #[test]
+    fn without_verification_written_objects_are_recorded_as_git_has_them() {
+        let u = ObjectId::new(Kind::UserCredential, "U");
+        let desired = state(vec![(&u, files(1, None))]);
+        let before = live(vec![], None);
+        let written = [(
+            u.clone(),
+            Written {
+                succeeded: true,
+                secrets: false,
+            },
+        )]
+        .into();
+        let base = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            before.observed(),
+            false,
+            None,
+            &written,
+        );
+        assert_eq!(
+            base.object(&u).unwrap().fingerprint,
+            files(1, None).fingerprint()
+        );
+        let unwritten = Base::after_apply(
+            "t",
+            "c".into(),
+            &desired,
+            before.observed(),
+            false,
+            None,
+            &BTreeMap::new(),
+        );
+        assert!(unwritten.objects.is_empty());
     }
 }

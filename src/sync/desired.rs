@@ -16,17 +16,17 @@
 //! Every problem is found here, before anything is written to a tenant, and names the file.
 
 use super::state::ObjectState;
-use crate::git::{GitError, Repo, StateFiles};
+use crate::git::{BlobId, CommitId, GitError, Repo, StateFiles};
+use crate::model::kinds::{self, artifact::Facts};
 use crate::model::{Kind, ObjectId};
 use crate::store::layout::{self, Role, locate};
-use git2::Oid;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A revision's state, with overrides.
 pub struct Desired {
     /// The revision.
-    pub commit: Oid,
+    pub commit: CommitId,
     /// Every file, overrides applied (overridden files are new blobs).
     pub files: StateFiles,
     /// The same by object.
@@ -34,33 +34,53 @@ pub struct Desired {
     /// Objects changed by overrides, with the overridden fields (for the plan).
     pub overridden: BTreeMap<ObjectId, Vec<String>>,
     /// Artifacts by id: whether git has them deployed, and at which version.
-    pub artifacts: BTreeMap<ObjectId, ArtifactFacts>,
-}
-
-/// What the plan needs to know of a desired artifact without reading its files again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArtifactFacts {
-    pub deployed: bool,
-    pub version: String,
-    /// Its package is configure-only (content comes from SAP's catalogue).
-    pub read_only: bool,
+    pub artifacts: BTreeMap<ObjectId, Facts>,
 }
 
 /// Why the desired state cannot be used. Each names the file (relative to the repository root).
 #[derive(Debug, thiserror::Error)]
 pub enum DesiredError {
     #[error(transparent)]
+    /// Git failed.
     Git(#[from] GitError),
+    /// The revision has no state folder.
     #[error("revision {rev} has no {state_dir}/ folder")]
-    NoState { rev: String, state_dir: String },
+    NoState {
+        /// The revision.
+        rev: String,
+        /// The state folder.
+        state_dir: String,
+    },
+    /// A JSON file does not parse.
     #[error("{file}: not valid JSON: {reason}")]
-    BadJson { file: String, reason: String },
+    BadJson {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file is not what its path says.
     #[error("{file}: {reason}")]
-    Invalid { file: String, reason: String },
+    Invalid {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file at a path no kind is stored at.
     #[error("{file}: unknown kind of object (no cpi-gitops kind is stored at this path)")]
-    UnknownFile { file: String },
+    UnknownFile {
+        /// The file.
+        file: String,
+    },
+    /// The overrides file cannot be applied.
     #[error("{file}: {reason}")]
-    Override { file: String, reason: String },
+    Override {
+        /// The overrides file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Root files that belong to no object.
@@ -92,7 +112,7 @@ pub fn load(
         });
     }
     let shown = |path: &str| format!("{state_dir}/{path}");
-    let mut artifacts: BTreeMap<ObjectId, (Option<String>, ArtifactFacts)> = BTreeMap::new();
+    let mut artifacts: BTreeMap<ObjectId, (Option<String>, Facts)> = BTreeMap::new();
     let mut read_only_packages: std::collections::BTreeSet<String> =
         std::collections::BTreeSet::new();
     for (path, id) in &files {
@@ -105,24 +125,17 @@ pub fn load(
         if located.role == Role::Json || located.role == Role::Configuration {
             let value = read_json(repo, *id, &shown(path))?;
             if located.role == Role::Json {
-                check_identity(&located.id, &value).map_err(|reason| DesiredError::Invalid {
-                    file: shown(path),
-                    reason,
+                kinds::check_identity(&located.id, &value).map_err(|reason| {
+                    DesiredError::Invalid {
+                        file: shown(path),
+                        reason,
+                    }
                 })?;
                 if located.id.kind.is_artifact() {
-                    let facts = ArtifactFacts {
-                        deployed: value
-                            .get("Deployed")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                        version: value
-                            .get("Version")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                        read_only: false,
-                    };
-                    artifacts.insert(located.id.clone(), (located.parent.clone(), facts));
+                    artifacts.insert(
+                        located.id.clone(),
+                        (located.parent.clone(), Facts::of(&value)),
+                    );
                 }
                 if located.id.kind == Kind::Package
                     && value.get("Mode").and_then(Value::as_str)
@@ -246,7 +259,7 @@ pub fn load(
                     *slot = value;
                     fields.push(field.clone());
                 }
-                let blob = repo.write_blob(&crate::canonical::to_vec(&doc))?;
+                let blob = repo.write_blob(&crate::wire::canonical::to_vec(&doc))?;
                 files.insert(target, blob);
             }
             overridden.insert(id, fields);
@@ -256,7 +269,7 @@ pub fn load(
     let artifacts = artifacts
         .into_iter()
         .map(
-            |(id, (parent, mut facts)): (ObjectId, (Option<String>, ArtifactFacts))| {
+            |(id, (parent, mut facts)): (ObjectId, (Option<String>, Facts))| {
                 facts.read_only = parent.is_some_and(|p| read_only_packages.contains(&p));
                 (id, facts)
             },
@@ -271,71 +284,10 @@ pub fn load(
     })
 }
 
-fn read_json(repo: &Repo, id: Oid, file: &str) -> Result<Value, DesiredError> {
+fn read_json(repo: &Repo, id: BlobId, file: &str) -> Result<Value, DesiredError> {
     let bytes = repo.blob(id)?;
     serde_json::from_slice(&bytes).map_err(|e| DesiredError::BadJson {
         file: file.into(),
         reason: e.to_string(),
     })
-}
-
-/// Checks that an object's JSON is an object whose identifying fields agree with its path.
-fn check_identity(id: &ObjectId, value: &Value) -> Result<(), String> {
-    let Value::Object(map) = value else {
-        return Err("must be a JSON object".into());
-    };
-    let field = |name: &str| {
-        map.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (name, expected): (&str, String) = match id.kind {
-        Kind::Package => ("Id", id.key.clone()),
-        k if k.is_artifact() => ("Id", id.key.clone()),
-        Kind::UserCredential
-        | Kind::OAuth2ClientCredential
-        | Kind::SecureParameter
-        | Kind::NumberRange => ("Name", id.key.clone()),
-        Kind::Certificate | Kind::KeyPair => ("Alias", id.key.clone()),
-        Kind::AccessPolicy => ("RoleName", id.key.clone()),
-        Kind::AuthorizedUser => ("User", id.key.clone()),
-        Kind::CertificateUserMapping => ("Id", id.key.clone()),
-        Kind::StringParameter | Kind::BinaryParameter | Kind::UserCredentialParameter => {
-            let key = format!("{}/{}", field("Pid"), field("Id"));
-            return if key == id.key {
-                Ok(())
-            } else {
-                Err(format!(
-                    "its Pid and Id ({key}) do not match its path ({})",
-                    id.key
-                ))
-            };
-        }
-        Kind::AlternativePartner => {
-            let key = crate::read::alternative_partner_id(
-                &field("Agency"),
-                &field("Scheme"),
-                &field("Id"),
-            )
-            .key;
-            return if key == id.key {
-                Ok(())
-            } else {
-                Err(format!(
-                    "its Agency, Scheme and Id ({key}) do not match its path ({})",
-                    id.key
-                ))
-            };
-        }
-        _ => return Ok(()),
-    };
-    let actual = field(name);
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "its {name} `{actual}` does not match its path (`{expected}`)"
-        ))
-    }
 }

@@ -3,39 +3,63 @@
 //! binaries. Secrets are never compared or shown: their files are not in the object's `files`.
 
 use super::state::ObjectFiles;
-use crate::git::{GitError, Repo};
+use crate::git::{BlobId, GitError, Repo};
 use crate::store::layout::{Role, locate};
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// A changed JSON field; `None` when absent on that side.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldChange {
+    /// The field (`Configuration.<key>` for an integration flow's configured values).
     pub field: String,
+    /// Its value on the target.
     pub live: Option<Value>,
+    /// Its value in git.
     pub desired: Option<Value>,
 }
 
+/// How a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Git has it, the target does not.
+    Added,
+    /// The target has it, git does not.
+    Removed,
+    /// Both have it, with different bytes.
+    Modified,
+}
+
+impl Change {
+    /// `added`, `removed`, `modified`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Modified => "modified",
+        }
+    }
+}
+
 /// A changed file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileChange {
     /// The path inside the object (an artifact's content path, or `pem`, `value`).
     pub path: String,
-    /// `added`, `removed`, or `modified`.
-    pub change: &'static str,
+    /// How it changed.
+    pub change: Change,
     /// A unified diff (live -> desired) for text files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
     /// Sizes for binary or very large files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sizes: Option<(usize, usize)>,
 }
 
 /// The changes inside one object.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Details {
+    /// Changed JSON fields.
     pub fields: Vec<FieldChange>,
+    /// Changed files.
     pub files: Vec<FileChange>,
 }
 
@@ -55,8 +79,7 @@ pub fn details(
             Some(loc) => {
                 let name = match &loc.role {
                     Role::Content(p) => p.clone(),
-                    Role::Pem => "pem".into(),
-                    Role::Value => "value".into(),
+                    Role::Attachment(a) => a.suffix().into(),
                     Role::Configuration => "configuration.json".into(),
                     _ => "json".into(),
                 };
@@ -65,7 +88,7 @@ pub fn details(
             None => (Role::Json, path.to_string()),
         }
     };
-    let mut by_name: Vec<(String, Role, Option<git2::Oid>, Option<git2::Oid>)> = Vec::new();
+    let mut by_name: Vec<(String, Role, Option<BlobId>, Option<BlobId>)> = Vec::new();
     let names: BTreeSet<String> = l
         .files
         .keys()
@@ -83,7 +106,7 @@ pub fn details(
         if lo == dobj {
             continue;
         }
-        let read = |o: Option<git2::Oid>| -> Result<Option<Vec<u8>>, GitError> {
+        let read = |o: Option<BlobId>| -> Result<Option<Vec<u8>>, GitError> {
             o.map(|o| repo.blob(o)).transpose()
         };
         let (lb, db) = (read(lo)?, read(dobj)?);
@@ -152,9 +175,9 @@ fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 fn file_change(name: &str, live: Option<&[u8]>, desired: Option<&[u8]>) -> FileChange {
     let change = match (live, desired) {
-        (None, Some(_)) => "added",
-        (Some(_), None) => "removed",
-        _ => "modified",
+        (None, Some(_)) => Change::Added,
+        (Some(_), None) => Change::Removed,
+        _ => Change::Modified,
     };
     let (l, d) = (live.unwrap_or_default(), desired.unwrap_or_default());
     if is_text(l) && is_text(d) {

@@ -6,7 +6,7 @@
 use super::base::Base;
 use super::state::ObjectState;
 use crate::client::Client;
-use crate::git::{BlobSink, Repo, StateFiles};
+use crate::git::{BlobSink, CommitId, Repo, StateFiles};
 use crate::read::{self, Progress, ReadError, ReadOptions, SecretMode, Warning};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use std::collections::BTreeMap;
@@ -14,13 +14,27 @@ use std::sync::Arc;
 
 /// A target as it is now.
 pub struct Live {
+    /// Its files, as export would write them.
     pub files: StateFiles,
+    /// The same by object.
     pub state: ObjectState,
     /// The target's markers (integration-flow versions and times, secrets' change markers).
     pub marks: crate::store::marks::Marks,
     /// Runtime artifacts by id.
     pub runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+    /// What the user should know about that did not stop the read.
     pub warnings: Vec<Warning>,
+}
+
+impl Live {
+    /// What recording a base needs of it.
+    pub fn observed(&self) -> super::base::Observed<'_> {
+        super::base::Observed {
+            state: &self.state,
+            marks: &self.marks,
+            runtime: &self.runtime,
+        }
+    }
 }
 
 /// Reads the target of `client`.
@@ -32,7 +46,7 @@ pub async fn read(
     progress: Arc<dyn Progress>,
 ) -> Result<Live, ReadError> {
     let applied = match base {
-        Some(b) => git2::Oid::from_str(&b.applied).ok(),
+        Some(b) => CommitId::parse(&b.applied),
         None => None,
     };
     let base_files = match applied {

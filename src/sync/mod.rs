@@ -1,7 +1,17 @@
 //! The sync engine: plan, apply and drift of a committed revision onto a target tenant
-//! (design.md sections 1 and 5). Desired state comes from git ([`desired`]), live state from the
-//! tenant (read with the exporter's reader and normalization), base state from the target's
-//! applied ref ([`base`]).
+//! (design.md sections 1 and 5). It decides on the object model and returns typed outcomes; it
+//! prints nothing, builds no URLs and opens no files itself (client, store and git do).
+//!
+//! | module | job |
+//! |---|---|
+//! | [`desired`] | a revision's state from git, checked, with the target's overrides |
+//! | [`live`] | the target read with the exporter's reader |
+//! | [`base`] | what the last apply left: `refs/cpi-gitops/applied/<tenant>`, and the rule that records it |
+//! | [`target`] | the three together |
+//! | [`state`] | a state's files grouped by object, with fingerprints |
+//! | [`plan`] | the verdict of each object: desired vs live vs base |
+//! | [`diff`], [`review`] | what changed inside an object; plan and drift reports as data |
+//! | [`apply`] | decide, preflight, execute, deploy wait, verify, record |
 
 pub mod apply;
 pub mod base;
@@ -9,5 +19,6 @@ pub mod desired;
 pub mod diff;
 pub mod live;
 pub mod plan;
+pub mod review;
 pub mod state;
-pub mod write;
+pub mod target;

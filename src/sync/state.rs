@@ -2,10 +2,10 @@
 //! grouped by the object they belong to, with fingerprints that make comparing two states a
 //! matter of comparing strings.
 
+use crate::git::BlobId;
 use crate::git::StateFiles;
 use crate::model::ObjectId;
 use crate::store::layout::{Role, locate};
-use git2::Oid;
 use std::collections::BTreeMap;
 
 /// One object's files in one state.
@@ -14,9 +14,9 @@ pub struct ObjectFiles {
     /// Package of an artifact, Pid of an alternative partner or authorized user.
     pub parent: Option<String>,
     /// Every file but secrets: path (relative to the state folder) -> blob.
-    pub files: BTreeMap<String, Oid>,
+    pub files: BTreeMap<String, BlobId>,
     /// Secret files: path -> blob (desired state only; a tenant never reveals them).
-    pub secrets: BTreeMap<String, Oid>,
+    pub secrets: BTreeMap<String, BlobId>,
 }
 
 impl ObjectFiles {
@@ -31,14 +31,14 @@ impl ObjectFiles {
     }
 
     /// The object's JSON file.
-    pub fn json(&self) -> Option<(&String, &Oid)> {
+    pub fn json(&self) -> Option<(&String, &BlobId)> {
         self.files
             .iter()
             .find(|(p, _)| matches!(locate(p).map(|l| l.role), Some(Role::Json)))
     }
 }
 
-fn digest(files: &BTreeMap<String, Oid>) -> String {
+fn digest(files: &BTreeMap<String, BlobId>) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     for (path, id) in files {
@@ -53,6 +53,7 @@ fn digest(files: &BTreeMap<String, Oid>) -> String {
 /// left out.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectState {
+    /// Every object's files, by id.
     pub objects: BTreeMap<ObjectId, ObjectFiles>,
 }
 
@@ -79,13 +80,33 @@ impl ObjectState {
     }
 }
 
+/// Objects for the engine's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::ObjectFiles;
+    use crate::git::BlobId;
+
+    /// A user credential `U` whose JSON is blob `json` and whose password file is blob `secret`.
+    pub fn files(json: u8, secret: Option<u8>) -> ObjectFiles {
+        let oid = |n: u8| BlobId::from_bytes(&[n; 20]).unwrap();
+        let mut f = ObjectFiles::default();
+        f.files
+            .insert("security/user-credentials/U.json".into(), oid(json));
+        if let Some(s) = secret {
+            f.secrets
+                .insert("security/user-credentials/U.password.age".into(), oid(s));
+        }
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn groups_by_object_and_separates_secrets() {
-        let oid = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let oid = |n: u8| BlobId::from_bytes(&[n; 20]).unwrap();
         let files: StateFiles = [
             ("security/user-credentials/U.json".to_string(), oid(1)),
             (

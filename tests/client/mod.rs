@@ -183,7 +183,7 @@ fn refused_or(result: Result<String, ClientError>) -> Result<String, ClientError
 /// A digest of an artifact zip's files (names and bytes), without what the tenant regenerates on
 /// every download: zip timestamps and the date comment of `.prop` files.
 fn content_digest(zip: &[u8]) -> String {
-    let Ok(entries) = cpi_gitops::artifact::zip::read(zip) else {
+    let Ok(entries) = cpi_gitops::wire::artifact::zip::read(zip) else {
         return format!("not a zip: {}", digest(zip));
     };
     let mut hasher = Sha256::new();

@@ -276,13 +276,13 @@ macro_rules! assert_status {
 
 /// A zip of `entries` (name, bytes) in Java style, for uploads.
 pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let entries: Vec<cpi_gitops::artifact::zip::Entry> = entries
+    let entries: Vec<cpi_gitops::wire::artifact::zip::Entry> = entries
         .iter()
-        .map(|(n, d)| cpi_gitops::artifact::zip::Entry::file(*n, d.to_vec()))
+        .map(|(n, d)| cpi_gitops::wire::artifact::zip::Entry::file(*n, d.to_vec()))
         .collect();
-    cpi_gitops::artifact::zip::write(
+    cpi_gitops::wire::artifact::zip::write(
         &entries,
-        cpi_gitops::artifact::zip::DosTime::from_epoch_ms(1_700_000_000_000),
+        cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(1_700_000_000_000),
     )
 }
 

@@ -3,9 +3,9 @@
 
 use crate::assert_status;
 use crate::common::{Tenant, b64, flow_zip, zip};
-use cpi_gitops::artifact::properties::{Properties, is_date_comment};
-use cpi_gitops::artifact::zip::read;
 use cpi_gitops::emulator::Seed;
+use cpi_gitops::wire::artifact::properties::{Properties, is_date_comment};
+use cpi_gitops::wire::artifact::zip::read;
 use reqwest::Method;
 use serde_json::json;
 

@@ -7,10 +7,10 @@ use reqwest::Method;
 use serde_json::json;
 use sha2::Digest;
 
-const PARTNER_CA: &str = include_str!("../../src/emulator/seed/certs/partner_ca.pem");
-const ACME: &str = include_str!("../../src/emulator/seed/certs/acme_client.pem");
-const BANK: &str = include_str!("../../src/emulator/seed/certs/bank_sftp_host.pem");
-const P12: &[u8] = include_bytes!("../../src/emulator/seed/certs/demo_signing.p12");
+const PARTNER_CA: &str = include_str!("../../crates/emulator/src/seed/certs/partner_ca.pem");
+const ACME: &str = include_str!("../../crates/emulator/src/seed/certs/acme_client.pem");
+const BANK: &str = include_str!("../../crates/emulator/src/seed/certs/bank_sftp_host.pem");
+const P12: &[u8] = include_bytes!("../../crates/emulator/src/seed/certs/demo_signing.p12");
 
 fn der(pem: &str) -> Vec<u8> {
     use base64::Engine;

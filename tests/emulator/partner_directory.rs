@@ -7,7 +7,7 @@ use cpi_gitops::emulator::Seed;
 use reqwest::Method;
 use serde_json::json;
 
-const ACME: &str = include_str!("../../src/emulator/seed/certs/acme_client.pem");
+const ACME: &str = include_str!("../../crates/emulator/src/seed/certs/acme_client.pem");
 
 #[tokio::test]
 async fn rule_12_16_partner_directory_specifics() {

@@ -4,9 +4,9 @@
 
 use crate::assert_status;
 use crate::common::{PASSWORD, Tenant, USER, config};
-use cpi_gitops::artifact::manifest::Manifest;
-use cpi_gitops::artifact::zip::read;
 use cpi_gitops::emulator::{EmulatorConfig, Seed};
+use cpi_gitops::wire::artifact::manifest::Manifest;
+use cpi_gitops::wire::artifact::zip::read;
 use reqwest::Method;
 use serde_json::json;
 
@@ -189,7 +189,7 @@ async fn admin_reset_seed_and_dump() {
     let text = t.admin(Method::GET, "dump", None).await.text();
     assert_eq!(
         text,
-        cpi_gitops::canonical::to_string(&dump),
+        cpi_gitops::wire::canonical::to_string(&dump),
         "dump: canonical JSON"
     );
     t.admin(Method::POST, "reset", None).await;

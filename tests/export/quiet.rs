@@ -137,7 +137,7 @@ async fn artifact_content_changes_and_removals_are_committed() {
     let zip = t
         .download("ScriptCollectionDesigntimeArtifacts", "Common_Groovy_Utils")
         .await;
-    let mut entries = cpi_gitops::artifact::zip::read(&zip).unwrap();
+    let mut entries = cpi_gitops::wire::artifact::zip::read(&zip).unwrap();
     entries.retain(|e| e.name != "metainfo.prop");
     for e in entries
         .iter_mut()
@@ -145,9 +145,9 @@ async fn artifact_content_changes_and_removals_are_committed() {
     {
         e.data.extend_from_slice(b"// changed\n");
     }
-    let content = crate::common::b64(&cpi_gitops::artifact::zip::write(
+    let content = crate::common::b64(&cpi_gitops::wire::artifact::zip::write(
         &entries,
-        cpi_gitops::artifact::zip::DosTime::from_epoch_ms(0),
+        cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
     ));
     let r = t
         .send(

@@ -73,7 +73,7 @@ async fn the_reference_age_cli_reads_our_files_and_we_read_its_files() {
         .unwrap();
     assert_eq!(
         p12.stdout,
-        include_bytes!("../../src/emulator/seed/certs/demo_signing.p12"),
+        include_bytes!("../../crates/emulator/src/seed/certs/demo_signing.p12"),
         "binary secrets round-trip through age"
     );
 

@@ -179,3 +179,43 @@ async fn a_wrong_or_missing_identity_is_named_before_writing() {
     assert_eq!(rev.code, 1);
     assert!(rev.stderr.contains("no-such-branch"), "{}", rev.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_prints_its_causes_then_its_hint() {
+    let p = Pair::new(Seed::Empty).await;
+    let r = p.run(&["--config", "no-such.toml", "plan", "--tenant", "secondary"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines[0], "error: cannot read no-such.toml", "{}", r.stderr);
+    assert!(
+        lines[1].starts_with("  caused by: ") && lines[1].contains("No such file"),
+        "the cause follows the error: {}",
+        r.stderr
+    );
+    assert!(
+        lines[2].starts_with("hint: create cpi-gitops.toml"),
+        "the hint comes last: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_usage_error_exits_1_and_help_exits_0() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+            .args(args)
+            .output()
+            .expect("the binary runs")
+    };
+    let usage = run(&["plan"]);
+    assert_eq!(
+        usage.status.code(),
+        Some(1),
+        "a missing flag is exit 1, not 2"
+    );
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("--tenant"));
+    assert_eq!(run(&["no-such-command"]).status.code(), Some(1));
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+}

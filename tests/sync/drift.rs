@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 const PARTNER_CA_HEX: &str = "706172746E65725F6361";
-const ACME: &str = include_str!("../../src/emulator/seed/certs/acme_client.pem");
+const ACME: &str = include_str!("../../crates/emulator/src/seed/certs/acme_client.pem");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_band_changes_are_drift_refused_then_repaired() {
@@ -187,7 +187,7 @@ async fn secrets_never_appear_in_plan_apply_or_drift_output() {
     outputs.push(p.run(&["-vv", "apply", "--tenant", "secondary"]).all());
     // The demo seed's own secrets, the key pair's PKCS#12 and its password among them.
     let p12 = crate::common::b64(include_bytes!(
-        "../../src/emulator/seed/certs/demo_signing.p12"
+        "../../crates/emulator/src/seed/certs/demo_signing.p12"
     ));
     let demo_secrets = [
         "demo-keypair-pass",

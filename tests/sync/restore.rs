@@ -165,7 +165,7 @@ async fn changes_on_the_primary_flow_to_the_secondary() {
         .primary
         .download("ValueMappingDesigntimeArtifacts", "Orders_Country_Codes")
         .await;
-    let mut entries = cpi_gitops::artifact::zip::read(&vm).unwrap();
+    let mut entries = cpi_gitops::wire::artifact::zip::read(&vm).unwrap();
     entries.retain(|e| e.name != "metainfo.prop");
     for e in entries.iter_mut() {
         if e.name == "META-INF/MANIFEST.MF" {
@@ -177,9 +177,9 @@ async fn changes_on_the_primary_flow_to_the_secondary() {
             e.data = [e.data.as_slice(), b"<!-- Italy added -->"].concat();
         }
     }
-    let zip = crate::common::b64(&cpi_gitops::artifact::zip::write(
+    let zip = crate::common::b64(&cpi_gitops::wire::artifact::zip::write(
         &entries,
-        cpi_gitops::artifact::zip::DosTime::from_epoch_ms(0),
+        cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
     ));
     p.primary
         .send(

@@ -1,0 +1,92 @@
+//! `oauth2-client-credential`: a client id and secret for a token service (API reference section
+//! 7.2). The client secret is write-only (`<Name>.client-secret.age`); custom parameters can only
+//! be set on create, so a change of them deletes and creates the credential.
+
+use super::super::effect::{Detail, Effect, Recreate};
+use super::super::phase::Phase;
+use super::super::spec::{Identity, Placement, Spec};
+use super::super::write::{Material, WriteError};
+use super::{Entry, insert, state_json};
+use crate::client::Client;
+use crate::model::{Kind, ObjectId, SecretSlot};
+use crate::wire::security::{OAUTH2_CLIENT_CREDENTIALS, OAuth2ClientCredential};
+use serde_json::Value;
+
+/// The kind's data.
+pub const SPEC: Spec = Spec {
+    name: "oauth2-client-credential",
+    folder: "oauth2-client-credentials",
+    phase: Phase::SecurityMaterial,
+    placement: Placement::Security,
+    identity: Identity::Field("Name"),
+    secrets: &[SecretSlot {
+        name: "client-secret",
+        binary: false,
+    }],
+    attachment: None,
+    artifact: None,
+    entity_set: OAUTH2_CLIENT_CREDENTIALS,
+};
+
+/// An OAuth2 client credential as stored, with its custom parameters inline; its secret's change
+/// marker is `DeployedOn`.
+pub fn read(o: &OAuth2ClientCredential) -> Entry {
+    let mut json = state_json(Kind::OAuth2ClientCredential, o);
+    let params: Vec<Value> = o
+        .custom_parameters
+        .0
+        .iter()
+        .flatten()
+        .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
+        .collect();
+    insert(&mut json, "CustomParameters", Value::Array(params));
+    Entry {
+        marker: o
+            .security_artifact_descriptor
+            .as_ref()
+            .and_then(|d| d.deployed_on.clone()),
+        ..Entry::new(
+            ObjectId::new(Kind::OAuth2ClientCredential, &o.name),
+            super::super::normalize::normalize(Kind::OAuth2ClientCredential, &json),
+        )
+    }
+}
+
+/// Creates or replaces an OAuth2 client credential with its secret; re-creates it when its
+/// custom parameters changed.
+pub async fn write(client: &Client, m: &Material) -> Result<Vec<Effect>, WriteError> {
+    let mut body: OAuth2ClientCredential = m.desired_as()?;
+    body.client_secret = Some(m.secret_text(0)?);
+    body.security_artifact_descriptor = None;
+    let params = body.custom_parameters.0.take().unwrap_or_default();
+    let live_params = m
+        .live_as::<OAuth2ClientCredential>()?
+        .and_then(|l| l.custom_parameters.0)
+        .unwrap_or_default();
+    if m.exists() && params == live_params {
+        client
+            .update_entity(OAUTH2_CLIENT_CREDENTIALS, &m.id.key, &body)
+            .await?;
+        return Ok(vec![Effect::Updated(Detail::Secret("client secret"))]);
+    }
+    if m.exists() {
+        client
+            .delete_entity(OAUTH2_CLIENT_CREDENTIALS, &m.id.key)
+            .await?;
+    }
+    client
+        .create_oauth2_client_credential(&body, &params)
+        .await?;
+    Ok(vec![if m.exists() {
+        Effect::Recreated(Recreate::CustomParameters)
+    } else {
+        Effect::Created(Detail::Secret("client secret"))
+    }])
+}
+
+/// Deletes an OAuth2 client credential.
+pub async fn delete(client: &Client, id: &ObjectId) -> Result<(), WriteError> {
+    Ok(client
+        .delete_entity(OAUTH2_CLIENT_CREDENTIALS, &id.key)
+        .await?)
+}
