@@ -139,7 +139,7 @@ expected_sha256() {
 http_status=""
 download() {
   local url=$1 dest=$2 accept=${3:-} rc=0
-  local args=(--location --silent --show-error --retry 3 --proto-redir =https
+  local args=(--location --silent --show-error --retry 3 --connect-timeout 30 --proto-redir =https
     --output "$dest.part" --write-out '%{http_code}')
   if [ -n "$accept" ]; then
     args+=(--header "Accept: $accept")
@@ -249,6 +249,7 @@ case "$build_from_source" in
 esac
 
 pick_hash_tool
+command -v curl >/dev/null 2>&1 || fail "curl is not on PATH: the download needs it"
 
 server=${GITHUB_SERVER_URL:-https://github.com}
 server=${server%/}
