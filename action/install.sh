@@ -249,7 +249,6 @@ case "$build_from_source" in
 esac
 
 pick_hash_tool
-command -v curl >/dev/null 2>&1 || fail "curl is not on PATH: the download needs it"
 
 server=${GITHUB_SERVER_URL:-https://github.com}
 server=${server%/}
@@ -302,6 +301,8 @@ if [ "$build_from_source" = true ]; then
 fi
 
 # --- a released binary ----------------------------------------------------------------------
+
+command -v curl >/dev/null 2>&1 || fail "curl is not on PATH: the download needs it"
 
 if ! target=$(target_for "$RUNNER_OS" "$RUNNER_ARCH"); then
   fail "cpi-gitops releases have no binary for RUNNER_OS=$RUNNER_OS RUNNER_ARCH=$RUNNER_ARCH (they have Linux X64 and ARM64, macOS X64 and ARM64, Windows X64); set build-from-source: true to build it with cargo"
