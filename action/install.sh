@@ -179,23 +179,23 @@ read_release_json() {
 }
 
 # Fetches release file $1 into $2; 1 (http_status set) when the release has no such file.
+# Sets file_url to where it was asked for.
+file_url=""
 fetch_release_file() {
-  local name=$1 dest=$2 url
+  local name=$1 dest=$2
   if [ -n "${SETUP_TOKEN:-}" ]; then
     read_release_json
-    url=$(jq -r --arg name "$name" '[.assets[] | select(.name == $name) | .url] | first // empty' "$release_json")
-    if [ -z "$url" ]; then
+    file_url=$(jq -r --arg name "$name" '[.assets[] | select(.name == $name) | .url] | first // empty' "$release_json")
+    if [ -z "$file_url" ]; then
+      file_url="the asset list of release v$version at ${GITHUB_API_URL:-https://api.github.com}"
       http_status=404
       return 1
     fi
-    download "$url" "$dest" "application/octet-stream"
+    download "$file_url" "$dest" "application/octet-stream"
   else
-    download "$server/$repository/releases/download/v$version/$name" "$dest"
+    file_url="$server/$repository/releases/download/v$version/$name"
+    download "$file_url" "$dest"
   fi
-}
-
-release_url() {
-  printf '%s/%s/releases/download/v%s/%s\n' "$server" "$repository" "$version" "$1"
 }
 
 write_output() {
@@ -323,7 +323,7 @@ mkdir -p "$state_dir"
 sums="$state_dir/SHA256SUMS"
 if [ ! -f "$sums" ]; then
   if ! fetch_release_file SHA256SUMS "$sums"; then
-    fail "no release v$version with a SHA256SUMS in $repository ($(release_url SHA256SUMS) answered HTTP $http_status): check the inputs version and repository"
+    fail "no release v$version with a SHA256SUMS in $repository ($file_url answered HTTP $http_status): check the inputs version and repository"
   fi
 fi
 expected_sha256 "$sums" "$asset"
@@ -347,12 +347,12 @@ fi
 if [ ! -f "$archive" ]; then
   download_to="$state_dir/$asset"
   if ! fetch_release_file "$asset" "$download_to"; then
-    fail "$asset is listed in SHA256SUMS, but $(release_url "$asset") answered HTTP $http_status: the release v$version of $repository lacks the binary for $RUNNER_OS $RUNNER_ARCH"
+    fail "$asset is listed in SHA256SUMS, but $file_url answered HTTP $http_status: the release v$version of $repository lacks the binary for $RUNNER_OS $RUNNER_ARCH"
   fi
   have=$(sha256_of "$download_to")
   if [ "$have" != "$want" ]; then
     rm -f "$download_to"
-    fail "checksum mismatch for $asset from $(release_url "$asset"): its sha256 is $have, SHA256SUMS says $want; nothing was installed"
+    fail "checksum mismatch for $asset from $file_url: its sha256 is $have, SHA256SUMS says $want; nothing was installed"
   fi
   note "$asset: downloaded, sha256 $want as in SHA256SUMS"
   mkdir -p "$cache_dir"
