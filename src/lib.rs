@@ -51,6 +51,7 @@ pub mod client;
 pub mod config;
 pub mod export;
 pub mod git;
+pub mod interrupt;
 pub mod model;
 pub mod read;
 pub mod report;

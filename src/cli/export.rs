@@ -36,10 +36,27 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
         commit: !args.no_commit,
         message: args.message.clone(),
     };
+    let (lock, notes) = export::lock(&repo, &format!("export --tenant {}", args.tenant))
+        .map_err(|e| CliError::export(e, &config.state_dir))?;
+    for note in &notes {
+        crate::report::recovered(note);
+    }
     let progress = crate::report::progress::export(ctx.format, &args.tenant, ctx.quiet);
-    let result = export::run(&repo, client, &options, progress.clone()).await;
+    let result = export::run_locked(&repo, &lock, client, &options, progress.clone()).await;
     progress.finish();
     let report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
     crate::report::export::print(&report, ctx.format, &config.state_dir);
-    Ok(Outcome::Success)
+    Ok(match report.stopped {
+        Some(signal) => {
+            crate::report::stopped(
+                signal,
+                match &report.commit {
+                    Some(_) => "the commit it was making was finished first",
+                    None => "the work tree it was writing was finished first",
+                },
+            );
+            Outcome::Stopped(signal)
+        }
+        None => Outcome::Success,
+    })
 }

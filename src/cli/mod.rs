@@ -24,6 +24,7 @@ mod target;
 pub use context::{Context, Format, FormatArg};
 pub use error::{CliError, ErrorKind};
 
+use crate::interrupt::{failpoint, signals};
 use clap::{Parser, Subcommand};
 
 /// Keep SAP Cloud Integration tenants in git
@@ -79,6 +80,8 @@ pub enum Outcome {
     Differences,
     /// An error was reported.
     Failed,
+    /// Stopped by a signal, after finishing or rolling back what was in progress.
+    Stopped(crate::interrupt::Signal),
 }
 
 impl Outcome {
@@ -91,12 +94,14 @@ impl Outcome {
         }
     }
 
-    /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`.
+    /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`; 130 or 143
+    /// when stopped by SIGINT or SIGTERM.
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Success => 0,
             Outcome::Differences => 2,
             Outcome::Failed => 1,
+            Outcome::Stopped(signal) => signal.exit_code(),
         }
     }
 }
@@ -136,7 +141,32 @@ pub fn main() -> Outcome {
         env: crate::config::Env::from_process(),
         quiet: cli.quiet,
     };
-    settle(runtime.block_on(run(&context, cli.command)))
+    if let Some(name) = context.env.get(failpoint::VARIABLE) {
+        failpoint::arm(name);
+    }
+    runtime.block_on(run_until_stopped(&context, cli.command))
+}
+
+/// Runs one command with SIGINT and SIGTERM caught (design.md section 6: exit 130 or 143 after
+/// finishing or rolling back). Export and apply decide themselves what to finish and what to roll
+/// back; any other command has nothing to roll back and stops at once. The emulator keeps its own
+/// handling (Ctrl-C stops it; SIGTERM ends it as before).
+async fn run_until_stopped(ctx: &Context, command: Command) -> Outcome {
+    match &command {
+        Command::Emulator(_) => return settle(run(ctx, command).await),
+        Command::Export(_) | Command::Apply(_) => {
+            signals::install();
+            return settle(run(ctx, command).await);
+        }
+        _ => signals::install(),
+    }
+    tokio::select! {
+        result = run(ctx, command) => settle(result),
+        signal = signals::wait() => {
+            crate::report::stopped(signal, "nothing was written");
+            Outcome::Stopped(signal)
+        }
+    }
 }
 
 /// A command's outcome; an error is reported, and its kind decides the outcome.

@@ -243,7 +243,7 @@ mod tests {
                 id.to_string(),
                 SecretMark {
                     changed: m.into(),
-                    recipients: String::new(),
+                    ..Default::default()
                 },
             );
         }

@@ -55,6 +55,7 @@ impl Target {
         let live = live::read(
             &repo,
             client.clone(),
+            tenant,
             base.as_ref(),
             state_dir,
             Arc::new(crate::read::Silent),

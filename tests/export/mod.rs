@@ -3,6 +3,7 @@
 mod content;
 mod golden;
 mod layouts;
+mod marks;
 mod quiet;
 mod robustness;
 mod secrets;

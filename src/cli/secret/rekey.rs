@@ -17,9 +17,11 @@ pub fn cmd_rekey(ctx: &Context) -> Result<Outcome, CliError> {
         )
     })?;
     let done = folder.rekey(&identity)?;
+    let repo = ctx.repo()?;
+    crate::export::marks::rekeyed(&repo, &done.files, &done.fingerprint)?;
     crate::report::line(&format!(
         "re-encrypted {} secrets in {}/ to {} recipients; commit the result",
-        done.files,
+        done.files.len(),
         folder.name(),
         done.recipients
     ));

@@ -66,6 +66,8 @@ pub fn cmd_set(ctx: &Context, args: &SetArgs) -> Result<Outcome, CliError> {
         );
     }
     let set = secret.write(&value)?;
+    let repo = ctx.repo()?;
+    crate::export::marks::forget_secret(&repo, secret.id())?;
     crate::report::line(&format!(
         "wrote {} (encrypted to {} recipients); commit it to keep it",
         set.file, set.recipients

@@ -244,6 +244,7 @@ pub async fn apply(
         match live::read(
             &target.repo,
             target.client.clone(),
+            &target.tenant,
             target.base.as_ref(),
             &target.state_dir,
             Arc::new(crate::read::Silent),
