@@ -2,6 +2,7 @@
 
 mod content;
 mod golden;
+mod interrupt;
 mod layouts;
 mod marks;
 mod quiet;
