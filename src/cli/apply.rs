@@ -38,7 +38,17 @@ pub struct ApplyArgs {
 pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliError> {
     let started = std::time::Instant::now();
     let identity = config::age_identity(&ctx.env)?;
-    let (target, config) = target::load(ctx, &args.target).await?;
+    let command = format!("apply --tenant {}", args.target.tenant);
+    // Until the first write nothing needs finishing: a signal stops the command at once.
+    let (target, config, _lock) = tokio::select! {
+        loaded = target::load(ctx, &args.target, Some(&command)) => loaded?,
+        signal = crate::interrupt::signals::wait() => {
+            return Err(CliError::new(
+                super::ErrorKind::Stopped(signal),
+                format!("apply stopped by {signal} before the first write: nothing was written"),
+            ));
+        }
+    };
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let (deploy_poll, deploy_timeout) = config.deploy_timing(&args.target.tenant);
     let options = ApplyOptions {
@@ -54,6 +64,13 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
     // The whole command's time: a restore's time includes reading the target and git.
     report.seconds = started.elapsed().as_secs_f64();
     crate::report::apply::apply(&report, ctx.format);
+    if let Some(signal) = report.stopped {
+        crate::report::stopped(
+            signal,
+            "writes still running were cut, nothing new was started, and the base records what was done; run apply again to converge",
+        );
+        return Ok(Outcome::Stopped(signal));
+    }
     Ok(if report.failed() {
         Outcome::Failed
     } else {

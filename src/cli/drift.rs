@@ -17,7 +17,8 @@ pub struct DriftArgs {
 
 /// Compares the revision with the target (every difference counts) and prints the report.
 pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
-    let (target, _) = target::load(ctx, &args.target).await?;
+    let command = format!("drift --tenant {}", args.target.tenant);
+    let (target, _, _lock) = target::load(ctx, &args.target, Some(&command)).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let review = review::review(&target, &plan, true)?;
     crate::report::plan::drift(&review, ctx.format);

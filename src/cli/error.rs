@@ -275,6 +275,9 @@ impl From<ApplyError> for CliError {
                 .hinted("nothing was written to the tenant"),
             ApplyError::Read(r) => r.into(),
             ApplyError::Git(g) => g.into(),
+            ApplyError::Stopped(signal) => {
+                CliError::new(ErrorKind::Stopped(signal), e.to_string())
+            }
         }
     }
 }

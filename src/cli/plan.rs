@@ -20,7 +20,7 @@ pub struct PlanArgs {
 
 /// Plans the revision against the target and prints the plan.
 pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliError> {
-    let (target, _) = target::load(ctx, &args.target).await?;
+    let (target, _, _) = target::load(ctx, &args.target, None).await?;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let review = review::review(&target, &plan, args.prune)?;
     crate::report::plan::plan(&review, ctx.format);

@@ -3,6 +3,8 @@
 
 use super::{CliError, Context};
 use crate::config::Config;
+use crate::interrupt::Lock;
+use crate::sync::apply::progress;
 use crate::sync::target::Target;
 
 /// The flags that name a target and a revision.
@@ -19,11 +21,28 @@ pub struct TargetArgs {
     pub concurrency: Option<usize>,
 }
 
-/// Loads the target of `args`, with the configuration that names it.
-pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<(Target, Config), CliError> {
+/// Loads the target of `args`, with the configuration that names it. With `command` (apply,
+/// drift), the tenant's lock is taken for it and held by the returned [`Lock`]; without (plan),
+/// nothing is locked. Either way, what a killed apply to the tenant left is recovered first (when
+/// no run holds the lock), and said on stderr.
+pub async fn load(
+    ctx: &Context,
+    args: &TargetArgs,
+    command: Option<&str>,
+) -> Result<(Target, Config, Option<Lock>), CliError> {
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
+    let (lock, notes) = match command {
+        Some(command) => {
+            let (lock, notes) = progress::lock(&repo, &args.tenant, command)?;
+            (Some(lock), notes)
+        }
+        None => (None, progress::recover(&repo, &args.tenant)),
+    };
+    for note in notes {
+        crate::report::recovered(&note);
+    }
     let target = Target::load(repo, client, &args.tenant, &args.rev, &config.state_dir).await?;
-    Ok((target, config))
+    Ok((target, config, lock))
 }

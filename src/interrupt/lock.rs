@@ -81,8 +81,13 @@ pub fn dir(git_dir: &Path) -> PathBuf {
     git_dir.join("cpi-gitops").join("locks")
 }
 
-/// A lock's file name: `name` with every byte outside `[A-Za-z0-9._-]` as `%XX`.
+/// A lock's file name: [`safe_name`] with `.lock`.
 fn file_name(name: &str) -> String {
+    format!("{}.lock", safe_name(name))
+}
+
+/// `name` as one file name: every byte outside `[A-Za-z0-9._-]` as `%XX`.
+pub fn safe_name(name: &str) -> String {
     let mut out = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
@@ -91,7 +96,7 @@ fn file_name(name: &str) -> String {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("{out}.lock")
+    out
 }
 
 impl Lock {

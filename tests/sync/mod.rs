@@ -3,5 +3,6 @@
 mod badinput;
 mod demo;
 mod drift;
+mod interrupt;
 mod restore;
 mod robustness;
