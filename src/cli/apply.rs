@@ -32,6 +32,10 @@ pub struct ApplyArgs {
     /// Reset number ranges' CurrentValue to MinValue when updating them (kept by default)
     #[arg(long)]
     pub reset_number_ranges: bool,
+    /// Push refs/cpi-gitops/applied/<tenant> to REMOTE (forced, with the system's git) before
+    /// the first write and after the run, so a runner that dies leaves its progress behind
+    #[arg(long, value_name = "REMOTE")]
+    pub push_progress: Option<String>,
 }
 
 /// Applies the revision to the target and prints what was done.
@@ -59,6 +63,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
         reset_number_ranges: args.reset_number_ranges,
         deploy_poll,
         deploy_timeout,
+        push_progress: args.push_progress.clone(),
     };
     let mut report = apply::apply(&target, &plan, identity.as_ref(), &options).await?;
     // The whole command's time: a restore's time includes reading the target and git.

@@ -37,6 +37,31 @@ impl Repo {
         }
     }
 
+    /// Pushes `reference` to `remote` (forced) with the system's `git`, in its environment (the
+    /// pipeline's credentials): libgit2 here has no network transport of its own.
+    pub fn push_ref(&self, remote: &str, reference: &str) -> Result<(), GitError> {
+        let action = format!("push {reference} to {remote}");
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(self.workdir())
+            .args(["push", "--quiet", "--force", remote])
+            .arg(format!("{reference}:{reference}"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| GitError::Failed {
+                action: action.clone(),
+                reason: format!("cannot run git: {e}"),
+            })?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(GitError::Failed {
+                action,
+                reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
+        }
+    }
+
     /// The names of the refs that start with `prefix` (`refs/cpi-gitops/marks/`), sorted.
     pub fn ref_names(&self, prefix: &str) -> Result<Vec<String>, GitError> {
         let mut names: Vec<String> = self

@@ -138,3 +138,63 @@ async fn a_second_apply_to_the_same_tenant_is_refused_naming_the_first() {
     let (status, _) = first.signal(Sig::Int);
     assert_eq!(status.code(), Some(130));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_progress_puts_the_intent_on_the_remote_before_the_first_write() {
+    let p = Pair::new(Seed::Empty).await;
+    let remote = tempfile::tempdir().unwrap();
+    git2::Repository::init_bare(remote.path()).unwrap();
+    git2::Repository::open(p.repo.path())
+        .unwrap()
+        .remote("origin", remote.path().to_str().unwrap())
+        .unwrap();
+    let base_on_remote = || -> Option<serde_json::Value> {
+        let bare = git2::Repository::open_bare(remote.path()).unwrap();
+        let blob = bare
+            .revparse_single("refs/cpi-gitops/applied/secondary:base.json")
+            .ok()?
+            .peel_to_blob()
+            .ok()?;
+        serde_json::from_slice(blob.content()).ok()
+    };
+    let mut cmd = p.repo.command();
+    cmd.args([
+        "apply",
+        "--tenant",
+        "secondary",
+        "--overwrite-drift",
+        "--push-progress",
+        "origin",
+    ]);
+    let stopped = Stopped::at(cmd, "apply:intent-recorded");
+    let pushed = base_on_remote().expect("the intent is on the remote before the first write");
+    assert!(
+        pushed["in_progress"]["objects"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|id| id == "user-credential/ERP_Basic")),
+        "{pushed}"
+    );
+    let stats = p.secondary.stats().await;
+    let writes: Vec<&String> = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("GET ") && !k.contains("/oauth/token"))
+        .collect();
+    assert!(writes.is_empty(), "nothing was written yet: {writes:?}");
+    let (status, _) = stopped.signal(Sig::Kill);
+    assert!(status.code().is_none());
+    let done = p.run(&[
+        "apply",
+        "--tenant",
+        "secondary",
+        "--push-progress",
+        "origin",
+    ]);
+    assert_eq!(done.code, 0, "{}", done.all());
+    let last = base_on_remote().unwrap();
+    assert!(
+        last.get("in_progress").is_none(),
+        "the final base is pushed: {last}"
+    );
+}

@@ -62,6 +62,8 @@ pub struct ApplyOptions {
     pub deploy_poll: Duration,
     /// Longest wait for one deploy.
     pub deploy_timeout: Duration,
+    /// Push the base to this remote before the first write and after the run.
+    pub push_progress: Option<String>,
 }
 
 impl Default for ApplyOptions {
@@ -74,6 +76,7 @@ impl Default for ApplyOptions {
             reset_number_ranges: false,
             deploy_poll: Duration::from_secs(1),
             deploy_timeout: Duration::from_secs(600),
+            push_progress: None,
         }
     }
 }
@@ -174,6 +177,13 @@ pub async fn apply(
     } else {
         let intent = old_base.with_intent(&revision, intent_ids.iter().cloned());
         intent.write(&target.repo)?;
+        if let Some(remote) = &options.push_progress {
+            // Before the first write: a runner that dies now leaves its intent where the next
+            // runner finds it. A push that fails stops the apply with nothing written.
+            target
+                .repo
+                .push_ref(remote, &crate::sync::base::ref_name(&target.tenant))?;
+        }
         let previous: Vec<String> = target
             .base
             .as_ref()
@@ -410,6 +420,14 @@ pub async fn apply(
     if base_recorded {
         if let Some(j) = lock(&journal).take() {
             let _ = j.finish();
+        }
+        if let Some(remote) = &options.push_progress {
+            if let Err(e) = target
+                .repo
+                .push_ref(remote, &crate::sync::base::ref_name(&target.tenant))
+            {
+                problems.push(Problem::BaseNotRecorded(target.tenant.clone(), e));
+            }
         }
     }
     Ok(ApplyReport {
