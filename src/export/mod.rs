@@ -323,7 +323,12 @@ pub async fn run_locked(
         if marks_changed {
             marks::save(&repo, &tenant, &new_marks, expected_marks, &marks_message)?;
         }
-        Ok(repo.write_commit(prepared)?)
+        let commit = repo.write_commit(prepared)?;
+        // Keeps the number of packs bounded across exports (a failure only leaves more packs).
+        if let Err(e) = crate::git::pack::consolidate(repo.git_dir(), LOCK) {
+            tracing::warn!("could not merge the small packs of earlier exports: {e}");
+        }
+        Ok(commit)
     })
     .await
     .map_err(|e| ExportError::Internal(format!("the commit phase did not finish: {e}")))??;

@@ -163,6 +163,22 @@ impl PackWriter {
         self.entries.is_empty()
     }
 
+    /// Appends an object entry copied from another pack of this module (whole, not a delta), with
+    /// its id and CRC.
+    fn append_raw(&mut self, id: Oid, entry: &[u8], crc: u32) -> std::io::Result<()> {
+        if !self.ids.insert(id) {
+            return Ok(());
+        }
+        self.file.write_all(entry)?;
+        self.entries.push(Entry {
+            id,
+            offset: self.offset,
+            crc,
+        });
+        self.offset += entry.len() as u64;
+        Ok(())
+    }
+
     /// Appends an encoded object (once: an id already in the pack is skipped).
     pub fn append(&mut self, encoded: &Encoded) -> std::io::Result<()> {
         if !self.ids.insert(encoded.id) {
@@ -222,6 +238,7 @@ impl PackWriter {
         let tmp = std::mem::take(&mut self.tmp);
         Ok(FinishedPack {
             dir: self.dir.clone(),
+            label: self.label.clone(),
             pack: tmp,
             idx: idx_tmp,
             name: hex::encode(checksum),
@@ -277,9 +294,137 @@ fn index(entries: &mut [Entry], pack_checksum: &[u8; 20]) -> Vec<u8> {
     out
 }
 
+/// How many small packs of one label may accumulate before [`consolidate`] merges them.
+pub const SMALL_PACKS: usize = 16;
+/// Packs from this size on are left alone (merging them again and again would cost more than
+/// the lookups they add).
+pub const SMALL_PACK_BYTES: u64 = 8 << 20;
+
+/// The list of the packs this module installed for runs of `label` (one pack name per line),
+/// under `.git/cpi-gitops/packs/`.
+fn list_path(git_dir: &Path, label: &str) -> PathBuf {
+    git_dir
+        .join("cpi-gitops")
+        .join("packs")
+        .join(format!("{}.txt", crate::interrupt::lock::safe_name(label)))
+}
+
+/// Notes that `name` (`pack-<checksum>`) was installed for a run of `label`.
+fn remember(git_dir: &Path, label: &str, name: &str) -> std::io::Result<()> {
+    let path = list_path(git_dir, label);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = File::options().create(true).append(true).open(path)?;
+    f.write_all(format!("{name}\n").as_bytes())
+}
+
+/// Keeps the number of packs bounded across runs: once runs of `label` (holding its lock)
+/// installed [`SMALL_PACKS`] small packs, their objects are copied (whole, as they are) into one
+/// pack and the small ones removed. Returns how many packs were merged.
+pub fn consolidate(git_dir: &Path, label: &str) -> std::io::Result<usize> {
+    let list = list_path(git_dir, label);
+    let Ok(text) = std::fs::read_to_string(&list) else {
+        return Ok(0);
+    };
+    let pack_dir = git_dir.join("objects").join("pack");
+    let mut small = Vec::new();
+    let mut kept = Vec::new();
+    for name in text.lines().filter(|l| !l.is_empty()) {
+        let pack = pack_dir.join(format!("{name}.pack"));
+        match std::fs::metadata(&pack) {
+            Ok(m) if m.len() < SMALL_PACK_BYTES => small.push(name.to_string()),
+            Ok(_) => kept.push(name.to_string()),
+            Err(_) => {}
+        }
+    }
+    if small.len() < SMALL_PACKS {
+        return Ok(0);
+    }
+    let mut merged = PackWriter::create(&pack_dir, label)?;
+    for name in &small {
+        let idx = std::fs::read(pack_dir.join(format!("{name}.idx")))?;
+        let bytes = std::fs::read(pack_dir.join(format!("{name}.pack")))?;
+        for (id, start, end, crc) in read_index(&idx, bytes.len() as u64)? {
+            let entry = bytes
+                .get(start as usize..end as usize)
+                .ok_or_else(|| std::io::Error::other(format!("{name}: an entry past the end")))?;
+            merged.append_raw(id, entry, crc)?;
+        }
+    }
+    let mut finished = merged.finish()?;
+    finished.install()?;
+    let new_name = format!("pack-{}", finished.name);
+    for name in &small {
+        if *name == new_name {
+            continue;
+        }
+        for ext in ["idx", "pack"] {
+            let path = pack_dir.join(format!("{name}.{ext}"));
+            if let Ok(meta) = std::fs::metadata(&path) {
+                let mut perms = meta.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                perms.set_readonly(false);
+                let _ = std::fs::set_permissions(&path, perms);
+            }
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    kept.push(new_name);
+    let tmp = list.with_extension("txt.tmp");
+    std::fs::write(&tmp, kept.join("\n") + "\n")?;
+    std::fs::rename(tmp, list)?;
+    Ok(small.len())
+}
+
+/// The entries of a version-2 index of a pack of `pack_len` bytes: id, where the entry starts
+/// and ends in the pack, CRC.
+fn read_index(idx: &[u8], pack_len: u64) -> std::io::Result<Vec<(Oid, u64, u64, u32)>> {
+    let bad = || std::io::Error::other("not a version-2 pack index");
+    if idx.len() < 8 + 1024 || &idx[..8] != b"\xfftOc\0\0\0\x02" {
+        return Err(bad());
+    }
+    let u32_at = |at: usize| -> std::io::Result<u32> {
+        idx.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(bad)
+    };
+    let n = u32_at(8 + 255 * 4)? as usize;
+    let ids = 8 + 1024;
+    let crcs = ids + n * 20;
+    let offsets = crcs + n * 4;
+    let large = offsets + n * 4;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = Oid::from_bytes(idx.get(ids + i * 20..ids + i * 20 + 20).ok_or_else(bad)?)
+            .map_err(|_| bad())?;
+        let crc = u32_at(crcs + i * 4)?;
+        let raw = u32_at(offsets + i * 4)?;
+        let offset = if raw & 0x8000_0000 == 0 {
+            raw as u64
+        } else {
+            let at = large + (raw & 0x7fff_ffff) as usize * 8;
+            let b = idx.get(at..at + 8).ok_or_else(bad)?;
+            u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        };
+        out.push((id, offset, 0, crc));
+    }
+    let mut by_offset: Vec<usize> = (0..n).collect();
+    by_offset.sort_by_key(|i| out[*i].1);
+    for w in 0..by_offset.len() {
+        let end = match by_offset.get(w + 1) {
+            Some(next) => out[*next].1,
+            None => pack_len.saturating_sub(20),
+        };
+        out[by_offset[w]].2 = end;
+    }
+    Ok(out)
+}
+
 /// A complete pack, not yet (or already) visible to git.
 pub struct FinishedPack {
     dir: PathBuf,
+    label: String,
     pack: PathBuf,
     idx: PathBuf,
     name: String,
@@ -288,10 +433,14 @@ pub struct FinishedPack {
 }
 
 impl FinishedPack {
-    /// Makes the pack visible to git: `objects/pack/pack-<checksum>.pack`, then `.idx`.
+    /// Makes the pack visible to git: `objects/pack/pack-<checksum>.pack`, then `.idx`; and
+    /// notes it for [`consolidate`].
     pub fn install(&mut self) -> std::io::Result<()> {
         if self.installed {
             return Ok(());
+        }
+        if let Some(git_dir) = self.dir.parent().and_then(Path::parent) {
+            remember(git_dir, &self.label, &format!("pack-{}", self.name))?;
         }
         let pack = self.dir.join(format!("pack-{}.pack", self.name));
         let idx = self.dir.join(format!("pack-{}.idx", self.name));
@@ -478,6 +627,44 @@ mod tests {
             1,
             "what a killed run left is swept"
         );
+    }
+
+    #[test]
+    fn small_packs_are_merged_into_one_that_git_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let git = dir.path().join(".git");
+        let pack_dir = git.join("objects/pack");
+        let mut ids = Vec::new();
+        for i in 0..SMALL_PACKS {
+            let mut pack = PackWriter::create(&pack_dir, "export").unwrap();
+            ids.push(pack.add(ObjectKind::Blob, format!("blob {i}").as_bytes()).unwrap());
+            pack.add(ObjectKind::Blob, b"in every pack").unwrap();
+            pack.finish().unwrap().install().unwrap();
+            let expected = if i + 1 < SMALL_PACKS { 0 } else { SMALL_PACKS };
+            assert_eq!(consolidate(&git, "export").unwrap(), expected);
+        }
+        let packs = std::fs::read_dir(&pack_dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pack"))
+            .count();
+        assert_eq!(packs, 1, "merged into one");
+        let repo2 = git2::Repository::open(dir.path()).unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(
+                repo2.find_blob(*id).unwrap().content(),
+                format!("blob {i}").as_bytes()
+            );
+        }
+        drop(repo);
+        if std::process::Command::new("git").arg("--version").output().is_ok() {
+            let out = std::process::Command::new("git")
+                .args(["verify-pack", "-v"])
+                .arg(std::fs::read_dir(&pack_dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "idx")).unwrap())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
     }
 
     #[test]

@@ -86,7 +86,15 @@ pub async fn read(
     let files = stored.files;
     if let Some(pack) = stored.pack {
         let git_dir = repo.git_dir().to_path_buf();
-        tokio::task::spawn_blocking(move || Repo::discover(&git_dir)?.install_pack(pack))
+        let label = crate::sync::lock_name(tenant);
+        tokio::task::spawn_blocking(move || {
+            let repo = Repo::discover(&git_dir)?;
+            repo.install_pack(pack)?;
+            if let Err(e) = crate::git::pack::consolidate(repo.git_dir(), &label) {
+                tracing::warn!("could not merge the small packs of earlier reads: {e}");
+            }
+            Ok::<_, crate::git::GitError>(())
+        })
             .await
             .map_err(|e| ReadError::Internal(format!("writing the pack did not finish: {e}")))??;
         repo.refresh_objects()?;
