@@ -396,8 +396,16 @@ fn main() {
     for ((label, _), r) in bins.iter().zip(&rows) {
         report(&format!("full export{label}"), &r.full, &args);
         report(&format!("no-change export{label}"), &r.again, &args);
-        report(&format!("restore onto an empty tenant{label}"), &r.restores, &args);
-        report(&format!("drift check of the restored tenant{label}"), &r.drifts, &args);
+        report(
+            &format!("restore onto an empty tenant{label}"),
+            &r.restores,
+            &args,
+        );
+        report(
+            &format!("drift check of the restored tenant{label}"),
+            &r.drifts,
+            &args,
+        );
     }
     report(
         "`git add -A && git -c gc.auto=0 commit` of the same tree",

@@ -322,7 +322,21 @@ fn remember(git_dir: &Path, label: &str, name: &str) -> std::io::Result<()> {
 /// Keeps the number of packs bounded across runs: once runs of `label` (holding its lock)
 /// installed [`SMALL_PACKS`] small packs, their objects are copied (whole, as they are) into one
 /// pack and the small ones removed. Returns how many packs were merged.
+///
+/// Merging takes its own lock (`packs.<label>`, without waiting): two runs never merge at
+/// once, and a run that finds it held leaves the merge to a later one.
 pub fn consolidate(git_dir: &Path, label: &str) -> std::io::Result<usize> {
+    let locks = crate::interrupt::lock::dir(git_dir);
+    let _held = match crate::interrupt::lock::Lock::acquire(
+        &locks,
+        &format!("packs.{label}"),
+        "the packs",
+        "merging packs",
+    ) {
+        Ok(taken) => taken.lock,
+        Err(crate::interrupt::lock::LockError::Held { .. }) => return Ok(0),
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
+    };
     let list = list_path(git_dir, label);
     let Ok(text) = std::fs::read_to_string(&list) else {
         return Ok(0);
@@ -638,7 +652,10 @@ mod tests {
         let mut ids = Vec::new();
         for i in 0..SMALL_PACKS {
             let mut pack = PackWriter::create(&pack_dir, "export").unwrap();
-            ids.push(pack.add(ObjectKind::Blob, format!("blob {i}").as_bytes()).unwrap());
+            ids.push(
+                pack.add(ObjectKind::Blob, format!("blob {i}").as_bytes())
+                    .unwrap(),
+            );
             pack.add(ObjectKind::Blob, b"in every pack").unwrap();
             pack.finish().unwrap().install().unwrap();
             let expected = if i + 1 < SMALL_PACKS { 0 } else { SMALL_PACKS };
@@ -646,7 +663,13 @@ mod tests {
         }
         let packs = std::fs::read_dir(&pack_dir)
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pack"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "pack")
+            })
             .count();
         assert_eq!(packs, 1, "merged into one");
         let repo2 = git2::Repository::open(dir.path()).unwrap();
@@ -657,13 +680,27 @@ mod tests {
             );
         }
         drop(repo);
-        if std::process::Command::new("git").arg("--version").output().is_ok() {
+        if std::process::Command::new("git")
+            .arg("--version")
+            .output()
+            .is_ok()
+        {
             let out = std::process::Command::new("git")
                 .args(["verify-pack", "-v"])
-                .arg(std::fs::read_dir(&pack_dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "idx")).unwrap())
+                .arg(
+                    std::fs::read_dir(&pack_dir)
+                        .unwrap()
+                        .map(|e| e.unwrap().path())
+                        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+                        .unwrap(),
+                )
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 

@@ -95,8 +95,8 @@ pub async fn read(
             }
             Ok::<_, crate::git::GitError>(())
         })
-            .await
-            .map_err(|e| ReadError::Internal(format!("writing the pack did not finish: {e}")))??;
+        .await
+        .map_err(|e| ReadError::Internal(format!("writing the pack did not finish: {e}")))??;
         repo.refresh_objects()?;
     }
     let state = ObjectState::from_files(&files);
