@@ -4,6 +4,11 @@
 
 use super::super::effect::{Detail, Effect, Recreate};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Field,
+    Ty::{List, OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, insert, state_json};
@@ -11,6 +16,13 @@ use crate::client::Client;
 use crate::model::{Kind, ObjectId, SecretSlot};
 use crate::wire::security::{OAUTH2_CLIENT_CREDENTIALS, OAuth2ClientCredential};
 use serde_json::Value;
+
+/// The fields of one custom parameter.
+const CUSTOM_PARAMETER: &[Field] = &[
+    required("Key", Str),
+    required("Value", Str),
+    required("SendAsPartOf", Str),
+];
 
 /// The kind's data.
 pub const SPEC: Spec = Spec {
@@ -26,6 +38,18 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: OAUTH2_CLIENT_CREDENTIALS,
+    schema: &[
+        required("Name", Str),
+        required("TokenServiceUrl", Str),
+        required("ClientId", Str),
+        optional("Description", OptStr),
+        optional("ClientAuthentication", OptStr),
+        optional("Scope", OptStr),
+        optional("ScopeContentType", OptStr),
+        optional("Resource", OptStr),
+        optional("Audience", OptStr),
+        optional("CustomParameters", List(CUSTOM_PARAMETER)),
+    ],
 };
 
 /// An OAuth2 client credential as stored, with its custom parameters inline; its secret's change

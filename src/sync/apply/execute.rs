@@ -14,6 +14,8 @@ use crate::client::Client;
 use crate::git::RepoPool;
 use crate::model::kinds::{self, artifact::Facts};
 use crate::model::{Effect, ObjectId, WriteError};
+use crate::store::content::Limits;
+use crate::store::format::StateFormat;
 use crate::sync::plan::Step;
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use std::collections::{BTreeMap, HashMap};
@@ -32,6 +34,8 @@ pub(super) struct Executor {
     pub facts: BTreeMap<ObjectId, Facts>,
     /// The target's runtime before the apply, by artifact id.
     pub runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+    /// The desired state's layout version, and the size limits of artifact content.
+    pub state: (StateFormat, Limits),
 }
 
 impl Executor {
@@ -43,6 +47,7 @@ impl Executor {
         secrets: Secrets,
         facts: BTreeMap<ObjectId, Facts>,
         runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+        state: (StateFormat, Limits),
     ) -> Executor {
         Executor {
             client,
@@ -53,6 +58,7 @@ impl Executor {
             secrets,
             facts,
             runtime,
+            state,
         }
     }
 
@@ -78,7 +84,10 @@ impl Executor {
         if step.id.kind.is_artifact() {
             let loaded = self
                 .repo
-                .run(move |repo| load::Artifact::load(repo, &desired, live.as_ref()))
+                .run({
+                    let format = self.state.0;
+                    move |repo| load::Artifact::load(repo, &desired, live.as_ref(), format)
+                })
                 .await?;
             return artifact::write(
                 &self.client,
@@ -87,6 +96,7 @@ impl Executor {
                     facts: self.facts.get(&step.id),
                     runtime: self.runtime.get(&step.id.key),
                     no_deploy: self.options.no_deploy,
+                    state: self.state,
                 },
                 step,
                 loaded,

@@ -149,6 +149,7 @@ pub async fn apply(
         secrets,
         target.desired.artifacts.clone(),
         target.live.runtime.clone(),
+        (target.desired.format, target.limits),
     ));
     let started = Instant::now();
     let mut outcomes: BTreeMap<ObjectId, ObjectOutcome> = BTreeMap::new();
@@ -246,6 +247,7 @@ pub async fn apply(
             target.client.clone(),
             target.base.as_ref(),
             &target.state_dir,
+            (target.desired.format, target.limits),
             Arc::new(crate::read::Silent),
         )
         .await
