@@ -3,5 +3,6 @@
 mod badinput;
 mod demo;
 mod drift;
+mod fidelity;
 mod restore;
 mod robustness;
