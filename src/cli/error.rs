@@ -30,6 +30,19 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The kind's name in JSON error documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::User => "user",
+            ErrorKind::Config => "config",
+            ErrorKind::Tenant => "tenant",
+            ErrorKind::Drift => "drift",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 /// An error as shown to the user: `error: <message>`, the causes, then `hint: <hint>`.
 #[derive(Debug)]
 pub struct CliError {

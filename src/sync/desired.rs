@@ -222,9 +222,10 @@ pub fn load(
             .as_ref()
             .is_some_and(|p| read_only.contains(p));
         if !facts.read_only && writable(id.kind) {
-            check_content(repo, id, object, &facts, &json, format, &shown).map_err(|reason| {
+            let content_dir = path.replace("/artifact.json", "/content/");
+            check_content(repo, id, object, &facts, &json, format).map_err(|(file, reason)| {
                 DesiredError::Invalid {
-                    file: shown(&path.replace("/artifact.json", "/content/")),
+                    file: shown(file.as_deref().unwrap_or(&content_dir)),
                     reason,
                 }
             })?;
@@ -321,7 +322,8 @@ fn check_objects(state: &ObjectState, shown: &dyn Fn(&str) -> String) -> Result<
 }
 
 /// An artifact's content as apply will upload it: present, with a manifest that names it and
-/// its version, and configuration keys the flow has.
+/// its version, and configuration keys the flow has. An error names the file when it is not
+/// the content folder.
 fn check_content(
     repo: &Repo,
     id: &ObjectId,
@@ -329,16 +331,38 @@ fn check_content(
     facts: &Facts,
     json: &BTreeMap<String, Value>,
     format: StateFormat,
-    shown: &dyn Fn(&str) -> String,
-) -> Result<(), String> {
-    let content: BTreeMap<String, BlobId> = object
+) -> Result<(), (Option<String>, String)> {
+    check_manifest(repo, id, object, facts, format).map_err(|reason| (None, reason))?;
+    if id.kind == Kind::IntegrationFlow && format.keeps_parameters() {
+        check_configuration_keys(repo, id, object, json, format)?;
+    }
+    Ok(())
+}
+
+/// The content files of an artifact by entry name.
+fn content_files(
+    object: &super::state::ObjectFiles,
+    format: StateFormat,
+) -> BTreeMap<String, BlobId> {
+    object
         .files
         .iter()
         .filter_map(|(p, b)| match locate(p).map(|l| l.role) {
             Some(Role::Content(inner)) => Some((format.content_name(&inner)?, *b)),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The content is there, with a manifest that names the artifact and its version.
+fn check_manifest(
+    repo: &Repo,
+    id: &ObjectId,
+    object: &super::state::ObjectFiles,
+    facts: &Facts,
+    format: StateFormat,
+) -> Result<(), String> {
+    let content = content_files(object, format);
     if content.is_empty() {
         return Err(format!(
             "{id} has no content files: restore its content/ folder from git history (git checkout <commit> -- <folder>) or export the tenant again"
@@ -383,37 +407,55 @@ fn check_content(
             ));
         }
     }
-    if id.kind == Kind::IntegrationFlow && format.keeps_parameters() {
-        let configuration = object
-            .files
-            .keys()
-            .find(|p| matches!(locate(p).map(|l| l.role), Some(Role::Configuration)))
-            .and_then(|p| json.get(p));
-        let keys: Vec<&String> = configuration
-            .and_then(Value::as_object)
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let mut known: BTreeSet<String> = read(PARAMETERS_PROPDEF_PATH)?
-                .map(|b| propdef::parse(&b).into_iter().map(|d| d.key).collect())
-                .unwrap_or_default();
-            if let Some(prop) = read(PARAMETERS_PROP_PATH)? {
-                known.extend(properties::keys(&prop));
-            }
-            if let Some(unknown) = keys.into_iter().find(|k| !known.contains(*k)) {
-                let file = object
-                    .files
-                    .keys()
-                    .find(|p| matches!(locate(p).map(|l| l.role), Some(Role::Configuration)))
-                    .map(|p| shown(p))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "{file}: the configuration key `{unknown}` is not a parameter of {id} (neither in its parameters.propdef nor in its parameters.prop): remove it, or correct its name"
-                ));
-            }
-        }
-    }
     Ok(())
+}
+
+/// An integration flow's configuration keys are parameters of its content: keys of its
+/// `parameters.propdef` or of its stored `parameters.prop`.
+fn check_configuration_keys(
+    repo: &Repo,
+    id: &ObjectId,
+    object: &super::state::ObjectFiles,
+    json: &BTreeMap<String, Value>,
+    format: StateFormat,
+) -> Result<(), (Option<String>, String)> {
+    let Some(file) = object
+        .files
+        .keys()
+        .find(|p| matches!(locate(p).map(|l| l.role), Some(Role::Configuration)))
+    else {
+        return Ok(());
+    };
+    let keys: Vec<&String> = json
+        .get(file)
+        .and_then(Value::as_object)
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let content = content_files(object, format);
+    let read = |name: &str| -> Result<Option<Vec<u8>>, (Option<String>, String)> {
+        content
+            .get(name)
+            .map(|b| repo.blob(*b).map_err(|e| (None, e.to_string())))
+            .transpose()
+    };
+    let mut known: BTreeSet<String> = read(PARAMETERS_PROPDEF_PATH)?
+        .map(|b| propdef::parse(&b).into_iter().map(|d| d.key).collect())
+        .unwrap_or_default();
+    if let Some(prop) = read(PARAMETERS_PROP_PATH)? {
+        known.extend(properties::keys(&prop));
+    }
+    match keys.into_iter().find(|k| !known.contains(*k)) {
+        Some(unknown) => Err((
+            Some(file.clone()),
+            format!(
+                "the configuration key `{unknown}` is not a parameter of {id} (neither in its parameters.propdef nor in its parameters.prop): remove it, or correct its name"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The fields that name an object (overriding them would write another object).

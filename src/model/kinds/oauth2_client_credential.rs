@@ -1,6 +1,8 @@
 //! `oauth2-client-credential`: a client id and secret for a token service (API reference section
-//! 7.2). The client secret is write-only (`<Name>.client-secret.age`); custom parameters can only
-//! be set on create, so a change of them deletes and creates the credential.
+//! 7.2). The client secret is write-only (`<Name>.client-secret.age`). Custom parameters are
+//! accepted only on create, and every `PUT` drops them: so a credential that has custom
+//! parameters in git is updated by deleting and creating it ([`recreates`]; it is missing on the
+//! target for a moment, and the plan says so), one without them by a `PUT`.
 
 use super::super::effect::{Detail, Effect, Recreate};
 use super::super::phase::Phase;
@@ -76,18 +78,23 @@ pub fn read(o: &OAuth2ClientCredential) -> Entry {
     }
 }
 
-/// Creates or replaces an OAuth2 client credential with its secret; re-creates it when its
-/// custom parameters changed.
+/// Whether updating a credential whose JSON in git is `desired` deletes and creates it: when it
+/// has custom parameters (a `PUT` would drop them).
+pub fn recreates(desired: &Value) -> bool {
+    desired
+        .get("CustomParameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty())
+}
+
+/// Creates an OAuth2 client credential with its secret and custom parameters, or updates it:
+/// by a `PUT` when git has no custom parameters for it, else by deleting and creating it.
 pub async fn write(client: &Client, m: &Material) -> Result<Vec<Effect>, WriteError> {
     let mut body: OAuth2ClientCredential = m.desired_as()?;
     body.client_secret = Some(m.secret_text(0)?);
     body.security_artifact_descriptor = None;
     let params = body.custom_parameters.0.take().unwrap_or_default();
-    let live_params = m
-        .live_as::<OAuth2ClientCredential>()?
-        .and_then(|l| l.custom_parameters.0)
-        .unwrap_or_default();
-    if m.exists() && params == live_params {
+    if m.exists() && params.is_empty() {
         client
             .update_entity(OAUTH2_CLIENT_CREDENTIALS, &m.id.key, &body)
             .await?;

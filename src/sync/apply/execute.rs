@@ -47,7 +47,6 @@ impl Executor {
         secrets: Secrets,
         facts: BTreeMap<ObjectId, Facts>,
         runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
-        state: (StateFormat, Limits),
     ) -> Executor {
         Executor {
             client,
@@ -58,7 +57,15 @@ impl Executor {
             secrets,
             facts,
             runtime,
-            state,
+            state: (StateFormat::CURRENT, Limits::default()),
+        }
+    }
+
+    /// The desired state's layout version and the size limits of artifact content.
+    pub fn with_state(self, format: StateFormat, limits: Limits) -> Executor {
+        Executor {
+            state: (format, limits),
+            ..self
         }
     }
 
