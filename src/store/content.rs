@@ -91,6 +91,22 @@ pub enum ContentError {
     },
 }
 
+impl ContentError {
+    /// What is wrong, without naming the artifact (for messages that name it already).
+    pub fn reason(&self) -> String {
+        match self {
+            ContentError::Zip { reason, .. } => {
+                format!("the downloaded content is not a readable zip: {reason}")
+            }
+            ContentError::Unsafe { reason, .. } => format!("unsafe entry in its zip: {reason}"),
+            ContentError::TooLarge { reason, .. } => {
+                format!("{reason} (max_artifact_bytes in cpi-gitops.toml)")
+            }
+            ContentError::Repack { reason, .. } => format!("cannot build its zip: {reason}"),
+        }
+    }
+}
+
 /// Unpacks a downloaded zip into `(path under content/, bytes)` pairs sorted by path, normalized
 /// as the module docs say. `artifact` (`kind/id`) names the artifact in errors; `configured`
 /// holds an integration flow's configured keys (whose values the skeleton leaves empty).

@@ -246,3 +246,55 @@ async fn git_files_and_long_names_survive_export_and_restore() {
     let drift = p.run(&["--format", "json", "drift", "--tenant", "secondary"]);
     assert_eq!(drift.code, 0, "{}", drift.all());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
+    let p = Pair::new(Seed::Empty).await;
+    // What cpi-gitops wrote before state format 2: no format.json, no parameters.prop of flows.
+    let state = p.repo.path().join("tenant-state");
+    std::fs::remove_file(state.join("format.json")).unwrap();
+    let mut flows_with_parameters = Vec::new();
+    for (path, _) in p.repo.state_files() {
+        if path.ends_with("content/src/main/resources/parameters.prop")
+            && path.contains("/integration-flows/")
+        {
+            std::fs::remove_file(state.join(&path)).unwrap();
+            flows_with_parameters.push(path.split("/content/").next().unwrap().to_string());
+        }
+    }
+    assert_eq!(flows_with_parameters.len(), 4);
+    p.repo.commit_all("a state of format 1");
+
+    let restore = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+    assert_eq!(restore.code, 0, "{}", restore.all());
+    let drift = p.run(&["drift", "--tenant", "secondary"]);
+    assert_eq!(
+        drift.code,
+        0,
+        "format 1 compares as it was written: {}",
+        drift.all()
+    );
+    let configured = configurations(&p.secondary, "Orders_Inbound_HTTPS").await;
+    assert_eq!(
+        configured,
+        configurations(&p.primary, "Orders_Inbound_HTTPS").await
+    );
+
+    // The first export after the upgrade rewrites every integration flow that has parameters.
+    p.repo.export_ok().await;
+    let mut touched: Vec<String> = p
+        .repo
+        .last_diff()
+        .into_iter()
+        .map(|(path, _, _)| path)
+        .filter(|path| path != "tenant-state/.export-marks.json")
+        .collect();
+    touched.sort();
+    let mut want: Vec<String> = flows_with_parameters
+        .iter()
+        .map(|f| format!("tenant-state/{f}/content/src/main/resources/parameters.prop"))
+        .collect();
+    want.push("tenant-state/format.json".into());
+    want.sort();
+    assert_eq!(touched, want);
+}

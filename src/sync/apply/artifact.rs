@@ -196,7 +196,7 @@ async fn repack(
         })
         .await
         .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))?
-        .map_err(|e| WriteError::State(e.to_string()))
+        .map_err(|e| WriteError::State(e.reason()))
 }
 
 /// Creates, updates or re-creates (`op`) the artifact of `step` from `zip`.
