@@ -45,11 +45,17 @@ const RESERVED: &[&str] = &[
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
+/// Whether Windows reserves a file name: its part before the first `.` is a device name
+/// (`CON`, `aux`, `LPT1`, ...).
+pub fn is_reserved_on_windows(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default();
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem))
+}
+
 /// The escape of a name made safe on Windows: a reserved device name gets its first character
 /// encoded, a trailing `.` is encoded.
 fn windows_safe(escaped: String) -> String {
-    let stem = escaped.split('.').next().unwrap_or_default();
-    let mut out = if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
+    let mut out = if is_reserved_on_windows(&escaped) {
         let first = escaped.as_bytes()[0];
         format!("%{first:02X}{}", &escaped[1..])
     } else {

@@ -8,10 +8,11 @@
 //! and end in `~` and 12 hex digits of the key's SHA-256 (the key is then read from the
 //! object's JSON file).
 //!
-//! The files of an artifact keep their names ([`content_path`]), except two rules that keep the
-//! repository itself safe: `%` is written `%25`, and a path component that git would read as
-//! its own (`.gitattributes`, `.gitignore`, `.gitmodules`, in any case) has its leading `.`
-//! written `%2E`. [`content_name`] reverses both; state format 1 stored names as they were.
+//! The files of an artifact keep their names ([`content_path`]), except what would change how
+//! git treats the repository or fail a checkout: `%` is written `%25`, a path component that git
+//! would read as its own (`.gitattributes`, `.gitignore`, `.gitmodules`, in any case) has its
+//! leading `.` written `%2E`, and what Windows forbids or reserves is percent-encoded.
+//! [`content_name`] reverses it; state format 1 stored names as they were.
 
 use crate::model::{Attachment, Kind, ObjectId, Placement, SecretSlot};
 
@@ -31,18 +32,44 @@ pub use crate::model::key::{component, escape, is_cut, unescape};
 /// case-insensitive file system does).
 const GIT_NAMES: &[&str] = &[".gitattributes", ".gitignore", ".gitmodules"];
 
-/// The path under `content/` of an artifact's file `name` (a zip entry name): `%` as `%25`, and
-/// the leading `.` of a component git would read as its own as `%2E`.
+/// Characters Windows does not allow in file names (besides control characters; `/` separates
+/// components and `\` is refused in entry names).
+const WINDOWS_FORBIDDEN: &[u8] = b"<>:\"|?*";
+
+/// One component of [`content_path`]: `%`, control characters and what Windows forbids as
+/// `%XX`; the first character of a name git reads as its own or Windows reserves; a trailing
+/// `.` or space.
+fn content_component(part: &str) -> String {
+    let git = GIT_NAMES.iter().any(|g| g.eq_ignore_ascii_case(part));
+    let first = git || crate::model::key::is_reserved_on_windows(part);
+    let bytes = part.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let last = i + 1 == bytes.len();
+        let encode = b == b'%'
+            || b < 0x20
+            || b == 0x7f
+            || WINDOWS_FORBIDDEN.contains(&b)
+            || (i == 0 && first)
+            || (last && (b == b'.' || b == b' '));
+        if encode {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The path under `content/` of an artifact's file `name` (a zip entry name), so that no name
+/// can change how git treats the repository and a checkout works on every system: `%` as `%25`;
+/// control characters and `<>:"|?*` as `%XX`; the leading `.` of `.gitattributes`, `.gitignore`
+/// and `.gitmodules` (any case) as `%2E`; the first character of a name Windows reserves (`aux.xml`
+/// is `%61ux.xml`); a trailing `.` or space.
 pub fn content_path(name: &str) -> String {
     name.split('/')
-        .map(|part| {
-            let escaped = part.replace('%', "%25");
-            if GIT_NAMES.iter().any(|g| g.eq_ignore_ascii_case(part)) {
-                format!("%2E{}", &escaped[1..])
-            } else {
-                escaped
-            }
-        })
+        .map(content_component)
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -50,23 +77,20 @@ pub fn content_path(name: &str) -> String {
 /// The zip entry name of the file stored at `path` under `content/` (reverses
 /// [`content_path`]); `None` for a path [`content_path`] cannot have written.
 pub fn content_name(path: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    for part in path.split('/') {
-        let mut out = String::with_capacity(part.len());
-        let mut rest = part;
-        while let Some(i) = rest.find('%') {
-            out.push_str(&rest[..i]);
-            match rest.get(i..i + 3) {
-                Some("%25") => out.push('%'),
-                Some("%2E") if i == 0 && out.is_empty() => out.push('.'),
-                _ => return None,
-            }
-            rest = &rest[i + 3..];
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = path.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        out.push_str(rest);
-        parts.push(out);
     }
-    let name = parts.join("/");
+    let name = String::from_utf8(out).ok()?;
     (content_path(&name) == path).then_some(name)
 }
 
@@ -504,12 +528,16 @@ mod tests {
             ("50%.txt", "50%25.txt"),
             ("%2Egitignore", "%252Egitignore"),
             (".gitkeep", ".gitkeep"),
+            ("script/aux.groovy", "script/%61ux.groovy"),
+            ("a:b?.xml", "a%3Ab%3F.xml"),
+            ("dir./x ", "dir%2E/x%20"),
+            ("Grüße.txt", "Grüße.txt"),
             ("src/main/resources/a b.iflw", "src/main/resources/a b.iflw"),
         ] {
             assert_eq!(content_path(name), path, "{name}");
             assert_eq!(content_name(path).as_deref(), Some(name), "{path}");
         }
-        for bad in ["a%2", "a%41", "%2Ex", "a%2Egitignore"] {
+        for bad in ["a%2", "a%41", "%2Ex", "a%2Egitignore", "%61bc", "%FF"] {
             assert_eq!(content_name(bad), None, "{bad}");
         }
     }

@@ -190,7 +190,7 @@ pub fn load(
             Role::Content(inner) if format.content_name(inner).is_none() => {
                 return Err(DesiredError::Invalid {
                     file: shown(path),
-                    reason: "not a file name cpi-gitops writes: `%` must be written `%25`, and only the leading `.` of .gitattributes, .gitignore and .gitmodules as `%2E`".into(),
+                    reason: "not a file name cpi-gitops writes (README.md, \"Names to paths\": `%` is written `%25`; only the leading `.` of .gitattributes, .gitignore and .gitmodules, and what Windows forbids or reserves, are encoded)".into(),
                 });
             }
             _ => {}

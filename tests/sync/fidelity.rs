@@ -171,6 +171,8 @@ async fn git_files_and_long_names_survive_export_and_restore() {
                 ),
                 ("src/main/resources/.gitignore", b"*\n"),
                 ("src/main/resources/script/100%.groovy", b"println 1"),
+                ("src/main/resources/script/aux.groovy", b"println 2"),
+                ("src/main/resources/xsd/a:b.xsd", b"<xs/>"),
             ],
         ),
         (long.as_str(), long.as_str(), vec![]),
@@ -212,6 +214,8 @@ async fn git_files_and_long_names_survive_export_and_restore() {
         format!("{content}/%2Egitattributes"),
         format!("{content}/src/main/resources/%2Egitignore"),
         format!("{content}/src/main/resources/script/100%25.groovy"),
+        format!("{content}/src/main/resources/script/%61ux.groovy"),
+        format!("{content}/src/main/resources/xsd/a%3Ab.xsd"),
     ] {
         assert!(stored.contains(&path), "{path} in {stored:?}");
     }
@@ -235,7 +239,13 @@ async fn git_files_and_long_names_survive_export_and_restore() {
         "the restored tenant serves the original name"
     );
     assert!(restored.contains_key("src/main/resources/.gitignore"));
-    assert!(restored.contains_key("src/main/resources/script/100%.groovy"));
+    for name in [
+        "src/main/resources/script/100%.groovy",
+        "src/main/resources/script/aux.groovy",
+        "src/main/resources/xsd/a:b.xsd",
+    ] {
+        assert!(restored.contains_key(name), "{name} in {:?}", restored.keys());
+    }
     assert!(
         !served(&p.secondary, ArtifactKind::IntegrationFlow, &long)
             .await
