@@ -244,7 +244,11 @@ async fn git_files_and_long_names_survive_export_and_restore() {
         "src/main/resources/script/aux.groovy",
         "src/main/resources/xsd/a:b.xsd",
     ] {
-        assert!(restored.contains_key(name), "{name} in {:?}", restored.keys());
+        assert!(
+            restored.contains_key(name),
+            "{name} in {:?}",
+            restored.keys()
+        );
     }
     assert!(
         !served(&p.secondary, ArtifactKind::IntegrationFlow, &long)

@@ -228,3 +228,25 @@ async fn hand_edited_state_is_refused_before_the_first_write() {
     let plan = p.run(&["plan", "--tenant", "secondary"]);
     assert_eq!(plan.code, 2, "{}", plan.all());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_that_cannot_finish_says_what_it_waited_for_and_stops() {
+    let p = Pair::new(Seed::Empty).await;
+    // Deployments on the secondary never move on; the wait is bounded by deploy_timeout_secs.
+    p.secondary
+        .switches(serde_json::json!({"deploy_steps": 1_000_000}))
+        .await;
+    let config = p.repo.path().join("cpi-gitops.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("deploy_timeout_secs = 1\n");
+    std::fs::write(&config, text).unwrap();
+    let r = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains(
+            "integration-flow/Orders_Inbound_HTTPS: FAILED: deploy waited 1 s (deploy_timeout_secs) for the runtime to show version 1.0.7 STARTED, and stopped; the runtime showed"
+        ),
+        "{}",
+        r.stdout
+    );
+}
