@@ -197,7 +197,7 @@ pub fn load(
         }
     }
     let state = ObjectState::read(&files, format, |id| repo.blob(id))?;
-    check_objects(&state, &shown)?;
+    check_objects(&state, &files, &shown)?;
     let read_only: BTreeSet<String> = state
         .objects
         .iter()
@@ -293,7 +293,24 @@ fn check_configuration(value: &Value) -> Result<(), Problem> {
 }
 
 /// Objects as a whole: cut names resolved, secrets belong to objects, every object has JSON.
-fn check_objects(state: &ObjectState, shown: &dyn Fn(&str) -> String) -> Result<(), DesiredError> {
+fn check_objects(
+    state: &ObjectState,
+    files: &StateFiles,
+    shown: &dyn Fn(&str) -> String,
+) -> Result<(), DesiredError> {
+    let owned: BTreeSet<&String> = state
+        .objects
+        .values()
+        .flat_map(|o| o.secrets.keys())
+        .collect();
+    for path in files.keys().filter(|p| !owned.contains(p)) {
+        if let Some(l) = locate(path).filter(|l| matches!(l.role, Role::Secret(_))) {
+            return Err(DesiredError::Invalid {
+                file: shown(path),
+                reason: format!("a secret of {} whose object does not exist", l.id),
+            });
+        }
+    }
     if let Some(id) = state.unresolved.iter().next() {
         let file = state
             .objects

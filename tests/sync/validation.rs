@@ -189,6 +189,17 @@ async fn hand_edited_state_is_refused_before_the_first_write() {
             ],
         ),
         (
+            "a secret whose object's JSON is gone",
+            Box::new(move |d| {
+                std::fs::remove_file(d.join("tenant-state/security/secure-parameters/Bank_API_Key.json"))
+                    .unwrap()
+            }),
+            vec![
+                "tenant-state/security/secure-parameters/Bank_API_Key.value.age".into(),
+                "a secret of secure-parameter/Bank_API_Key whose object does not exist".into(),
+            ],
+        ),
+        (
             "a state written by a newer cpi-gitops",
             Box::new(move |d| write(d, "tenant-state/format.json", "{\"format_version\": 9}\n")),
             vec!["tenant-state/format.json".into(), "newer".into()],
