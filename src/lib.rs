@@ -36,6 +36,7 @@
 //! |---|---|---|
 //! | `recipients.txt` | people | [`export`], [`store::worktree`] (`secret set`, `secret rekey`) |
 //! | `.gitattributes` | [`export`] | git |
+//! | `format.json` | [`export`] ([`store::format`]) | [`export`], [`sync::desired`] |
 //! | `.export-marks.json` (older versions) | nobody: the first export after upgrading removes it | [`export::marks`] (once) |
 //! | `packages/...`, `security/...`, `number-ranges/...`, `partner-directory/...` | [`export`] through [`read`] ([`model::kinds`] per kind, [`store::layout`]) | [`sync::desired`] |
 //! | `security/**/*.age` | [`read`] (export), [`store::worktree`] | [`sync::apply`] (decrypted in its preflight) |

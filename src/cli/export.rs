@@ -35,6 +35,7 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
         companion_path: config.companion_path(&args.tenant),
         commit: !args.no_commit,
         message: args.message.clone(),
+        limits: config.content_limits(),
     };
     let (lock, notes) = export::lock(&repo, &format!("export --tenant {}", args.tenant))
         .map_err(|e| CliError::export(e, &config.state_dir))?;
@@ -44,7 +45,8 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
     let progress = crate::report::progress::export(ctx.format, &args.tenant, ctx.quiet);
     let result = export::run_locked(&repo, &lock, client, &options, progress.clone()).await;
     progress.finish();
-    let report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
+    let mut report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
+    report.recovered = notes;
     crate::report::export::print(&report, ctx.format, &config.state_dir);
     Ok(match report.stopped {
         Some(signal) => {

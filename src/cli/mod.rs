@@ -71,6 +71,22 @@ pub enum Command {
     Secret(secret::SecretCommand),
 }
 
+impl Command {
+    /// The command's name, as JSON documents say it (`"command"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Emulator(_) => "emulator",
+            Command::Demo(_) => "demo",
+            Command::Export(_) => "export",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Drift(_) => "drift",
+            Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
+            Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
+        }
+    }
+}
+
 /// What a successful command found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -122,57 +138,96 @@ pub fn main() -> Outcome {
         }
     };
     init_logging(cli.verbose, cli.quiet);
+    let (format, name) = (Format::from(cli.format), cli.command.name());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            crate::report::error(&CliError::internal(format!(
-                "cannot start the async runtime: {e}"
-            )));
-            return Outcome::Failed;
+            return settle_as(
+                format,
+                name,
+                Err(CliError::internal(format!(
+                    "cannot start the async runtime: {e}"
+                ))),
+            );
         }
     };
     let context = Context {
         config_path: cli.config,
         repo_dir: cli.repo,
-        format: cli.format.into(),
+        format,
         env: crate::config::Env::from_process(),
         quiet: cli.quiet,
     };
     if let Some(name) = context.env.get(failpoint::VARIABLE) {
         failpoint::arm(name);
     }
-    runtime.block_on(run_until_stopped(&context, cli.command))
+    runtime.block_on(run_until_stopped(&context, format, name, cli.command))
 }
 
 /// Runs one command with SIGINT and SIGTERM caught (design.md section 6: exit 130 or 143 after
 /// finishing or rolling back). Export and apply decide themselves what to finish and what to roll
 /// back; any other command has nothing to roll back and stops at once. The emulator keeps its own
 /// handling (Ctrl-C stops it; SIGTERM ends it as before).
-async fn run_until_stopped(ctx: &Context, command: Command) -> Outcome {
+async fn run_until_stopped(ctx: &Context, format: Format, name: &str, command: Command) -> Outcome {
     match &command {
-        Command::Emulator(_) => return settle(run(ctx, command).await),
+        Command::Emulator(_) => return settle_as(format, name, run(ctx, command).await),
         Command::Export(_) | Command::Apply(_) => {
             signals::install();
-            return settle(run(ctx, command).await);
+            return settle_as(format, name, run(ctx, command).await);
         }
         _ => signals::install(),
     }
     tokio::select! {
-        result = run(ctx, command) => settle(result),
+        result = run(ctx, command) => settle_as(format, name, result),
         signal = signals::wait() => {
-            crate::report::stopped(signal, "nothing was written");
-            Outcome::Stopped(signal)
+            if format == Format::Json {
+                settle_as(
+                    format,
+                    name,
+                    Err(CliError::new(
+                        ErrorKind::Stopped(signal),
+                        format!("stopped by {signal}"),
+                    )
+                    .hinted("nothing was written")),
+                )
+            } else {
+                crate::report::stopped(signal, "nothing was written");
+                Outcome::Stopped(signal)
+            }
         }
     }
 }
 
-/// A command's outcome; an error is reported, and its kind decides the outcome.
+/// A command's outcome; an error is reported (as text on stderr), and its kind decides the
+/// outcome.
 pub(crate) fn settle(result: Result<Outcome, CliError>) -> Outcome {
+    settle_as(Format::Text, "", result)
+}
+
+/// A command's outcome; an error is reported as `format` says (under `--format json` as the
+/// command's one JSON document, on stdout), and its kind decides the outcome.
+pub(crate) fn settle_as(
+    format: Format,
+    command: &str,
+    result: Result<Outcome, CliError>,
+) -> Outcome {
     match result {
         Ok(outcome) => outcome,
+        Err(e) if format == Format::Json => {
+            crate::report::out(&crate::report::json::error(
+                command,
+                &crate::report::json::ErrorView {
+                    kind: e.kind.as_str(),
+                    message: &e.message,
+                    causes: &e.causes,
+                    hint: e.hint.as_deref(),
+                },
+            ));
+            e.outcome()
+        }
         Err(e) => {
             crate::report::error(&e);
             e.outcome()
@@ -183,8 +238,8 @@ pub(crate) fn settle(result: Result<Outcome, CliError>) -> Outcome {
 /// Runs one command.
 pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Emulator(args) => emulator::cmd_emulator(&args).await,
-        Command::Demo(args) => demo::cmd_demo(&args).await,
+        Command::Emulator(args) => emulator::cmd_emulator(ctx, &args).await,
+        Command::Demo(args) => demo::cmd_demo(ctx, &args).await,
         Command::Export(args) => export::cmd_export(ctx, &args).await,
         Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,

@@ -43,6 +43,14 @@ pub async fn load(
     for note in notes {
         crate::report::recovered(&note);
     }
-    let target = Target::load(repo, client, &args.tenant, &args.rev, &config.state_dir).await?;
+    let target = Target::load(
+        repo,
+        client,
+        &args.tenant,
+        &args.rev,
+        &config.state_dir,
+        config.content_limits(),
+    )
+    .await?;
     Ok((target, config, lock))
 }

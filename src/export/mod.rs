@@ -31,6 +31,7 @@ use crate::git::{BlobSink, GitError, Repo, StateFiles};
 use crate::interrupt::{Lock, Signal, failpoint, lock, signals};
 use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
 use crate::secrets::Recipients;
+use crate::store::format::{self, StateFormat};
 use crate::store::layout::{self, locate};
 use crate::store::marks::Source;
 use std::collections::BTreeMap;
@@ -49,6 +50,8 @@ pub struct ExportOptions {
     pub commit: bool,
     /// Commit message instead of the generated one.
     pub message: Option<String>,
+    /// Size limits of artifact content (`max_artifact_bytes`).
+    pub limits: crate::store::content::Limits,
 }
 
 /// The result of an export.
@@ -76,6 +79,9 @@ pub struct ExportReport {
     pub requests: u64,
     /// Bytes received from the tenant.
     pub bytes: u64,
+    /// What this export recovered before it started: leftovers of an export that was killed, a
+    /// stale lock taken over.
+    pub recovered: Vec<String>,
     /// SIGINT or SIGTERM arrived during the commit phase, which was finished.
     #[serde(skip)]
     pub stopped: Option<Signal>,
@@ -91,7 +97,7 @@ pub const LOCK: &str = "export";
 /// Files of the state folder that export itself owns (and rewrites or, for the marks file of
 /// older versions, removes).
 fn is_bookkeeping(path: &str) -> bool {
-    path == layout::MARKS
+    path == layout::MARKS || path == format::FILE
 }
 
 /// Files of the state folder that people own and export keeps as they are.
@@ -145,7 +151,7 @@ pub fn recover(repo: &Repo, command: &str) -> Result<Vec<String>, ExportError> {
 }
 
 /// Runs an export of `client`'s tenant into `repo`, taking the export lock (what it recovered
-/// from a killed export is in the report's warnings).
+/// from a killed export is in the report's `recovered`).
 pub async fn run(
     repo: &Repo,
     client: Client,
@@ -154,15 +160,7 @@ pub async fn run(
 ) -> Result<ExportReport, ExportError> {
     let (lock, notes) = lock(repo, &format!("export --tenant {}", options.tenant))?;
     let mut report = run_locked(repo, &lock, client, options, progress).await?;
-    for note in notes {
-        report.warnings.insert(
-            0,
-            Warning {
-                object: "repository".into(),
-                message: note,
-            },
-        );
-    }
+    report.recovered = notes;
     Ok(report)
 }
 
@@ -188,7 +186,19 @@ pub async fn run_locked(
     let read_file = |name: &str| -> Result<Option<Vec<u8>>, GitError> {
         base.get(name).map(|id| repo.blob(*id)).transpose()
     };
+    let old_format = format::parse(
+        read_file(format::FILE)?.as_deref(),
+        &format!("{state_dir}/{}", format::FILE),
+    )
+    .map_err(ExportError::StateFormat)?;
     let loaded = marks::load(repo, &options.tenant, &base)?;
+    let mut read_marks = loaded.marks.clone();
+    if old_format < StateFormat::CURRENT {
+        // Content exported in an older layout is downloaded again and stored in the current one
+        // (the first export after an upgrade touches every integration flow's folder), whatever
+        // the marks ref says.
+        read_marks.artifacts.clear();
+    }
     let recipients_file = format!("{state_dir}/{}", layout::RECIPIENTS);
     let recipients = match read_file(layout::RECIPIENTS)? {
         Some(bytes) => Some(Arc::new(
@@ -208,7 +218,7 @@ pub async fn run_locked(
         writer.clone(),
         ReadOptions {
             base: Arc::new(base.clone()),
-            marks: loaded.marks.clone(),
+            marks: read_marks,
             marks_source: loaded.source,
             secrets: SecretMode::Export {
                 companion_path: options.companion_path.clone(),
@@ -216,6 +226,7 @@ pub async fn run_locked(
                 recipients_file,
             },
             progress,
+            limits: options.limits,
         },
     );
     let result = tokio::select! {
@@ -241,6 +252,9 @@ pub async fn run_locked(
                 .await?,
         ),
     };
+    let format_json = writer
+        .write(format::FILE.to_string(), format::current_bytes())
+        .await?;
     drop(writer);
     let mut stored = sink.finish();
     let mut warnings = result.warnings;
@@ -255,6 +269,7 @@ pub async fn run_locked(
             stored.files.insert(path.clone(), *id);
         }
     }
+    stored.files.insert(format::FILE.to_string(), format_json);
     if let Some(id) = gitattributes {
         stored.files.insert(layout::GITATTRIBUTES.to_string(), id);
     }
@@ -277,6 +292,7 @@ pub async fn run_locked(
         companion: result.companion,
         requests: stats.requests,
         bytes: stats.bytes_received,
+        recovered: Vec::new(),
         stopped: None,
     };
     let marks_message = format!("export of tenant {}: marks", options.tenant);

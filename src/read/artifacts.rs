@@ -66,9 +66,11 @@ impl Shared {
         }
         let meta = kinds::artifact::metadata(kind, a, deployed.is_some());
         self.json(&id, &at.json(), meta).await?;
+        let mut configured = std::collections::BTreeSet::new();
         if kind == ArtifactKind::IntegrationFlow {
             let mut configuration = Map::new();
             for c in self.client.configurations(&a.id).await? {
+                configured.insert(c.parameter_key.clone());
                 configuration.insert(
                     c.parameter_key,
                     json!({ "DataType": c.data_type, "Value": c.parameter_value }),
@@ -115,11 +117,12 @@ impl Shared {
             let bytes = zip.len() as u64;
             // What the job holds at most: the zip, its files, one file compressed.
             let held = bytes + unpacked_size(&zip).saturating_mul(5) / 4;
-            let (object, name, dir) = (id.kind, id.to_string(), content_dir.clone());
+            let (object, name, dir, limits) =
+                (id.kind, id.to_string(), content_dir.clone(), self.limits);
             let digest = self
                 .writer
                 .job(held, move |store| {
-                    let files = content::unpack(object, &name, &zip)?;
+                    let files = content::unpack(object, &name, &zip, &configured, &limits)?;
                     drop(zip);
                     let mut ids = Vec::with_capacity(files.len());
                     for (path, data) in files {

@@ -39,6 +39,8 @@ pub(super) struct Shared {
     /// Where the old marks came from.
     marks_source: MarksSource,
     unverified: Mutex<Vec<String>>,
+    /// Size limits of artifact content.
+    pub limits: crate::store::content::Limits,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
@@ -163,6 +165,7 @@ pub async fn read(
         first_content: std::sync::atomic::AtomicBool::new(false),
         marks_source: options.marks_source,
         unverified: Mutex::new(Vec::new()),
+        limits: options.limits,
         pd_markers,
     });
     if companion == Companion::Absent {

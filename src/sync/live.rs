@@ -8,6 +8,8 @@ use super::state::ObjectState;
 use crate::client::Client;
 use crate::git::{BlobSink, CommitId, Repo, StateFiles};
 use crate::read::{self, Progress, ReadError, ReadOptions, SecretMode, Warning};
+use crate::store::content::Limits;
+use crate::store::format::StateFormat;
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,14 +39,16 @@ impl Live {
     }
 }
 
-/// Reads the target `tenant` of `client`; what the repository lacks of what it read is written
-/// as one pack (plan and drift show differences from it).
+/// Reads the target `tenant` of `client`, grouped into objects as a state of `format` groups
+/// them (so that both sides of a comparison are judged alike); what the repository lacks of what
+/// it read is written as one pack (plan and drift show differences from it).
 pub async fn read(
     repo: &Repo,
     client: Client,
     tenant: &str,
     base: Option<&Base>,
     state_dir: &str,
+    (format, limits): (StateFormat, Limits),
     progress: Arc<dyn Progress>,
 ) -> Result<Live, ReadError> {
     let applied = match base {
@@ -72,6 +76,7 @@ pub async fn read(
             marks_source: crate::store::marks::Source::Ref,
             secrets: SecretMode::Markers,
             progress,
+            limits,
         },
     )
     .await;
@@ -99,7 +104,7 @@ pub async fn read(
         .map_err(|e| ReadError::Internal(format!("writing the pack did not finish: {e}")))??;
         repo.refresh_objects()?;
     }
-    let state = ObjectState::from_files(&files);
+    let state = ObjectState::read(&files, format, |id| repo.blob(id))?;
     Ok(Live {
         files,
         state,

@@ -4,6 +4,7 @@ mod content;
 mod golden;
 mod interrupt;
 mod layouts;
+mod limits;
 mod marks;
 mod quiet;
 mod robustness;

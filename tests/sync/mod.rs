@@ -3,6 +3,10 @@
 mod badinput;
 mod demo;
 mod drift;
+mod fidelity;
 mod interrupt;
+mod json;
+mod oauth;
 mod restore;
 mod robustness;
+mod validation;

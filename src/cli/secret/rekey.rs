@@ -19,11 +19,6 @@ pub fn cmd_rekey(ctx: &Context) -> Result<Outcome, CliError> {
     let done = folder.rekey(&identity)?;
     let repo = ctx.repo()?;
     crate::export::marks::rekeyed(&repo, &done.files, &done.fingerprint)?;
-    crate::report::line(&format!(
-        "re-encrypted {} secrets in {}/ to {} recipients; commit the result",
-        done.files.len(),
-        folder.name(),
-        done.recipients
-    ));
+    crate::report::secret::rekey(ctx.format, folder.name(), done.files.len(), done.recipients);
     Ok(Outcome::Success)
 }

@@ -149,15 +149,18 @@ pub async fn apply(
     preflight::check_files(&target.state_dir, &steps)?;
     let secrets = preflight::decrypt_secrets(&target.repo, &target.state_dir, &steps, identity)?;
     let blocking = Blocking::new();
-    let executor = Arc::new(Executor::new(
-        target.client.clone(),
-        RepoPool::new(target.repo.git_dir(), blocking.clone()),
-        blocking,
-        options.clone(),
-        secrets,
-        target.desired.artifacts.clone(),
-        target.live.runtime.clone(),
-    ));
+    let executor = Arc::new(
+        Executor::new(
+            target.client.clone(),
+            RepoPool::new(target.repo.git_dir(), blocking.clone()),
+            blocking,
+            options.clone(),
+            secrets,
+            target.desired.artifacts.clone(),
+            target.live.runtime.clone(),
+        )
+        .with_state(target.desired.format, target.limits),
+    );
     let started = Instant::now();
     // Progress: the objects about to be written, recorded in the base (and journaled) before
     // the first write, so that a run cut short leaves them as its own work, not drift.
@@ -353,6 +356,7 @@ pub async fn apply(
             &target.tenant,
             target.base.as_ref(),
             &target.state_dir,
+            (target.desired.format, target.limits),
             Arc::new(crate::read::Silent),
         )
         .await
