@@ -153,11 +153,26 @@ async fn a_second_export_is_refused_while_the_first_runs_and_a_stale_lock_is_tak
         "the message names the holder: {err}"
     );
     assert!(!err.contains("uncommitted"), "{err}");
+    // Under --format json, the refusal is an error document of kind `locked`.
+    let out = repo
+        .command()
+        .args(["--format", "json", "export", "--tenant", "primary"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "locked", "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("pid {}", first.pid()))),
+        "{doc}"
+    );
     let (status, _) = first.signal(Sig::Kill);
     assert!(status.code().is_none());
     let out = repo
         .command()
-        .args(["export", "--tenant", "primary"])
+        .args(["--format", "json", "export", "--tenant", "primary"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -165,6 +180,13 @@ async fn a_second_export_is_refused_while_the_first_runs_and_a_stale_lock_is_tak
     assert!(
         err.contains("took over the export lock") && err.contains("temporary pack"),
         "{err}"
+    );
+    // The JSON report says what was recovered too.
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recovered = doc["recovered"].to_string();
+    assert!(
+        recovered.contains("took over the export lock") && recovered.contains("temporary pack"),
+        "{doc}"
     );
     assert!(repo.is_clean());
 }

@@ -280,7 +280,7 @@ async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
     p.repo.commit_all("a state of format 1");
     // The marks an export of that layout would have left: every flow's mark describes its
     // content as the format-1 tree holds it, so marks alone would spare every download.
-    marks_describe_head(&p.repo.path());
+    marks_describe_head(p.repo.path());
 
     let restore = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
     assert_eq!(restore.code, 0, "{}", restore.all());
