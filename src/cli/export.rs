@@ -26,7 +26,7 @@ pub struct ExportArgs {
 
 /// Exports the tenant and prints what changed.
 pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, CliError> {
-    let repo = ctx.repo()?;
+    let (repo, mut recovered) = ctx.repo_recovered()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
     let options = ExportOptions {
@@ -46,7 +46,8 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
     let result = export::run_locked(&repo, &lock, client, &options, progress.clone()).await;
     progress.finish();
     let mut report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
-    report.recovered = notes;
+    recovered.extend(notes);
+    report.recovered = recovered;
     crate::report::export::print(&report, ctx.format, &config.state_dir);
     Ok(match report.stopped {
         Some(signal) => {
