@@ -32,6 +32,7 @@ mod odata;
 mod render;
 mod router;
 mod runtime_http;
+mod scheduler;
 pub(crate) mod seed;
 mod server;
 mod state;
