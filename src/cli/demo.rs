@@ -150,6 +150,7 @@ pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
         no_deploy: false,
         max_prune_share: 0.25,
         reset_number_ranges: false,
+        role_check: super::apply::RoleCheck::On,
     };
     step(
         3,

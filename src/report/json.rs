@@ -10,14 +10,16 @@
 //!             "secrets": "no-secrets"|"unchanged"|"write", "secrets_drifted",
 //!             "overrides"?, "runtime"?, "fields"?: [{"field", "live", "desired"}],
 //!             "files"?: [{"path", "change", "diff"?, "sizes"?}], "content_files"?, "recreate"?}],
-//!  "warnings": [{"object", "message"}]}
+//!  "warnings": [{"object", "message"}],
+//!  "role": "active"|"passive", "held_back": [{"id", "starts", "push"?, "mixed", "unknown"?,
+//!  "running"}], "roles": [{"tenant", "role", "source", "unfenced", "configured"}]}
 //! ```
 //!
 //! with the steps that differ. Apply:
 //!
 //! ```text
 //! {"tenant", "revision", "outcomes": [{"id", "status": "done"|"failed"|"skipped", "actions"?,
-//!  "error"?}], "remaining", "problems", "base_recorded", "seconds", "requests"}
+//!  "error"?}], "remaining", "problems", "base_recorded", "seconds", "requests", "held_back"}
 //! ```
 //!
 //! Keys marked `?` are left out when empty. Secret values never appear.
@@ -42,6 +44,9 @@ struct ReviewDoc<'a> {
     prune: bool,
     steps: Vec<StepDoc<'a>>,
     warnings: &'a [Warning],
+    role: &'static str,
+    held_back: Vec<super::ha::HeldBackDoc>,
+    roles: Vec<super::ha::RoleDoc<'a>>,
 }
 
 #[derive(Serialize)]
@@ -161,6 +166,9 @@ pub fn review(view: &Review) -> String {
         prune: view.prune,
         steps: view.steps.iter().map(step).collect(),
         warnings: &view.warnings,
+        role: view.role.as_str(),
+        held_back: super::ha::held_back_docs(&view.held_back),
+        roles: super::ha::role_docs(&view.roles),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
@@ -176,6 +184,7 @@ struct ApplyDoc<'a> {
     base_recorded: bool,
     seconds: f64,
     requests: u64,
+    held_back: Vec<super::ha::HeldBackDoc>,
 }
 
 #[derive(Serialize)]
@@ -217,6 +226,7 @@ pub fn apply(report: &ApplyReport) -> String {
         base_recorded: report.base_recorded,
         seconds: report.seconds,
         requests: report.requests,
+        held_back: super::ha::held_back_docs(&report.held_back),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod export;
+pub mod failover;
+pub mod ha;
 pub mod json;
 pub mod markdown;
 pub mod plan;

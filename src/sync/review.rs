@@ -43,6 +43,12 @@ pub struct Review {
     pub steps: Vec<Reviewed>,
     /// Warnings of reading the target.
     pub warnings: Vec<Warning>,
+    /// The target's role.
+    pub role: crate::config::Role,
+    /// The flows a passive target holds back.
+    pub held_back: Vec<super::passive::HeldBack>,
+    /// Every tenant's role (filled by the command).
+    pub roles: Vec<super::roles::RoleEntry>,
 }
 
 impl Review {
@@ -93,5 +99,8 @@ pub fn review(target: &Target, plan: &Plan, prune: bool) -> Result<Review, GitEr
         prune,
         steps,
         warnings: target.live.warnings.clone(),
+        role: target.role,
+        held_back: target.held_back.clone(),
+        roles: Vec::new(),
     })
 }

@@ -25,6 +25,11 @@ pub struct Target {
     pub base: Option<Base>,
     /// The target as it is now.
     pub live: Live,
+    /// The target's role (design.md section 8): a passive target holds back the flows that
+    /// start by themselves ([`super::passive::hold_back`]).
+    pub role: crate::config::Role,
+    /// The flows a passive target holds back (empty for an active one).
+    pub held_back: Vec<super::passive::HeldBack>,
 }
 
 /// Why a target could not be loaded.
@@ -68,6 +73,8 @@ impl Target {
             desired,
             base,
             live,
+            role: crate::config::Role::Active,
+            held_back: Vec::new(),
         })
     }
 }
