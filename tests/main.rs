@@ -5,4 +5,5 @@ mod client;
 mod common;
 mod emulator;
 mod export;
+mod ha;
 mod sync;

@@ -32,8 +32,7 @@ pub struct Loaded {
 }
 
 /// Loads the target of `args`, with the configuration that names it and the roles. A passive
-/// target holds back its self-starting flows; content git does not hold is read from the target,
-/// else from its active twin when that one has credentials.
+/// target holds back its self-starting flows.
 pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> {
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
@@ -41,12 +40,7 @@ pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> 
     let roles = Roles::load(&repo, &config)?;
     let mut target = Target::load(repo, client, &args.tenant, &args.rev, &config.state_dir).await?;
     if roles.role(&args.tenant) == Role::Passive {
-        let twin = roles
-            .active_besides(&args.tenant)
-            .ok()
-            .and_then(|name| ctx.client(&config, &name, None).ok());
-        passive::hold_back(&mut target, twin.as_ref()).await?;
-        target.role = Role::Passive;
+        passive::hold_back(&mut target)?;
     }
     Ok(Loaded {
         target,

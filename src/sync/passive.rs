@@ -4,12 +4,13 @@
 //! or run the same schedule. A held-back flow is desired *not deployed*: its `artifact.json` in
 //! the desired state says `"Deployed": false`, so plan, apply and drift need no special case (a
 //! held-back flow running on the passive is an update that undeploys it, and drift). A flow whose
-//! start cannot be told (its content is neither in git nor on a tenant) is held back too: the
-//! failover deploys what was held back, so nothing is lost by erring this way.
+//! start cannot be told is held back too: configure-only content, whose flow XML is SAP's (not in
+//! git, and a tenant refuses to download it), SAP's standard content often being timer-started.
+//! A failover deploys what was held back, so nothing is lost by erring this way.
 //!
-//! An override of `Deployed` in `overrides/<tenant>.json` is the one way to keep a self-starting
-//! flow deployed on a passive tenant (say, a JMS consumer of a queue only that tenant's own flows
-//! fill).
+//! An override of `Deployed` in `overrides/<tenant>.json` is the one way to keep such a flow
+//! deployed on a passive tenant (a configure-only flow you know to be push, or a JMS consumer of a
+//! queue only that tenant's own flows fill): `{"integration-flow/<Id>": {"Deployed": true}}`.
 //!
 //! Before an apply to a passive tenant, [`check_roles`] compares the recorded roles with where the
 //! self-starting flows actually run, and refuses when they contradict each other.
@@ -74,48 +75,30 @@ pub enum HoldError {
     Git(#[from] GitError),
 }
 
-/// A tenant to read content from that git does not hold, and whether it has a given flow (it is
-/// asked only then).
-pub type ContentSource<'a> = (&'a Client, &'a dyn Fn(&ObjectId) -> bool);
-
-/// The integration flows that `desired` deploys and that start by themselves (or cannot be told),
-/// with why, in id order. `has` says whether a source tenant has the flow (asked only then).
-pub async fn self_starting(
+/// The integration flows that `desired` deploys and that start by themselves, or whose start
+/// cannot be told (configure-only content: SAP's flow XML is neither in git nor downloadable),
+/// with why, in id order.
+pub fn self_starting(
     repo: &Repo,
     desired: &Desired,
     state_dir: &str,
-    sources: &[ContentSource<'_>],
 ) -> Result<Vec<(ObjectId, Hold)>, HoldError> {
     let mut out = Vec::new();
     for (id, facts) in &desired.artifacts {
         if id.kind != Kind::IntegrationFlow || !facts.deployed {
             continue;
         }
-        let mut known = starts::from_git(repo, &desired.state, state_dir, id)?;
-        if known == Known::NoContent {
-            for (client, has) in sources {
-                if !has(id) {
-                    continue;
-                }
-                match starts::from_tenant(client, &id.key).await {
-                    Ok(Known::NoContent) | Err(_) => continue,
-                    Ok(k) => {
-                        known = k;
-                        break;
-                    }
-                }
-            }
-        }
-        let hold = match known {
+        let hold = match starts::from_git(repo, &desired.state, state_dir, id)? {
             Known::Read(s) if s.by_itself() => Hold::Starts {
                 starters: s.starters(),
                 push: s.push_adapters(),
             },
             Known::Read(_) => continue,
-            Known::NoContent => Hold::Unknown(
-                "its content is not in git (configure-only package) and no tenant could show it"
+            Known::NoContent if facts.read_only => Hold::Unknown(
+                "configure-only content: its flow XML is SAP's, neither in git nor downloadable"
                     .into(),
             ),
+            Known::NoContent => Hold::Unknown("its flow XML is not in git".into()),
             Known::Unreadable(file, reason) => Hold::Unknown(format!("{file}: {reason}")),
         };
         out.push((id.clone(), hold));
@@ -123,20 +106,11 @@ pub async fn self_starting(
     Ok(out)
 }
 
-/// Makes `target`'s desired state what a passive tenant should have: every self-starting flow
-/// git deploys is desired undeployed (unless the tenant's overrides set its `Deployed`), and
-/// listed in `target.held_back`. Content git does not hold is read from the target itself, else
-/// from `counterpart` (the active twin) when given.
-pub async fn hold_back(target: &mut Target, counterpart: Option<&Client>) -> Result<(), HoldError> {
-    let live_ids: std::collections::BTreeSet<ObjectId> =
-        target.live.state.objects.keys().cloned().collect();
-    let on_target = move |id: &ObjectId| live_ids.contains(id);
-    let anywhere = |_: &ObjectId| true;
-    let mut sources: Vec<ContentSource<'_>> = vec![(&target.client, &on_target)];
-    if let Some(c) = counterpart {
-        sources.push((c, &anywhere));
-    }
-    let found = self_starting(&target.repo, &target.desired, &target.state_dir, &sources).await?;
+/// Makes `target`'s desired state what a passive tenant should have: every flow git deploys that
+/// starts by itself (or cannot be told) is desired undeployed, unless the tenant's overrides set
+/// its `Deployed`, and listed in `target.held_back`.
+pub fn hold_back(target: &mut Target) -> Result<(), HoldError> {
+    let found = self_starting(&target.repo, &target.desired, &target.state_dir)?;
     let mut held = Vec::new();
     for (id, hold) in found {
         let overridden = target
@@ -164,6 +138,7 @@ pub async fn hold_back(target: &mut Target, counterpart: Option<&Client>) -> Res
     }
     target.desired.state = super::state::ObjectState::from_files(&target.desired.files);
     target.held_back = held;
+    target.role = crate::config::Role::Passive;
     Ok(())
 }
 

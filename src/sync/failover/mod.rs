@@ -134,25 +134,22 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
         return Ok(report);
     };
     let desired_to = desired::load(repo, &to_base.applied, state_dir, &to.name)?;
-    let always = |_: &ObjectId| true;
-    let held: Vec<Held> =
-        passive::self_starting(repo, &desired_to, state_dir, &[(&to.client, &always)])
-            .await?
-            .into_iter()
-            .map(|(id, _)| Held {
-                package: desired_to
-                    .state
-                    .objects
-                    .get(&id)
-                    .and_then(|o| o.parent.clone()),
-                version: desired_to
-                    .artifacts
-                    .get(&id)
-                    .map(|f| f.version.clone())
-                    .unwrap_or_default(),
-                id,
-            })
-            .collect();
+    let held: Vec<Held> = passive::self_starting(repo, &desired_to, state_dir)?
+        .into_iter()
+        .map(|(id, _)| Held {
+            package: desired_to
+                .state
+                .objects
+                .get(&id)
+                .and_then(|o| o.parent.clone()),
+            version: desired_to
+                .artifacts
+                .get(&id)
+                .map(|f| f.version.clone())
+                .unwrap_or_default(),
+            id,
+        })
+        .collect();
     let (step, to_runtime) = preflight(&to, &held, options.dry_run).await;
     let refused = step.status == Status::Failed;
     report.steps.push(step);
@@ -385,16 +382,21 @@ enum FenceError {
 impl FenceError {
     /// Whether it means the tenant is unreachable: no answer, or a 5xx.
     fn unreachable(&self) -> bool {
-        let client = match self {
-            FenceError::Tenant(c) | FenceError::Write(WriteError::Tenant(c)) => c,
-            FenceError::Write(WriteError::UndeployTimeout(_)) => return true,
-            _ => return false,
-        };
-        match client {
-            ClientError::Transport { .. } => true,
-            ClientError::Http { status, .. } => status.is_server_error(),
+        match self {
+            FenceError::Tenant(c) | FenceError::Write(WriteError::Tenant(c)) => unreachable(c),
+            FenceError::Write(WriteError::UndeployTimeout(_)) => true,
             _ => false,
         }
+    }
+}
+
+/// Whether a failed request means its tenant is unreachable: no answer (connection refused,
+/// reset, timed out), or a 5xx after the client's retries. 401, 403 and other 4xx are answers.
+fn unreachable(e: &ClientError) -> bool {
+    match e {
+        ClientError::Transport { .. } => true,
+        ClientError::Http { status, .. } => status.is_server_error(),
+        _ => false,
     }
 }
 
@@ -422,9 +424,13 @@ async fn fence(
             } else {
                 match starts::from_git(repo, &desired_to.state, state_dir, &id)? {
                     Known::Read(s) => s.by_itself(),
-                    _ => match starts::from_tenant(&from.client, &r.id).await? {
-                        Known::Read(s) => s.by_itself(),
-                        // Cannot tell: fenced, as a passive twin holds it back.
+                    _ => match starts::from_tenant(&from.client, &r.id).await {
+                        Ok(Known::Read(s)) => s.by_itself(),
+                        Err(e) if unreachable(&e) => {
+                            return Err(e.into());
+                        }
+                        // Cannot tell (configure-only content cannot be downloaded): fenced,
+                        // as a passive twin holds it back.
                         _ => true,
                     },
                 }
@@ -526,7 +532,8 @@ async fn fence(
     (step, undeployed)
 }
 
-/// Deploys the held-back flows on the new active; the flows started now (id, version).
+/// Deploys the held-back flows on the new active; the flows this deployed (id, version): started,
+/// or failed (a failed deployment stays on the tenant in `ERROR`).
 async fn deploy_held(
     to: &Twin,
     held: &[Held],
@@ -587,6 +594,7 @@ async fn deploy_held(
             }
             Err(e) => {
                 failed += 1;
+                started.push((key.clone(), version.clone()));
                 FlowDid::Failed(e.to_string())
             }
         };
@@ -613,22 +621,21 @@ async fn deploy_held(
     (step, started)
 }
 
-/// Undeploys on the new active what this failover started there.
-async fn withdraw(to: &Twin, started: &[(String, String)]) -> StepReport {
-    undeploy_step(Phase::Withdraw, to, started).await
-}
-
-async fn undeploy_step(phase: Phase, twin: &Twin, flows: &[(String, String)]) -> StepReport {
-    let tasks = flows
+/// Undeploys on the new active what this failover deployed there (started or in `ERROR`).
+async fn withdraw(to: &Twin, deployed: &[(String, String)]) -> StepReport {
+    let tasks = deployed
         .iter()
         .map(|(key, _)| {
-            let (client, key, timing) = (twin.client.clone(), key.clone(), twin.timing);
+            let (client, key, timing) = (to.client.clone(), key.clone(), to.timing);
             (key.clone(), async move {
+                if client.runtime_artifact(&key).await?.is_none() {
+                    return Ok(());
+                }
                 deploy::undeploy_and_wait(&client, &key, timing).await
             })
         })
         .collect();
-    let mut step = StepReport::new(phase, Some(&twin.name), Status::Done);
+    let mut step = StepReport::new(Phase::Withdraw, Some(&to.name), Status::Done);
     for (key, result) in concurrently(tasks).await {
         let did = match result {
             Ok(()) => FlowDid::Undeployed,
