@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! state_dir = "tenant-state"                          # default
+//! max_artifact_bytes = 268435456                      # largest artifact file, default 256 MiB
 //! [tenants.primary]
 //! url = "https://primary.example.com"                # API root is <url>/api/v1
 //! token_url = "https://auth.example.com/oauth/token" # present: OAuth client credentials
@@ -40,6 +41,10 @@ pub struct Config {
     /// Tenants by name.
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantSection>,
+    /// The largest file of an artifact in bytes (default 256 MiB): a larger one is refused,
+    /// naming the artifact, by export, plan, drift and apply.
+    #[serde(default)]
+    pub max_artifact_bytes: Option<u64>,
     /// Where the file was read from (for messages).
     #[serde(skip)]
     pub source: PathBuf,
@@ -267,6 +272,12 @@ impl Config {
             path: path.into(),
             reason,
         })?;
+        if config.max_artifact_bytes == Some(0) {
+            return Err(ConfigError::Parse {
+                path: path.into(),
+                reason: "max_artifact_bytes must be at least 1 (bytes of the largest file of an artifact; default 268435456, 256 MiB)".into(),
+            });
+        }
         Ok(config)
     }
 
@@ -369,6 +380,16 @@ impl Config {
             retry,
             timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
         })
+    }
+
+    /// The size limits of artifact content (`max_artifact_bytes`).
+    pub fn content_limits(&self) -> crate::store::content::Limits {
+        crate::store::content::Limits {
+            max_entry_bytes: self
+                .max_artifact_bytes
+                .unwrap_or(crate::store::content::DEFAULT_MAX_ENTRY_BYTES),
+            ..Default::default()
+        }
     }
 
     /// The first pause between deploy status reads, and the longest wait for a deploy.

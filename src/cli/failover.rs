@@ -129,6 +129,7 @@ pub async fn cmd_failover(ctx: &Context, args: &FailoverArgs) -> Result<Outcome,
         to,
         from,
         already_active,
+        limits: config.content_limits(),
         options: FailoverOptions {
             fence_timeout: args.fence_timeout,
             dry_run: args.dry_run,

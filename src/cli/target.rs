@@ -38,7 +38,15 @@ pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> 
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
     let roles = Roles::load(&repo, &config)?;
-    let mut target = Target::load(repo, client, &args.tenant, &args.rev, &config.state_dir).await?;
+    let mut target = Target::load(
+        repo,
+        client,
+        &args.tenant,
+        &args.rev,
+        &config.state_dir,
+        config.content_limits(),
+    )
+    .await?;
     if roles.role(&args.tenant) == Role::Passive {
         passive::hold_back(&mut target)?;
     }

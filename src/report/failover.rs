@@ -4,7 +4,7 @@
 //! JSON:
 //!
 //! ```text
-//! {"to", "from": <name or null>, "already_active", "dry_run",
+//! {"format_version", "command": "failover", "to", "from": <name or null>, "already_active", "dry_run",
 //!  "result": "switched"|"switched-unfenced"|"planned"|"refused"|"failed", "exit_code",
 //!  "steps": [{"step": "preflight"|"fence"|"deploy"|"withdraw"|"deploy-back"|"record-roles"|"update-base",
 //!             "tenant"?, "status": "done"|"planned"|"skipped"|"unreachable"|"failed",
@@ -129,7 +129,7 @@ fn step_text(s: &StepReport, out: &mut String) {
 }
 
 #[derive(Serialize)]
-struct Doc<'a> {
+struct Body<'a> {
     to: &'a str,
     from: Option<&'a str>,
     already_active: bool,
@@ -162,7 +162,7 @@ struct FlowDoc<'a> {
 }
 
 fn json(r: &FailoverReport) -> String {
-    let doc = Doc {
+    let doc = Body {
         to: &r.to,
         from: r.from.as_deref(),
         already_active: r.already_active,
@@ -196,7 +196,7 @@ fn json(r: &FailoverReport) -> String {
             })
             .collect(),
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    super::json::render("failover", doc)
 }
 
 fn markdown_view(r: &FailoverReport) -> String {

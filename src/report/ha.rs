@@ -187,7 +187,7 @@ pub fn roles(roles: &[RoleEntry], format: Format) {
                 unfenced: names(&|r| r.unfenced),
                 tenants: role_docs(roles),
             };
-            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+            super::json::render("roles", doc)
         }
         Format::Markdown => format!("### Roles\n\n{}", roles_markdown(roles)),
         Format::Text => {

@@ -25,6 +25,8 @@ pub struct Target {
     pub base: Option<Base>,
     /// The target as it is now.
     pub live: Live,
+    /// Size limits of artifact content.
+    pub limits: crate::store::content::Limits,
     /// The target's role (design.md section 8): a passive target holds back the flows that
     /// start by themselves ([`super::passive::hold_back`]).
     pub role: crate::config::Role,
@@ -54,6 +56,7 @@ impl Target {
         tenant: &str,
         rev: &str,
         state_dir: &str,
+        limits: crate::store::content::Limits,
     ) -> Result<Target, TargetError> {
         let desired = desired::load(&repo, rev, state_dir, tenant)?;
         let base = Base::read(&repo, tenant)?;
@@ -62,6 +65,7 @@ impl Target {
             client.clone(),
             base.as_ref(),
             state_dir,
+            (desired.format, limits),
             Arc::new(crate::read::Silent),
         )
         .await?;
@@ -73,6 +77,7 @@ impl Target {
             desired,
             base,
             live,
+            limits,
             role: crate::config::Role::Active,
             held_back: Vec::new(),
         })

@@ -3,5 +3,9 @@
 mod badinput;
 mod demo;
 mod drift;
+mod fidelity;
+mod json;
+mod oauth;
 mod restore;
 mod robustness;
+mod validation;

@@ -71,6 +71,8 @@ pub struct Request<'a> {
     pub from: Option<Twin>,
     /// Whether `to` is already the recorded active.
     pub already_active: bool,
+    /// Size limits of artifact content (reading the tenants to update their bases).
+    pub limits: crate::store::content::Limits,
     /// How.
     pub options: FailoverOptions,
 }
@@ -111,6 +113,7 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
         to,
         from,
         already_active,
+        limits,
         options,
     } = req;
     let mut report = FailoverReport {
@@ -236,7 +239,7 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
     }
     let mut bases_updated = true;
     let written: Vec<ObjectId> = started.iter().map(|(k, _)| flow_id(k)).collect();
-    let step = update_base(repo, state_dir, &to, &desired_to, &written).await;
+    let step = update_base(repo, state_dir, &to, &desired_to, &written, limits).await;
     bases_updated &= step.status != Status::Failed;
     report.steps.push(step);
     if let (Some(from), true) = (&from, reached) {
@@ -244,7 +247,7 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
         let step = match Base::read(repo, &from.name)? {
             Some(base) => {
                 let desired_from = desired::load(repo, &base.applied, state_dir, &from.name)?;
-                update_base(repo, state_dir, from, &desired_from, &written).await
+                update_base(repo, state_dir, from, &desired_from, &written, limits).await
             }
             None => StepReport::new(Phase::UpdateBase, Some(&from.name), Status::Skipped)
                 .says("it has no base (never applied to): nothing to update"),
@@ -701,6 +704,7 @@ async fn update_base(
     twin: &Twin,
     desired: &Desired,
     written: &[ObjectId],
+    limits: crate::store::content::Limits,
 ) -> StepReport {
     let step = |status| StepReport::new(Phase::UpdateBase, Some(&twin.name), status);
     let old = match Base::read(repo, &twin.name) {
@@ -713,6 +717,7 @@ async fn update_base(
         twin.client.clone(),
         Some(&old),
         state_dir,
+        (desired.format, limits),
         std::sync::Arc::new(crate::read::Silent),
     )
     .await
