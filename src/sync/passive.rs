@@ -136,7 +136,13 @@ pub fn hold_back(target: &mut Target) -> Result<(), HoldError> {
             hold,
         });
     }
-    target.desired.state = super::state::ObjectState::from_files(&target.desired.files);
+    if !held.is_empty() {
+        let repo = &target.repo;
+        target.desired.state =
+            super::state::ObjectState::read(&target.desired.files, target.desired.format, |id| {
+                repo.blob(id)
+            })?;
+    }
     target.held_back = held;
     target.role = crate::config::Role::Passive;
     Ok(())
