@@ -8,7 +8,9 @@
 //!  "result": "switched"|"switched-unfenced"|"planned"|"refused"|"failed", "exit_code",
 //!  "steps": [{"step": "preflight"|"fence"|"deploy"|"withdraw"|"deploy-back"|"record-roles"|"update-base",
 //!             "tenant"?, "status": "done"|"planned"|"skipped"|"unreachable"|"failed",
-//!             "message"?, "flows"?: [{"flow", "outcome", "version"?, "error"?}]}]}
+//!             "message"?, "flows"?: [{"flow", "outcome": "ready"|"not-ready"|"undeployed"|
+//!             "started"|"unchanged"|"would-undeploy"|"would-deploy"|"failed", "version"?,
+//!             "error"?}]}]}
 //! ```
 
 use super::{Format, markdown};
@@ -38,6 +40,7 @@ fn did_text(did: &FlowDid) -> String {
         FlowDid::Undeployed => "undeployed".into(),
         FlowDid::Started(v) => format!("started at version {v}"),
         FlowDid::AlreadyThere => "already as needed".into(),
+        FlowDid::Holds(v) => format!("held at version {v}, as its base records"),
         FlowDid::WouldUndeploy => "would be undeployed".into(),
         FlowDid::WouldDeploy => "would be deployed".into(),
         FlowDid::NotReady(why) => format!("not ready: {why}"),
@@ -50,6 +53,7 @@ fn did_name(did: &FlowDid) -> &'static str {
         FlowDid::Undeployed => "undeployed",
         FlowDid::Started(_) => "started",
         FlowDid::AlreadyThere => "unchanged",
+        FlowDid::Holds(_) => "ready",
         FlowDid::WouldUndeploy => "would-undeploy",
         FlowDid::WouldDeploy => "would-deploy",
         FlowDid::NotReady(_) => "not-ready",
@@ -184,7 +188,7 @@ fn json(r: &FailoverReport) -> String {
                         flow: &f.flow,
                         outcome: did_name(&f.did),
                         version: match &f.did {
-                            FlowDid::Started(v) => Some(v),
+                            FlowDid::Started(v) | FlowDid::Holds(v) => Some(v),
                             _ => None,
                         },
                         error: match &f.did {

@@ -241,3 +241,38 @@ async fn export_after_a_failover_keeps_regional_values_out_of_git() {
         "a shared change is exported"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stale_roles_are_refused_never_guessed() {
+    let p = ready_pair().await;
+    run(&p, &["failover", "--to", "secondary"], 0);
+    let doc = roles(&p);
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "roles");
+    // A clone without the roles ref (or a push that failed): the configuration says the secondary
+    // is passive, but the self-starting flows run there only.
+    git2::Repository::open(p.repo.path())
+        .unwrap()
+        .find_reference("refs/cpi-gitops/roles")
+        .unwrap()
+        .delete()
+        .unwrap();
+    assert_eq!(roles(&p)["passive"], json!(["secondary"]));
+    let before = running(&p.secondary).await;
+    let refused = run(&p, &["apply", "--tenant", "secondary"], 1);
+    for f in SELF_STARTING {
+        assert!(
+            refused
+                .stderr
+                .contains(&format!("integration-flow/{f} runs on `secondary` only")),
+            "{}",
+            refused.stderr
+        );
+    }
+    assert!(
+        refused.stderr.contains("cpi-gitops roles"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(running(&p.secondary).await, before, "nothing was changed");
+}

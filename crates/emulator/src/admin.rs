@@ -184,14 +184,7 @@ async fn tick(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body>
     if !allowed(&app, &headers) {
         return denied();
     }
-    let n = app.switches().deploy_steps;
-    let ran = {
-        let mut tenant = lock(&app.tenant);
-        let ran = super::scheduler::due(&tenant, n);
-        super::api::observe_all(&mut tenant, n);
-        ran
-    };
-    let tick = app.stats.tick(ran);
+    let tick = super::scheduler::tick(&app);
     let saved = saved(&app);
     if saved.status() != StatusCode::OK {
         return saved;

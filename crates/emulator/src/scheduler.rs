@@ -4,6 +4,7 @@
 //! once per `POST /admin/tick`, and `/admin/stats` logs which ran on which tick, so a test can
 //! tick two tenants in lockstep and prove that no flow ran on both in the same tick.
 
+use super::app::{App, Tick, lock};
 use super::state::Tenant;
 use cpi_gitops_wire::adapters;
 use cpi_gitops_wire::designtime::ArtifactKind;
@@ -29,6 +30,19 @@ pub fn due(t: &Tenant, steps: u32) -> Vec<String> {
         })
         .map(|(id, _)| id.clone())
         .collect()
+}
+
+/// One tick: every due flow runs once, then every deployment in flight is observed once. The
+/// tick is logged in the statistics.
+pub fn tick(app: &App) -> Tick {
+    let n = app.switches().deploy_steps;
+    let ran = {
+        let mut tenant = lock(&app.tenant);
+        let ran = due(&tenant, n);
+        super::api::observe_all(&mut tenant, n);
+        ran
+    };
+    app.stats.tick(ran)
 }
 
 #[cfg(test)]

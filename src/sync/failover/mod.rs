@@ -334,7 +334,7 @@ async fn preflight(
     let mut missing = 0;
     for h in held {
         let did = match versions.get(&h.id.key) {
-            Some(v) if *v == h.version => FlowDid::AlreadyThere,
+            Some(v) if *v == h.version => FlowDid::Holds(v.clone()),
             Some(v) => {
                 missing += 1;
                 FlowDid::NotReady(format!(

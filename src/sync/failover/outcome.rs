@@ -72,6 +72,8 @@ pub enum FlowDid {
     Started(String),
     /// It already ran as wanted: nothing to do.
     AlreadyThere,
+    /// Preflight: the new active holds it at this version, as its base records.
+    Holds(String),
     /// A dry run would undeploy it.
     WouldUndeploy,
     /// A dry run would deploy it.
