@@ -271,7 +271,12 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         })
         .map_err(|e| CliError::internal(e.to_string()))?;
     next(
-        "The primary is back, and still runs its timer and poller. The same command fences it now (exit code 0):",
+        "The primary is back, its timer and poller still deployed: a tick runs them on both twins, the double processing that exit code 2 warned of:",
+        "curl -X POST <tenant>/admin/tick",
+    );
+    ticks(&primary, &secondary);
+    next(
+        "The runbook's step after an exit code 2: the same command, now that the primary answers, fences it (exit code 0):",
         "cpi-gitops failover --to secondary",
     );
     expect(

@@ -120,13 +120,15 @@ fn title(r: &FailoverReport) -> String {
 }
 
 fn step_text(s: &StepReport, out: &mut String) {
-    out.push_str(&format!(
-        "  {:<13} {:<12} {:<11} {}\n",
+    let row = format!(
+        "  {:<13} {:<12} {:<11} {}",
         s.phase.as_str(),
         s.tenant.as_deref().unwrap_or("-"),
         s.status.as_str(),
         s.message.as_deref().unwrap_or("")
-    ));
+    );
+    out.push_str(row.trim_end());
+    out.push('\n');
     for f in &s.flows {
         out.push_str(&format!("      {}: {}\n", f.flow, did_text(&f.did)));
     }

@@ -276,3 +276,42 @@ async fn stale_roles_are_refused_never_guessed() {
     );
     assert_eq!(running(&p.secondary).await, before, "nothing was changed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_old_active_that_refuses_the_fence_stops_the_failover_with_exit_1() {
+    let p = ready_pair().await;
+    // An answer, not an outage: the old active's credentials lack a role.
+    p.primary
+        .switches(json!({"fail_routes": {"GET IntegrationRuntimeArtifacts": 403}}))
+        .await;
+    let r = run(&p, &["failover", "--to", "secondary"], 1);
+    assert!(
+        r.stdout.contains("tenant `primary` refused the fence"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        running(&p.secondary).await.is_empty(),
+        "nothing deployed on the new active"
+    );
+    p.primary.switches(json!({"fail_routes": {}})).await;
+    assert_eq!(running(&p.primary).await, SELF_STARTING, "nothing fenced");
+    assert_eq!(roles(&p)["active"], json!(["primary"]), "roles unchanged");
+    // Fixed, the same command converges.
+    run(&p, &["failover", "--to", "secondary"], 0);
+    assert_eq!(running(&p.secondary).await, SELF_STARTING);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_old_active_answering_only_5xx_counts_as_unreachable() {
+    let p = ready_pair().await;
+    p.primary.switches(json!({"fault_503": 1.0})).await;
+    let r = run(&p, &["failover", "--to", "secondary"], 2);
+    assert!(
+        r.stdout.contains("WARNING: switched to `secondary`"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(running(&p.secondary).await, SELF_STARTING);
+    assert_eq!(roles(&p)["unfenced"], json!(["primary"]));
+}

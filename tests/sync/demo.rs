@@ -27,7 +27,8 @@ fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
         "9. Identical again",
         "11. The primary's region goes down",
         "12. The primary is back",
-        "14. Back to the primary",
+        "13. The runbook's step after an exit code 2",
+        "15. Back to the primary",
     ] {
         assert!(stdout.contains(step), "missing step {step:?}:\n{stdout}");
     }
@@ -43,9 +44,22 @@ fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
         stdout.contains("integration-flow/Orders_Replicate_Timer: held back (passive)"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("secondary ran: nothing")
-            && stdout.contains("secondary ran: Bank_Statements_SFTP_Poll, Orders_Replicate_Timer"),
+    // Ticks: the active primary only; both while the primary is back but not fenced (the risk
+    // exit code 2 warns of); the secondary only once it is fenced.
+    let ran: Vec<(&str, &str)> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("primary ran:"))
+        .zip(
+            stdout
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("secondary ran:")),
+        )
+        .map(|(p, s)| (p.trim(), s.trim()))
+        .collect();
+    let both = "Bank_Statements_SFTP_Poll, Orders_Replicate_Timer";
+    assert_eq!(
+        ran,
+        [(both, "nothing"), (both, both), ("nothing", both)],
         "{stdout}"
     );
     assert!(
