@@ -4,7 +4,7 @@
 use super::{Format, count, markdown};
 use crate::config::Role;
 use crate::model::ObjectId;
-use crate::sync::passive::{HeldBack, Hold};
+use crate::sync::passive::{HeldBack, Hold, Mixed};
 use crate::sync::roles::RoleEntry;
 use serde::Serialize;
 
@@ -76,6 +76,82 @@ pub fn held_back_markdown(held: &[HeldBack]) -> String {
     }
     out.push('\n');
     out
+}
+
+fn mixed_line(m: &Mixed) -> String {
+    format!(
+        "starts by itself ({}) and by callers ({})",
+        m.starters.join(", "),
+        m.push.join(", ")
+    )
+}
+
+/// The text lines listing the flows that start by themselves and by callers, for an active
+/// tenant's plan (a passive tenant's held-back list names them already; empty when none).
+pub fn mixed_text(mixed: &[Mixed], role: Role) -> String {
+    if mixed.is_empty() || role == Role::Passive {
+        return String::new();
+    }
+    let mut out = format!(
+        "mixed: {} by {} and by callers; a passive twin holds {} back whole, so callers reach {} on the active tenant only:\n",
+        count(mixed.len(), "flow starts", "flows start"),
+        if mixed.len() == 1 {
+            "itself"
+        } else {
+            "themselves"
+        },
+        if mixed.len() == 1 { "it" } else { "them" },
+        if mixed.len() == 1 { "it" } else { "them" },
+    );
+    for m in mixed {
+        out.push_str(&format!("  {}: {}\n", m.id, mixed_line(m)));
+    }
+    out
+}
+
+/// The markdown section of mixed flows, for an active tenant's plan (empty when none).
+pub fn mixed_markdown(mixed: &[Mixed], role: Role) -> String {
+    if mixed.is_empty() || role == Role::Passive {
+        return String::new();
+    }
+    let mut out = format!(
+        "**Mixed flows**: {} by {} and by callers; a passive twin holds them back whole, so callers reach them on the active tenant only.\n\n| flow | starts |\n|---|---|\n",
+        count(mixed.len(), "flow starts", "flows start"),
+        if mixed.len() == 1 {
+            "itself"
+        } else {
+            "themselves"
+        },
+    );
+    for m in mixed {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            markdown::code(&m.id.to_string()),
+            markdown::escape(&mixed_line(m))
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// A mixed flow in JSON.
+#[derive(Serialize)]
+pub struct MixedDoc {
+    id: String,
+    starts: Vec<String>,
+    push: Vec<String>,
+}
+
+/// The JSON of mixed flows.
+pub fn mixed_docs(mixed: &[Mixed]) -> Vec<MixedDoc> {
+    mixed
+        .iter()
+        .map(|m| MixedDoc {
+            id: m.id.to_string(),
+            starts: m.starters.clone(),
+            push: m.push.clone(),
+        })
+        .collect()
 }
 
 /// One line naming every tenant's role, for markdown (empty without tenants).

@@ -118,6 +118,8 @@ struct ReviewDoc<'a> {
     role: &'static str,
     held_back: Vec<super::ha::HeldBackDoc>,
     roles: Vec<super::ha::RoleDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mixed: Option<Vec<super::ha::MixedDoc>>,
 }
 
 #[derive(Serialize)]
@@ -259,6 +261,7 @@ pub fn review(command: &str, view: &Review) -> String {
             role: view.role.as_str(),
             held_back: super::ha::held_back_docs(&view.held_back),
             roles: super::ha::role_docs(&view.roles),
+            mixed: (command == "plan").then(|| super::ha::mixed_docs(&view.mixed)),
         },
     )
 }

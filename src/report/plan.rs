@@ -191,6 +191,7 @@ pub fn plan(view: &Review, format: Format) {
                 }
             }
             out.push_str(&super::ha::held_back_text(&view.held_back));
+            out.push_str(&super::ha::mixed_text(&view.mixed, view.role));
             warnings(view, &mut out);
             out
         }
@@ -268,6 +269,7 @@ fn markdown_view(view: &Review, title: &str) -> String {
     ));
     out.push_str(&super::ha::roles_markdown(&view.roles));
     out.push_str(&super::ha::held_back_markdown(&view.held_back));
+    out.push_str(&super::ha::mixed_markdown(&view.mixed, view.role));
     if view.steps.is_empty() {
         out.push_str("No differences: the tenant equals the revision.\n");
         return out;

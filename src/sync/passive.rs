@@ -106,6 +106,42 @@ pub fn self_starting(
     Ok(out)
 }
 
+/// A flow that starts by itself and by callers (a timer or poller beside an HTTPS, SOAP, IDoc...
+/// sender): a passive twin holds it back whole, so its callers are served by the active tenant
+/// only. Plan lists these on every tenant, so the runbook can account for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mixed {
+    /// The integration flow.
+    pub id: ObjectId,
+    /// What starts it by itself.
+    pub starters: Vec<String>,
+    /// The push adapters that start it too.
+    pub push: Vec<String>,
+}
+
+/// The mixed flows `target`'s revision deploys (or, on a passive target, holds back), in id
+/// order.
+pub fn mixed(target: &Target) -> Result<Vec<Mixed>, HoldError> {
+    let found = if target.role == crate::config::Role::Passive {
+        target
+            .held_back
+            .iter()
+            .map(|h| (h.id.clone(), h.hold.clone()))
+            .collect()
+    } else {
+        self_starting(&target.repo, &target.desired, &target.state_dir)?
+    };
+    Ok(found
+        .into_iter()
+        .filter_map(|(id, hold)| match hold {
+            Hold::Starts { starters, push } if !push.is_empty() => {
+                Some(Mixed { id, starters, push })
+            }
+            _ => None,
+        })
+        .collect())
+}
+
 /// Makes `target`'s desired state what a passive tenant should have: every flow git deploys that
 /// starts by itself (or cannot be told) is desired undeployed, unless the tenant's overrides set
 /// its `Deployed`, and listed in `target.held_back`.

@@ -61,6 +61,8 @@ pub struct Review {
     pub held_back: Vec<super::passive::HeldBack>,
     /// Every tenant's role (filled by the command).
     pub roles: Vec<super::roles::RoleEntry>,
+    /// The flows that start by themselves and by callers (filled by plan).
+    pub mixed: Vec<super::passive::Mixed>,
 }
 
 impl Review {
@@ -135,5 +137,6 @@ pub fn review(target: &Target, plan: &Plan, prune: bool) -> Result<Review, GitEr
         role: target.role,
         held_back: target.held_back.clone(),
         roles: Vec::new(),
+        mixed: Vec::new(),
     })
 }

@@ -268,6 +268,47 @@ async fn a_flow_that_mixes_a_push_sender_with_a_poller_is_held_back_whole() {
         "{}",
         plan.stdout
     );
+    let md = run(
+        &p,
+        &["--format", "markdown", "plan", "--tenant", "secondary"],
+        2,
+    );
+    assert!(
+        md.stdout
+            .contains("Roles: `primary` active (default), `secondary` passive (configured)")
+            && md.stdout.contains("| `integration-flow/Orders_Retry_Queue` | starts by itself (DataStoreConsumer) and by callers (HTTPS): held back whole |"),
+        "{}",
+        md.stdout
+    );
+    // The active tenant's plan lists it too: its callers are served by the active only.
+    let active = run(&p, &["plan", "--tenant", "primary"], 2);
+    assert!(
+        active.stdout.contains("mixed: 1 flow starts by itself and by callers; a passive twin holds it back whole")
+            && active.stdout.contains("  integration-flow/Orders_Retry_Queue: starts by itself (DataStoreConsumer) and by callers (HTTPS)\n"),
+        "{}",
+        active.stdout
+    );
+    let md = run(
+        &p,
+        &["--format", "markdown", "plan", "--tenant", "primary"],
+        2,
+    );
+    assert!(
+        md.stdout.contains("**Mixed flows**: 1 flow starts by itself and by callers")
+            && md.stdout.contains("| `integration-flow/Orders_Retry_Queue` | starts by itself (DataStoreConsumer) and by callers (HTTPS) |")
+            && md.stdout.contains("Roles: `primary` active (default)"),
+        "{}",
+        md.stdout
+    );
+    let doc: Value = serde_json::from_str(
+        &run(&p, &["--format", "json", "plan", "--tenant", "primary"], 2).stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        doc["mixed"],
+        json!([{"id": "integration-flow/Orders_Retry_Queue", "starts": ["DataStoreConsumer"], "push": ["HTTPS"]}])
+    );
+
     p.restore();
     assert!(
         !runtime(&p.secondary)
