@@ -316,3 +316,32 @@ async fn a_flow_that_mixes_a_push_sender_with_a_poller_is_held_back_whole() {
             .contains_key("Orders_Retry_Queue")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exporting_a_passive_twin_is_refused() {
+    let p = passive_pair().await;
+    p.restore();
+    let repo = git2::Repository::open(p.repo.path()).unwrap();
+    let head = repo.head().unwrap().target();
+    let r = run(&p, &["export", "--tenant", "secondary"], 1);
+    assert!(
+        r.stderr
+            .contains("refusing to export tenant `secondary`: it is passive (configured)")
+            && r.stderr.contains("cpi-gitops export --tenant primary"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(repo.head().unwrap().target(), head, "nothing committed");
+    // After a failover the roles swap: the primary is the passive one.
+    let base = p.run(&["apply", "--tenant", "primary", "--overwrite-drift"]);
+    assert_ne!(base.code, 1, "{}", base.all());
+    run(&p, &["failover", "--to", "secondary"], 0);
+    let r = run(&p, &["export", "--tenant", "primary"], 1);
+    assert!(
+        r.stderr.contains("it is passive (recorded)")
+            && r.stderr.contains("cpi-gitops export --tenant secondary"),
+        "{}",
+        r.stderr
+    );
+    run(&p, &["export", "--tenant", "secondary"], 0);
+}
