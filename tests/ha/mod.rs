@@ -3,6 +3,7 @@
 //! after a failover.
 
 mod badinput;
+mod docs;
 mod failover;
 mod passive;
 
