@@ -315,3 +315,24 @@ async fn an_old_active_answering_only_5xx_counts_as_unreachable() {
     assert_eq!(running(&p.secondary).await, SELF_STARTING);
     assert_eq!(roles(&p)["unfenced"], json!(["primary"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_old_active_slower_than_the_fence_timeout_counts_as_unreachable() {
+    let p = ready_pair().await;
+    p.primary.switches(json!({"latency_ms": 30000})).await;
+    let r = run(
+        &p,
+        &["failover", "--to", "secondary", "--fence-timeout", "300ms"],
+        2,
+    );
+    assert!(
+        r.stdout
+            .contains("did not answer within the fence timeout (0.3 s)"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(running(&p.secondary).await, SELF_STARTING);
+    p.primary.switches(json!({"latency_ms": 0})).await;
+    run(&p, &["failover", "--to", "secondary"], 0);
+    assert!(running(&p.primary).await.is_empty());
+}
