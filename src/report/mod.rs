@@ -2,10 +2,12 @@
 //! Logs go through `tracing` to stderr; nothing else prints.
 
 pub mod apply;
+pub mod companion;
 pub mod export;
 pub mod json;
 pub mod markdown;
 pub mod plan;
+pub mod probe;
 pub mod progress;
 pub mod words;
 

@@ -308,7 +308,7 @@ async fn rule_12_8_page_cap_next_links_and_counts() {
     }
     assert_eq!(
         ids.len(),
-        5,
+        6,
         "12.8 following __next returns every package exactly once: {ids:?}"
     );
     assert_eq!(
