@@ -629,6 +629,94 @@ mod tests {
     }
 
     #[test]
+    fn runtime_credentials_fall_back_to_the_apis() {
+        let c = config(
+            "[tenants.primary]\nurl = \"https://api.example\"\ntoken_url = \"https://auth.example/token\"\n",
+        );
+        // Nothing for the runtime: the API's credentials, runtime_url = url.
+        let env = Env::from_pairs([("CPI_PRIMARY_USER", "u"), ("CPI_PRIMARY_PASSWORD", "p")]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(matches!(&rt.auth, Auth::Basic { user, .. } if user == "u"));
+        assert_eq!(rt.runtime_url, "https://api.example");
+        // A runtime user wins, and needs no API credentials at all.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_USER", "probe"),
+            ("CPI_PRIMARY_RUNTIME_PASSWORD", "canary-rt-1"),
+        ]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(matches!(&rt.auth, Auth::Basic { user, .. } if user == "probe"));
+        assert!(!format!("{rt:?}").contains("canary-rt-1"));
+        // A runtime client uses the tenant's token URL.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_CLIENT_ID", "rt-client"),
+            ("CPI_PRIMARY_RUNTIME_CLIENT_SECRET", "s"),
+        ]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(
+            matches!(&rt.auth, Auth::OAuth { token_url, client_id, .. } if token_url == "https://auth.example/token" && client_id == "rt-client")
+        );
+        // An integration-flow service key: its url is the runtime's, its tokenurl its own.
+        let env = Env::from_pairs([(
+            "CPI_PRIMARY_RUNTIME_SERVICE_KEY",
+            r#"{"oauth":{"clientid":"sb-rt","clientsecret":"x","url":"https://t-rt.example/","tokenurl":"https://auth.example/rt-token"}}"#,
+        )]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert_eq!(rt.runtime_url, "https://t-rt.example");
+        assert_eq!(rt.url, "https://api.example");
+        assert!(
+            matches!(&rt.auth, Auth::OAuth { token_url, .. } if token_url == "https://auth.example/rt-token")
+        );
+        // A configured runtime_url wins over the key's.
+        let c = config(
+            "[tenants.primary]\nurl = \"https://api.example\"\nruntime_url = \"https://rt.example\"\n",
+        );
+        assert_eq!(
+            c.runtime_client("primary", &env).unwrap().runtime_url,
+            "https://rt.example"
+        );
+        // A runtime client without any token URL is an error naming what to set.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_CLIENT_ID", "a"),
+            ("CPI_PRIMARY_RUNTIME_CLIENT_SECRET", "b"),
+        ]);
+        let e = c.runtime_client("primary", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("CPI_PRIMARY_RUNTIME_CLIENT_ID") && e.contains("token_url"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn probe_and_companion_settings_have_defaults() {
+        let c = config(
+            "[tenants.a]\n[tenants.b]\nprobe_path = \"/http/ping\"\nprobe_expect = \"200\"\nprobe_timeout_secs = 3\ncompanion_path = \"\"\n[tenants.b.companion]\nrole = \"Ops.Secrets\"\n",
+        );
+        assert_eq!(
+            c.probe("a"),
+            (
+                "/http/cpi-gitops/ping".to_string(),
+                "200-299".to_string(),
+                Duration::from_secs(10)
+            )
+        );
+        assert_eq!(
+            c.probe("b"),
+            (
+                "/http/ping".to_string(),
+                "200".to_string(),
+                Duration::from_secs(3)
+            )
+        );
+        assert_eq!(c.configured_companion_path("a"), None);
+        assert_eq!(c.configured_companion_path("b").as_deref(), Some(""));
+        assert_eq!(
+            c.companion_section("b").role.as_deref(),
+            Some("Ops.Secrets")
+        );
+        assert!(toml::from_str::<Config>("[tenants.x.companion]\nrol = \"typo\"\n").is_err());
+    }
+
+    #[test]
     fn state_dir_must_stay_inside_the_repository() {
         for bad in [
             "", "/", "/abs", "../x", "a/../b", ".git", "./x", "a//b", "C:\\x",

@@ -134,8 +134,9 @@ pub struct InstallReport {
     pub changed: bool,
     /// What was written, in order.
     pub actions: Vec<Action>,
-    /// Differences overwritten because of `--force`.
-    pub overwritten: Vec<String>,
+    /// Differences from an unmodified companion that `--force` let through (the companion's
+    /// flows were replaced; other artifacts of the package are left as they are).
+    pub forced: Vec<String>,
     /// The endpoints and their roles.
     pub endpoints: Vec<Endpoint>,
 }
@@ -451,7 +452,7 @@ pub async fn install(
         found,
         changed: !actions.is_empty(),
         actions,
-        overwritten: differences,
+        forced: differences,
         endpoints,
     })
 }

@@ -34,8 +34,8 @@ fn text(r: &InstallReport) -> String {
     for a in &r.actions {
         out.push_str(&format!("  {}: {}\n", a.object, a.done));
     }
-    for d in &r.overwritten {
-        out.push_str(&format!("  overwritten: {d}\n"));
+    for d in &r.forced {
+        out.push_str(&format!("  accepted with --force: {d}\n"));
     }
     out.push_str("endpoints:\n");
     for e in &r.endpoints {

@@ -208,7 +208,7 @@ async fn an_older_unmodified_companion_is_updated_without_force() {
         "{:?}",
         report.actions
     );
-    assert!(report.overwritten.is_empty());
+    assert!(report.forced.is_empty());
     assert!(!install(&client(&t), &opts).await.unwrap().changed);
 }
 
@@ -247,7 +247,7 @@ async fn a_package_with_other_content_is_refused_unless_forced() {
         .await
         .expect("--force");
     assert_eq!(forced.found, "modified");
-    assert_eq!(forced.overwritten.len(), 2, "{:?}", forced.overwritten);
+    assert_eq!(forced.forced.len(), 2, "{:?}", forced.forced);
     assert!(
         forced
             .actions
@@ -286,5 +286,55 @@ async fn a_flow_of_ours_in_another_package_is_refused() {
         e.to_string()
             .contains("CPIGitOps_Ping in package Elsewhere"),
         "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_flags_are_checked_before_anything_is_written() {
+    let t = Tenant::start(Seed::Empty).await;
+    let repo = crate::common::repo::StateRepo::new(&t, crate::common::repo::Login::Basic, "");
+    t.admin(Method::DELETE, "stats", None).await;
+    for args in [
+        vec!["--role", "ESBMessaging.send"],
+        vec!["--address", "/http/cpi-gitops/x"],
+        vec!["--ping-address", "/cpi-gitops/security-material"],
+        vec!["--address", "no-slash"],
+    ] {
+        let out = repo
+            .command()
+            .args(["companion", "install", "--tenant", "primary"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("nothing was changed"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        t.stats().await["requests"],
+        0,
+        "nothing was asked of the tenant"
+    );
+    // A refusal through the binary names the differences and --force.
+    install_companion(&t).await;
+    let package = source::package().unwrap();
+    upload_edited(&t, package.flow(PING_FLOW).unwrap(), |path, bytes| {
+        if path.ends_with("Ping.groovy") {
+            bytes.push(b'\n');
+        }
+    })
+    .await;
+    let out = repo
+        .command()
+        .args(["companion", "install", "--tenant", "primary"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to install the companion on tenant `primary`")
+            && err.contains("caused by: integration-flow/CPIGitOps_Ping: src/main/resources/script/Ping.groovy differs from companion 1.0.0")
+            && err.contains("--force"),
+        "{err}"
     );
 }
