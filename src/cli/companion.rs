@@ -50,8 +50,7 @@ pub async fn cmd_companion(ctx: &Context, command: &CompanionCommand) -> Result<
 }
 
 async fn cmd_install(ctx: &Context, args: &InstallArgs) -> Result<Outcome, CliError> {
-    let repo = ctx.repo()?;
-    let config = ctx.config(&repo)?;
+    let config = ctx.config_anywhere()?;
     let section = config.companion_section(&args.tenant);
     let defaults = Settings::default();
     let settings = Settings {

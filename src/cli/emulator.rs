@@ -161,3 +161,23 @@ pub async fn cmd_emulator(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     }
     Ok(Outcome::Success)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_users_parse_with_their_roles() {
+        let (name, user) = parse_runtime_user("probe:pw:CPIGitOps.Ping,Other").unwrap();
+        assert_eq!(name, "probe");
+        assert_eq!(user.password, "pw");
+        assert_eq!(user.roles, ["CPIGitOps.Ping", "Other"]);
+        assert_eq!(
+            parse_runtime_user("u:p").unwrap().1.roles,
+            Vec::<String>::new()
+        );
+        for bad in ["", "u", ":p:r", "u::r"] {
+            assert!(parse_runtime_user(bad).is_err(), "{bad}");
+        }
+    }
+}

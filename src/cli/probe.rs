@@ -44,8 +44,7 @@ pub async fn cmd_probe(ctx: &Context, args: &ProbeArgs) -> Result<Outcome, CliEr
             "--format json prints one document at the end: give --watch a --count",
         ));
     }
-    let repo = ctx.repo()?;
-    let config = ctx.config(&repo)?;
+    let config = ctx.config_anywhere()?;
     let (path, expect, timeout) = config.probe(&args.tenant);
     let expect_text = args.expect.clone().unwrap_or(expect);
     let expect = Expect::parse(&expect_text).map_err(|e| {

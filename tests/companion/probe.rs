@@ -284,3 +284,31 @@ async fn probe_flags_are_checked() {
         assert!(!r.stderr.is_empty(), "{args:?}: an error message");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_needs_no_repository_with_config() {
+    let t = Tenant::start(Seed::Demo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("probe.toml");
+    std::fs::write(
+        &config,
+        format!("[tenants.dr]\nurl = \"{}\"\n", t.handle.url()),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("CPI_DR_USER", crate::common::USER)
+        .env("CPI_DR_PASSWORD", crate::common::PASSWORD)
+        .arg("--config")
+        .arg(&config)
+        .args(["probe", "--tenant", "dr"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -33,6 +33,14 @@ pub enum CryptoError {
     /// The envelope names a version this build does not read.
     #[error("the answer is in protocol {0}, which this version of cpi-gitops does not read")]
     UnknownProtocol(u32),
+    /// The envelope is in another version than the request asked in.
+    #[error("the answer is in protocol {answered}, but the request asked in protocol {asked}")]
+    OtherProtocol {
+        /// The version asked in.
+        asked: u32,
+        /// The version answered in.
+        answered: u32,
+    },
     /// The envelope's algorithm is not its version's.
     #[error("the answer's algorithm `{found}` is not protocol {protocol}'s `{expected}`")]
     WrongAlgorithm {
@@ -131,7 +139,10 @@ pub fn check_version(envelope: &Envelope, asked: u32) -> Result<(), CryptoError>
         return Err(CryptoError::UnknownProtocol(envelope.protocol));
     };
     if envelope.protocol != asked {
-        return Err(CryptoError::UnknownProtocol(envelope.protocol));
+        return Err(CryptoError::OtherProtocol {
+            asked,
+            answered: envelope.protocol,
+        });
     }
     if envelope.alg != expected {
         return Err(CryptoError::WrongAlgorithm {
@@ -321,7 +332,13 @@ mod tests {
         let key = RecipientKey::generate().unwrap();
         let e = envelope_for(&key, b"{}");
         // Asked in another version than answered, or a version this build does not know.
-        assert_eq!(key.open(&e, 2), Err(CryptoError::UnknownProtocol(1)));
+        assert_eq!(
+            key.open(&e, 2),
+            Err(CryptoError::OtherProtocol {
+                asked: 2,
+                answered: 1
+            })
+        );
         let mut later = e.clone();
         later.protocol = 2;
         assert_eq!(key.open(&later, 2), Err(CryptoError::UnknownProtocol(2)));
