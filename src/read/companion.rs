@@ -237,23 +237,25 @@ pub(super) async fn ask(
         if !reply.status.is_success() {
             let refusal: Option<Refusal> = serde_json::from_slice(&reply.body).ok();
             if let Some(r) = refusal.as_ref().filter(|r| r.error == UNSUPPORTED_PROTOCOL) {
-                match r.protocol {
-                    Some(p) if ACCEPTED_PROTOCOLS.contains(&p) && !tried.contains(&p) => {
+                match next_protocol(r.protocol, &tried, ACCEPTED_PROTOCOLS) {
+                    Next::Ask(p) => {
                         protocol = p;
                         continue;
                     }
-                    speaks => {
+                    Next::Unsupported => {
                         return Err(CompanionError::Protocol {
                             tenant,
                             companion_version: r
                                 .companion_version
                                 .clone()
                                 .unwrap_or_else(|| "unknown".into()),
-                            speaks: speaks.map_or("?".into(), |p| p.to_string()),
+                            speaks: r.protocol.map_or("?".into(), |p| p.to_string()),
                             reads: accepted(),
                         }
                         .into());
                     }
+                    // It refuses a version it names as its own: not a companion to trust.
+                    Next::Refused => {}
                 }
             }
             let message = match refusal {
@@ -307,6 +309,27 @@ pub(super) async fn ask(
             items,
             answers: answers.items,
         });
+    }
+}
+
+/// What to do after an `unsupported_protocol` refusal naming `speaks`.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Ask again in this version.
+    Ask(u32),
+    /// The companion speaks a version this build does not read.
+    Unsupported,
+    /// The companion refused a version it names as its own.
+    Refused,
+}
+
+/// The version to ask in next, after asking in `tried` and being refused by a companion that
+/// speaks `speaks`; `accepted` are the versions this build reads.
+fn next_protocol(speaks: Option<u32>, tried: &[u32], accepted: &[u32]) -> Next {
+    match speaks {
+        Some(p) if tried.contains(&p) => Next::Refused,
+        Some(p) if accepted.contains(&p) => Next::Ask(p),
+        _ => Next::Unsupported,
     }
 }
 
@@ -382,6 +405,20 @@ mod tests {
 
     fn answer(v: serde_json::Value) -> Answer {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_refused_version_is_asked_again_in_the_companions_version_when_it_is_read() {
+        // Today: protocol 1 only.
+        assert_eq!(next_protocol(Some(0), &[1], &[1]), Next::Unsupported);
+        assert_eq!(next_protocol(Some(2), &[1], &[1]), Next::Unsupported);
+        assert_eq!(next_protocol(None, &[1], &[1]), Next::Unsupported);
+        assert_eq!(next_protocol(Some(1), &[1], &[1]), Next::Refused);
+        // With protocol 2 current and 1 previous: a 1.x companion is asked again in 1, once.
+        assert_eq!(next_protocol(Some(1), &[2], &[2, 1]), Next::Ask(1));
+        assert_eq!(next_protocol(Some(1), &[2, 1], &[2, 1]), Next::Refused);
+        assert_eq!(next_protocol(Some(0), &[2], &[2, 1]), Next::Unsupported);
+        assert_eq!(next_protocol(Some(3), &[2], &[2, 1]), Next::Unsupported);
     }
 
     #[test]

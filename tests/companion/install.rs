@@ -338,3 +338,53 @@ async fn install_flags_are_checked_before_anything_is_written() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_install_the_companion_is_ordinary_content_that_apply_puts_on_the_twin() {
+    use cpi_gitops::wire::companion::crypto::RecipientKey;
+    use cpi_gitops::wire::companion::{Answers, Envelope};
+    // The demo primary runs the companion; the pair exported it into git.
+    let p = crate::common::pair::Pair::new(Seed::Empty).await;
+    assert!(
+        p.repo
+            .path()
+            .join("tenant-state/packages/CPIGitOps/integration-flows/CPIGitOps_Ping/artifact.json")
+            .exists()
+    );
+    assert_eq!(
+        http(&p.secondary, Method::GET, "/cpi-gitops/ping").await,
+        404
+    );
+    p.restore();
+    assert_eq!(
+        http(&p.secondary, Method::GET, "/cpi-gitops/ping").await,
+        200
+    );
+    // The twin's companion reveals the secrets apply wrote there.
+    let key = RecipientKey::generate().unwrap();
+    let r = p
+        .secondary
+        .raw(
+            p.secondary
+                .http
+                .post(format!("{}/http/cpi-gitops/security-material", p.secondary.handle.url()))
+                .basic_auth(USER, Some(PASSWORD))
+                .json(&json!({"protocol": 1, "public_key": key.public_key_base64().unwrap(), "items": [{"kind": "user-credential", "name": "ERP_Basic"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let envelope: Envelope = serde_json::from_slice(&r.body).unwrap();
+    let answers: Answers = serde_json::from_slice(&key.open(&envelope, 1).unwrap()).unwrap();
+    assert_eq!(
+        answers.items[0].password.as_ref().unwrap().expose(),
+        "demo-erp-password"
+    );
+    // And it is the companion as install leaves it: nothing to change.
+    let report = install(
+        &client(&p.secondary),
+        &options(&p.secondary, Settings::default(), false),
+    )
+    .await
+    .unwrap();
+    assert!(!report.changed, "{:?}", report.actions);
+}
