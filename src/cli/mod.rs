@@ -8,9 +8,11 @@
 //! | `export.rs` | `export` |
 //! | `plan.rs`, `drift.rs`, `apply.rs` | `plan`, `drift`, `apply` (their shared flags: `target.rs`) |
 //! | `secret/` | `secret set`, `secret rekey` |
+//! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
 
 mod apply;
+mod companion;
 mod context;
 mod demo;
 mod drift;
@@ -18,6 +20,7 @@ mod emulator;
 mod error;
 mod export;
 mod plan;
+mod probe;
 mod secret;
 mod target;
 
@@ -68,6 +71,11 @@ pub enum Command {
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Manage the companion package (secrets export and health probe flows) on a tenant
+    #[command(subcommand)]
+    Companion(companion::CompanionCommand),
+    /// Check a tenant's runtime as a traffic manager's health probe does
+    Probe(probe::ProbeArgs),
 }
 
 impl Command {
@@ -82,6 +90,8 @@ impl Command {
             Command::Drift(_) => "drift",
             Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
+            Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
+            Command::Probe(_) => "probe",
         }
     }
 }
@@ -203,6 +213,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,
         Command::Drift(args) => drift::cmd_drift(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
+        Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
+        Command::Probe(args) => probe::cmd_probe(ctx, &args).await,
     }
 }
 
