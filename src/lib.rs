@@ -18,7 +18,9 @@
 //! | [`report`] | everything written to stdout and stderr: text, JSON, markdown, progress | decide anything |
 //! | [`sync`] | plan, apply, drift: desired (git) vs live (tenant) vs base (applied ref), typed outcomes | print, build URLs, open files |
 //! | [`export`] | a tenant into `tenant-state/` as one commit | print |
-//! | [`read`] | a tenant into state files, normalized as export writes them | print |
+//! | [`read`] | a tenant into state files, normalized as export writes them (secrets through the companion) | print |
+//! | [`companion`] | the companion package: its zips from the embedded source, `companion install`, export's call | print |
+//! | [`probe`] | the health probe of a tenant's runtime, once or watching as a traffic manager | print |
 //! | [`model`] | object kinds and ids, one module per kind, the volatile-field list, write effects | print, build URLs, open files |
 //! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks, the work tree's secret files | know about tenants |
 //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits, one method per endpoint | know about files, git or the model |
@@ -52,10 +54,12 @@
 pub mod blocking;
 pub mod cli;
 pub mod client;
+pub mod companion;
 pub mod config;
 pub mod export;
 pub mod git;
 pub mod model;
+pub mod probe;
 pub mod read;
 pub mod report;
 pub mod scaffold;

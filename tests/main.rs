@@ -3,6 +3,7 @@
 
 mod client;
 mod common;
+mod companion;
 mod emulator;
 mod export;
 mod ha;

@@ -128,13 +128,11 @@ impl CliError {
         match e {
             ExportError::Git(g) => g.into(),
             ExportError::Tenant(t) => {
-                let companion = t
-                    .request()
-                    .is_some_and(|r| r.path.contains("cpi-gitops/security-material"));
+                let companion = t.request().is_some_and(|r| r.path.starts_with("/http/"));
                 let hint = match (t.status(), companion) {
                     (Some(401), _) => Some("check the tenant's credentials in the environment".to_string()),
                     (Some(403), true) => Some(
-                        "the companion endpoint refused the API user; grant it the endpoint's role, or set companion_path = \"\" for this tenant to export without it".to_string(),
+                        "the companion refused the runtime user; assign it the companion's role (default CPIGitOps.SecurityMaterial), or set companion_path = \"\" for this tenant to export without it".to_string(),
                     ),
                     (Some(403), false) => Some("the API user needs read roles for packages, artifacts, security material and the Partner Directory".to_string()),
                     _ => None,
@@ -147,6 +145,10 @@ impl CliError {
             ExportError::NoRecipients { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(format!(
                 "create {state_dir}/recipients.txt with one age public key (age1...) or SSH public key per line, commit it, and export again"
             )),
+            ExportError::Companion(c) => {
+                let hint = c.hint();
+                CliError::from_error(ErrorKind::Tenant, &c).hinted(hint)
+            }
             ExportError::TenantData { .. } => CliError::from_error(ErrorKind::Tenant, &e)
                 .hinted("the tenant answered something cpi-gitops cannot store; nothing was written"),
             ExportError::Content(c @ crate::store::content::ContentError::TooLarge { .. }) => {
@@ -161,6 +163,16 @@ impl CliError {
                 "upgrade cpi-gitops to the version that wrote this state; nothing was written",
             ),
             other => CliError::from_error(ErrorKind::Internal, &other),
+        }
+    }
+}
+
+impl CliError {
+    /// The companion's client could not be set up (configuration or credentials).
+    pub fn companion_setup(e: crate::companion::SetupError) -> CliError {
+        match e {
+            crate::companion::SetupError::Config(c) => c.into(),
+            crate::companion::SetupError::Client(c) => CliError::from_error(ErrorKind::Config, &c),
         }
     }
 }

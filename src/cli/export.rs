@@ -38,7 +38,8 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
     let options = ExportOptions {
         tenant: args.tenant.clone(),
         state_dir: config.state_dir.clone(),
-        companion_path: config.companion_path(&args.tenant),
+        companion: crate::companion::export_call(&config, &args.tenant, &ctx.env)
+            .map_err(CliError::companion_setup)?,
         commit: !args.no_commit,
         message: args.message.clone(),
         limits: config.content_limits(),

@@ -9,9 +9,11 @@
 //! | `plan.rs`, `drift.rs`, `apply.rs` | `plan`, `drift`, `apply` (their shared flags: `target.rs`) |
 //! | `failover.rs` | `failover`, `roles` |
 //! | `secret/` | `secret set`, `secret rekey` |
+//! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
 
 mod apply;
+mod companion;
 mod context;
 mod demo;
 mod drift;
@@ -20,6 +22,7 @@ mod error;
 mod export;
 mod failover;
 mod plan;
+mod probe;
 mod secret;
 mod target;
 
@@ -74,6 +77,11 @@ pub enum Command {
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Manage the companion package (secrets export and health probe flows) on a tenant
+    #[command(subcommand)]
+    Companion(companion::CompanionCommand),
+    /// Check a tenant's runtime as a traffic manager's health probe does
+    Probe(probe::ProbeArgs),
 }
 
 impl Command {
@@ -90,6 +98,8 @@ impl Command {
             Command::Roles(_) => "roles",
             Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
+            Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
+            Command::Probe(_) => "probe",
         }
     }
 }
@@ -213,6 +223,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Failover(args) => failover::cmd_failover(ctx, &args).await,
         Command::Roles(args) => failover::cmd_roles(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
+        Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
+        Command::Probe(args) => probe::cmd_probe(ctx, &args).await,
     }
 }
 

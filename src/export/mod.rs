@@ -37,8 +37,8 @@ pub struct ExportOptions {
     pub tenant: String,
     /// The state folder relative to the repository root.
     pub state_dir: String,
-    /// The companion endpoint's path, if the tenant has one.
-    pub companion_path: Option<String>,
+    /// How to ask the tenant's companion for its secrets, `None` to export without it.
+    pub companion: Option<read::CompanionCall>,
     /// Commit (otherwise only write the work tree).
     pub commit: bool,
     /// Commit message instead of the generated one.
@@ -129,7 +129,7 @@ pub async fn run(
             base: Arc::new(base.clone()),
             marks,
             secrets: SecretMode::Export {
-                companion_path: options.companion_path.clone(),
+                companion: options.companion.clone(),
                 recipients,
                 recipients_file,
             },

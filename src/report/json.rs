@@ -4,8 +4,8 @@
 //! types can change without changing them; README.md ("JSON output") documents every field.
 //!
 //! Every document starts with `"format_version"` ([`FORMAT_VERSION`]) and `"command"` (`export`,
-//! `plan`, `apply`, `drift`, `failover`, `roles`, `secret set`, `secret rekey`, `emulator`,
-//! `demo`). Fields are added
+//! `plan`, `apply`, `drift`, `failover`, `roles`, `secret set`, `secret rekey`,
+//! `companion install`, `probe`, `emulator`, `demo`). Fields are added
 //! over time without changing the version; the version changes only when a field is removed or
 //! changes its meaning or type. Optional keys are left out when empty. Secret values never
 //! appear.
@@ -36,7 +36,8 @@ struct Doc<'a, T: Serialize> {
     body: T,
 }
 
-pub(crate) fn render<T: Serialize>(command: &str, body: T) -> String {
+/// One document of `command` with `body`'s fields after the version and the command.
+pub fn render<T: Serialize>(command: &str, body: T) -> String {
     let doc = Doc {
         format_version: FORMAT_VERSION,
         command,
