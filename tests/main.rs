@@ -3,6 +3,8 @@
 
 mod client;
 mod common;
+mod companion;
 mod emulator;
 mod export;
+mod ha;
 mod sync;

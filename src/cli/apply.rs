@@ -2,8 +2,9 @@
 
 use super::target::{self, TargetArgs};
 use super::{CliError, Context, Outcome};
-use crate::config;
+use crate::config::{self, Role};
 use crate::sync::apply::{self, ApplyOptions};
+use crate::sync::passive;
 use crate::sync::plan;
 
 /// Apply a committed revision to a tenant
@@ -12,7 +13,9 @@ use crate::sync::plan;
 /// packages, artifacts and their configuration, then deploys and waits until STARTED, then reads
 /// the tenant again to verify. Refuses to overwrite drift unless --overwrite-drift. Exit code 0:
 /// the tenant equals the revision; 2: refused because of drift, or differences remain; 1: error
-/// (including a partial apply; running apply again converges).
+/// (including a partial apply; running apply again converges). On a passive tenant the flows that
+/// start by themselves are held back (not deployed; undeployed if they run), after a check that
+/// they run on the active twin.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -36,6 +39,18 @@ pub struct ApplyArgs {
     /// the first write and after the run, so a runner that dies leaves its progress behind
     #[arg(long, value_name = "REMOTE")]
     pub push_progress: Option<String>,
+    /// On a passive tenant, check first that the flows it holds back run on the active twin
+    /// (refuse when the roles contradict where they run); `off` skips the check
+    #[arg(long, value_enum, value_name = "on|off", default_value_t = RoleCheck::On)]
+    pub role_check: RoleCheck,
+}
+
+/// `--role-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(missing_docs)]
+pub enum RoleCheck {
+    On,
+    Off,
 }
 
 /// Applies the revision to the target and prints what was done.
@@ -44,7 +59,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
     let identity = config::age_identity(&ctx.env)?;
     let command = format!("apply --tenant {}", args.target.tenant);
     // Until the first write nothing needs finishing: a signal stops the command at once.
-    let (target, config, _lock) = tokio::select! {
+    let loaded = tokio::select! {
         loaded = target::load(ctx, &args.target, Some(&command)) => loaded?,
         signal = crate::interrupt::signals::wait() => {
             return Err(CliError::new(
@@ -53,6 +68,16 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
             ));
         }
     };
+    let (target, config) = (&loaded.target, &loaded.config);
+    if target.role == Role::Passive && args.role_check == RoleCheck::On {
+        let active = loaded.roles.active_besides(&target.tenant)?;
+        let client = ctx.client(config, &active, None).map_err(|e| {
+            e.hinted(format!(
+                "the role check reads the active twin `{active}`: give its credentials, or pass --role-check off"
+            ))
+        })?;
+        passive::check_roles(target, &active, &client).await?;
+    }
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let (deploy_poll, deploy_timeout) = config.deploy_timing(&args.target.tenant);
     let options = ApplyOptions {
@@ -65,7 +90,7 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
         deploy_timeout,
         push_progress: args.push_progress.clone(),
     };
-    let mut report = apply::apply(&target, &plan, identity.as_ref(), &options).await?;
+    let mut report = apply::apply(target, &plan, identity.as_ref(), &options).await?;
     // The whole command's time: a restore's time includes reading the target and git.
     report.seconds = started.elapsed().as_secs_f64();
     crate::report::apply::apply(&report, ctx.format);

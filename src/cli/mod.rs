@@ -7,17 +7,22 @@
 //! |---|---|
 //! | `export.rs` | `export` |
 //! | `plan.rs`, `drift.rs`, `apply.rs` | `plan`, `drift`, `apply` (their shared flags: `target.rs`) |
+//! | `failover.rs` | `failover`, `roles` |
 //! | `secret/` | `secret set`, `secret rekey` |
+//! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
 
 mod apply;
+mod companion;
 mod context;
 mod demo;
 mod drift;
 mod emulator;
 mod error;
 mod export;
+mod failover;
 mod plan;
+mod probe;
 mod secret;
 mod target;
 
@@ -66,9 +71,18 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Check that a tenant equals the committed state
     Drift(drift::DriftArgs),
+    /// Make a passive tenant active: fence the old active, start the held-back flows
+    Failover(failover::FailoverArgs),
+    /// Print the roles of the tenants (active, passive)
+    Roles(failover::RolesArgs),
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Manage the companion package (secrets export and health probe flows) on a tenant
+    #[command(subcommand)]
+    Companion(companion::CompanionCommand),
+    /// Check a tenant's runtime as a traffic manager's health probe does
+    Probe(probe::ProbeArgs),
 }
 
 impl Command {
@@ -81,8 +95,12 @@ impl Command {
             Command::Plan(_) => "plan",
             Command::Apply(_) => "apply",
             Command::Drift(_) => "drift",
+            Command::Failover(_) => "failover",
+            Command::Roles(_) => "roles",
             Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
+            Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
+            Command::Probe(_) => "probe",
         }
     }
 }
@@ -169,7 +187,7 @@ pub fn main() -> Outcome {
 
 /// Runs one command with SIGINT and SIGTERM caught (design.md section 6: exit 130 or 143 after
 /// finishing or rolling back). Export and apply decide themselves what to finish and what to roll
-/// back; any other command has nothing to roll back and stops at once. The emulator keeps its own
+/// back; any other command stops at once and says what that leaves ([`stop_leaves`]). The emulator keeps its own
 /// handling (Ctrl-C stops it; SIGTERM ends it as before).
 async fn run_until_stopped(ctx: &Context, format: Format, name: &str, command: Command) -> Outcome {
     match &command {
@@ -180,6 +198,7 @@ async fn run_until_stopped(ctx: &Context, format: Format, name: &str, command: C
         }
         _ => signals::install(),
     }
+    let left = stop_leaves(&command);
     tokio::select! {
         result = run(ctx, command) => settle_as(format, name, result),
         signal = signals::wait() => {
@@ -191,13 +210,28 @@ async fn run_until_stopped(ctx: &Context, format: Format, name: &str, command: C
                         ErrorKind::Stopped(signal),
                         format!("stopped by {signal}"),
                     )
-                    .hinted("nothing was written")),
+                    .hinted(left)),
                 )
             } else {
-                crate::report::stopped(signal, "nothing was written");
+                crate::report::stopped(signal, left);
                 Outcome::Stopped(signal)
             }
         }
+    }
+}
+
+/// What a command stopped at once by a signal leaves, in words.
+fn stop_leaves(command: &Command) -> &'static str {
+    match command {
+        Command::Failover(_) => {
+            "the failover was cut short between its steps: run the same failover command again to finish it"
+        }
+        Command::Companion(_) => "the install was cut short: run it again",
+        Command::Secret(_) => {
+            "some secret files may be written already (each one whole): run the command again"
+        }
+        Command::Demo(_) => "the demo was cut short",
+        _ => "nothing was written",
     }
 }
 
@@ -244,7 +278,11 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,
         Command::Drift(args) => drift::cmd_drift(ctx, &args).await,
+        Command::Failover(args) => failover::cmd_failover(ctx, &args).await,
+        Command::Roles(args) => failover::cmd_roles(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
+        Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
+        Command::Probe(args) => probe::cmd_probe(ctx, &args).await,
     }
 }
 

@@ -13,7 +13,8 @@
 //! | `transport.rs` | one request on the wire: permit, headers, retries, counters, log lines |
 //! | `retry.rs` | what is retried and the back-off |
 //! | `request.rs` | one logical request: credentials, CSRF, their one-time repeats, error mapping |
-//! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value`, runtime endpoints |
+//! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value` |
+//! | `runtime.rs` | calls to `<runtime_url>/http/...` (companion, probe): no CSRF, any status |
 //! | `paging.rs` | collections: following `__next` |
 //! | `endpoints.rs` | the typed reads of the exporter |
 //! | `paths.rs` | percent-encoded paths and keys |
@@ -45,6 +46,7 @@ pub mod paths;
 mod reply;
 mod request;
 mod retry;
+mod runtime;
 mod stats;
 mod transport;
 mod writes;

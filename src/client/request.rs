@@ -76,7 +76,7 @@ impl Inner {
     }
 
     /// Sends `request` with the `Authorization` header, renewing a refused bearer token once.
-    async fn authorized(
+    pub(crate) async fn authorized(
         &self,
         request: &Request,
         csrf: Option<&HeaderValue>,

@@ -9,6 +9,8 @@
 //!    are unchanged, are kept from git without downloading or re-encrypting, as the export
 //!    marks (`refs/cpi-gitops/marks/<tenant>`, [`marks`]) prove, while git still holds what
 //!    they describe.
+//!    Where the tenant's value equals its override (`overrides/<tenant>.json`), git's shared value
+//!    is kept (`regional.rs`): a secondary exported after a failover leaks no regional values.
 //! 3. Compare the new files with the commit's (`summary.rs`); equal means no commit. Files in the
 //!    state folder that belong to no object the exporter knows are kept, and reported.
 //! 4. The commit phase (`crate::git`): the state's trees and commit into the pack, the pack
@@ -22,6 +24,7 @@
 //! the command then exits 130 or 143.
 
 pub mod marks;
+mod regional;
 mod summary;
 
 pub use summary::{Change, ObjectOutcome};
@@ -44,8 +47,8 @@ pub struct ExportOptions {
     pub tenant: String,
     /// The state folder relative to the repository root.
     pub state_dir: String,
-    /// The companion endpoint's path, if the tenant has one.
-    pub companion_path: Option<String>,
+    /// How to ask the tenant's companion for its secrets, `None` to export without it.
+    pub companion: Option<read::CompanionCall>,
     /// Commit (otherwise only write the work tree).
     pub commit: bool,
     /// Commit message instead of the generated one.
@@ -221,7 +224,7 @@ pub async fn run_locked(
             marks: read_marks,
             marks_source: loaded.source,
             secrets: SecretMode::Export {
-                companion_path: options.companion_path.clone(),
+                companion: options.companion.clone(),
                 recipients,
                 recipients_file,
             },
@@ -258,6 +261,9 @@ pub async fn run_locked(
     drop(writer);
     let mut stored = sink.finish();
     let mut warnings = result.warnings;
+    for value in regional::keep_shared_values(repo, &base, &mut stored, LOCK, &options.tenant)? {
+        tracing::info!("{value}: the tenant has its override; git's shared value kept");
+    }
     for (path, id) in &base {
         if is_kept_as_is(path) || (locate(path).is_none() && !is_bookkeeping(path)) {
             if !is_kept_as_is(path) {

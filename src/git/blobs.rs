@@ -113,6 +113,45 @@ pub struct Stored {
     pub pack: Option<PackWriter>,
 }
 
+impl Stored {
+    /// The bytes of blob `id`: from the pack being written, else from `repo`.
+    pub fn blob(&self, repo: &super::Repo, id: BlobId) -> Result<Vec<u8>, GitError> {
+        if let Some(pack) = &self.pack {
+            if let Some(bytes) = pack
+                .read(id.0)
+                .map_err(io_error("read the pack being written"))?
+            {
+                return Ok(bytes);
+            }
+        }
+        repo.blob(id)
+    }
+
+    /// Stores `bytes` as a blob of this run: into its pack (started in `repo` for a run holding
+    /// the lock `label` when there is none yet) unless `repo` or the pack has it already.
+    pub fn add_blob(
+        &mut self,
+        repo: &super::Repo,
+        label: &str,
+        bytes: &[u8],
+    ) -> Result<BlobId, GitError> {
+        let id = pack::object_id(ObjectKind::Blob, bytes);
+        if self.pack.as_ref().is_some_and(|p| p.contains(id)) || repo.has_blob(BlobId(id)) {
+            return Ok(BlobId(id));
+        }
+        let pack = match &mut self.pack {
+            Some(pack) => pack,
+            None => self.pack.insert(
+                PackWriter::create(&repo.git_dir().join("objects").join("pack"), label)
+                    .map_err(io_error("start a pack"))?,
+            ),
+        };
+        pack.add(ObjectKind::Blob, bytes)
+            .map_err(io_error("write a pack"))?;
+        Ok(BlobId(id))
+    }
+}
+
 /// The budget in permits (kibibytes).
 fn permits(bytes: u64) -> u32 {
     (bytes.div_ceil(1024)).clamp(1, BUDGET_BYTES / 1024) as u32

@@ -5,6 +5,7 @@
 //! libgit2; nothing here knows about tenants.
 
 mod blobs;
+mod chain;
 mod commit;
 pub mod pack;
 mod pool;

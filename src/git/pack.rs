@@ -163,6 +163,20 @@ impl PackWriter {
         self.entries.is_empty()
     }
 
+    /// The bytes of `id` as written so far (through a handle of its own, so appending goes on
+    /// where it was); `None` when the pack does not hold it.
+    pub fn read(&self, id: Oid) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(entry) = self.entries.iter().find(|e| e.id == id) else {
+            return Ok(None);
+        };
+        let offsets = HashMap::from([(id, entry.offset)]);
+        let mut reader = PackReader {
+            file: std::io::BufReader::new(File::open(&self.tmp)?),
+            offsets: &offsets,
+        };
+        reader.read(id)
+    }
+
     /// Appends an object entry copied from another pack of this module (whole, not a delta), with
     /// its id and CRC.
     fn append_raw(&mut self, id: Oid, entry: &[u8], crc: u32) -> std::io::Result<()> {

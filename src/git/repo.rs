@@ -155,6 +155,11 @@ impl Repo {
             .map_err(GitError::failed(format!("read blob {id}")))
     }
 
+    /// Whether the repository has blob `id`.
+    pub fn has_blob(&self, id: BlobId) -> bool {
+        self.repo.odb().is_ok_and(|odb| odb.exists(id.0))
+    }
+
     /// Writes bytes as a blob.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<BlobId, GitError> {
         self.repo

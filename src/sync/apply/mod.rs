@@ -444,6 +444,7 @@ pub async fn apply(
         seconds: started.elapsed().as_secs_f64(),
         requests: target.client.stats().requests,
         stopped,
+        held_back: target.held_back.clone(),
     })
 }
 

@@ -105,6 +105,8 @@ pub struct ApplyReport {
     /// Stopped by SIGINT or SIGTERM: writes still running were cut, nothing new started, the
     /// base recorded what is known (objects whose write was cut stay in progress).
     pub stopped: Option<crate::interrupt::Signal>,
+    /// The flows a passive target holds back (not deployed, undeployed if they ran).
+    pub held_back: Vec<crate::sync::passive::HeldBack>,
 }
 
 impl ApplyReport {

@@ -135,6 +135,48 @@ pub fn lock(repo: &Repo, tenant: &str, command: &str) -> Result<(Lock, Vec<Strin
     Ok((taken.lock, notes))
 }
 
+/// Takes the locks of every tenant of `tenants` in name order (failover holds both twins'),
+/// all or none, and recovers what killed applies to them left.
+pub fn lock_all(
+    repo: &Repo,
+    tenants: &[&str],
+    command: &str,
+) -> Result<(Vec<Lock>, Vec<String>), LockError> {
+    let names: Vec<(String, String)> = tenants
+        .iter()
+        .map(|t| (crate::sync::lock_name(t), format!("tenant `{t}`")))
+        .collect();
+    let pairs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, w)| (n.as_str(), w.as_str()))
+        .collect();
+    let taken = Lock::acquire_all(&lock::dir(repo.common_dir()), &pairs, command)?;
+    let mut notes = Vec::new();
+    let mut locks = Vec::new();
+    for t in taken {
+        if let Some(stale) = t.stale {
+            notes.push(format!(
+                "took over the lock of tenant `{}` from {stale}, which ended without releasing it",
+                t.lock.name().trim_start_matches("tenant.")
+            ));
+        }
+        locks.push(t.lock);
+    }
+    let mut sorted: Vec<&str> = tenants.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for tenant in sorted {
+        match recover_locked(repo, tenant) {
+            Ok(Some(note)) => notes.push(note),
+            Ok(None) => {}
+            Err(e) => notes.push(format!(
+                "could not recover what a killed apply to tenant `{tenant}` left: {e}"
+            )),
+        }
+    }
+    Ok((locks, notes))
+}
+
 /// Recovers what a killed apply to `tenant` left, unless a run holds the tenant's lock.
 pub fn recover(repo: &Repo, tenant: &str) -> Vec<String> {
     match lock(repo, tenant, "recovery at the start of a command") {
