@@ -331,6 +331,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn stored_blobs_read_back_from_the_pack_being_written_and_new_ones_join_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let git2_repo = git2::Repository::init(dir.path()).unwrap();
+        let in_repo = BlobId(git2_repo.blob(b"in the repository").unwrap());
+        let repo = super::super::Repo::discover(dir.path()).unwrap();
+        let sink = BlobSink::start(repo.git_dir(), "test", [in_repo]).unwrap();
+        let w = sink.writer();
+        let big = vec![5u8; 100_000];
+        let small = w.write("a".into(), b"{\"a\": 1}".to_vec()).await.unwrap();
+        let large = w.write("b".into(), big.clone()).await.unwrap();
+        drop(w);
+        let mut stored = sink.finish();
+        assert_eq!(stored.blob(&repo, small).unwrap(), b"{\"a\": 1}");
+        assert_eq!(stored.blob(&repo, large).unwrap(), big);
+        assert_eq!(stored.blob(&repo, in_repo).unwrap(), b"in the repository");
+        // A new blob joins the pack; one the repository or the pack has is not written again.
+        let added = stored.add_blob(&repo, "test", b"{\"a\": 2}").unwrap();
+        assert_eq!(added, BlobId::hash(b"{\"a\": 2}"));
+        assert_eq!(stored.blob(&repo, added).unwrap(), b"{\"a\": 2}");
+        assert_eq!(
+            stored
+                .add_blob(&repo, "test", b"in the repository")
+                .unwrap(),
+            in_repo
+        );
+        assert_eq!(
+            stored.add_blob(&repo, "test", b"{\"a\": 1}").unwrap(),
+            small
+        );
+        assert_eq!(stored.pack.as_ref().unwrap().len(), 3);
+        // Without a pack yet, the first new blob starts one.
+        let mut empty = Stored {
+            files: BTreeMap::new(),
+            pack: None,
+        };
+        let id = empty.add_blob(&repo, "test", b"new").unwrap();
+        assert_eq!(empty.blob(&repo, id).unwrap(), b"new");
+    }
+
+    #[tokio::test]
     async fn an_aborted_sink_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let git = dir.path().join(".git");
