@@ -60,9 +60,10 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
         Some(signal) => {
             crate::report::stopped(
                 signal,
-                match &report.commit {
-                    Some(_) => "the commit it was making was finished first",
-                    None => "the work tree it was writing was finished first",
+                match (&report.commit, report.changed) {
+                    (Some(_), _) => "the commit it was making was finished first",
+                    (None, true) => "the work tree it was writing was finished first",
+                    (None, false) => "the export had finished: the tenant is unchanged",
                 },
             );
             Outcome::Stopped(signal)

@@ -233,8 +233,14 @@ pub async fn run_locked(
         },
     );
     let result = tokio::select! {
-        result = read => result,
+        biased;
         signal = signals::wait() => Err(ExportError::Stopped(signal)),
+        result = read => result,
+    };
+    // A signal that arrived as the read finished stops it all the same: nothing is written.
+    let result = match signals::received() {
+        Some(signal) if result.is_ok() => Err(ExportError::Stopped(signal)),
+        _ => result,
     };
     let result = match result {
         Ok(r) => r,
@@ -313,6 +319,8 @@ pub async fn run_locked(
                 &marks_message,
             )?;
         }
+        // Nothing to commit: a signal from here on found the export finished.
+        report.stopped = signals::received();
         return Ok(report);
     }
     let mut message = options

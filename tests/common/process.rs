@@ -41,6 +41,7 @@ pub struct Stopped {
     child: Child,
     lines: mpsc::Receiver<String>,
     pub stderr: Vec<String>,
+    stdout: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Stopped {
@@ -48,10 +49,16 @@ impl Stopped {
     pub fn at(mut cmd: Command, point: &str) -> Stopped {
         let mut child = cmd
             .env("CPI_GITOPS_FAIL_POINT", point)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
+        let mut out = child.stdout.take().expect("stdout");
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut out, &mut text);
+            text
+        });
         let stderr = child.stderr.take().expect("stderr");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -65,6 +72,7 @@ impl Stopped {
             child,
             lines,
             stderr: Vec::new(),
+            stdout: Some(stdout),
         };
         let want = format!("cpi-gitops: fail point {point} reached");
         loop {
@@ -92,7 +100,13 @@ impl Stopped {
 
     /// Sends `sig` and waits until the process ends; returns its status, with the rest of
     /// stderr read into `self.stderr`.
-    pub fn signal(mut self, sig: Sig) -> (ExitStatus, Vec<String>) {
+    pub fn signal(self, sig: Sig) -> (ExitStatus, Vec<String>) {
+        let (status, stderr, _) = self.signal_with_stdout(sig);
+        (status, stderr)
+    }
+
+    /// [`Stopped::signal`], with all the child's stdout too.
+    pub fn signal_with_stdout(mut self, sig: Sig) -> (ExitStatus, Vec<String>, String) {
         let sent = Command::new("kill")
             .args(["-s", sig.name(), &self.child.id().to_string()])
             .status()
@@ -102,6 +116,11 @@ impl Stopped {
         while let Ok(line) = self.lines.recv() {
             self.stderr.push(line);
         }
-        (status, self.stderr)
+        let stdout = self
+            .stdout
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        (status, self.stderr, stdout)
     }
 }

@@ -198,3 +198,35 @@ async fn push_progress_puts_the_intent_on_the_remote_before_the_first_write() {
         "the final base is pushed: {last}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_format_json_a_stopped_run_still_prints_one_document() {
+    let p = Pair::new(Seed::Empty).await;
+    // An apply cut short prints its report, which says so.
+    let mut cmd = p.repo.command();
+    cmd.args([
+        "--format",
+        "json",
+        "apply",
+        "--tenant",
+        "secondary",
+        "--overwrite-drift",
+    ]);
+    let (status, stderr, stdout) =
+        Stopped::at(cmd, "apply:object-written").signal_with_stdout(Sig::Term);
+    assert_eq!(status.code(), Some(143), "{}", stderr.join("\n"));
+    let doc: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("one JSON document ({e}): {stdout}"));
+    assert_eq!(doc["command"], "apply", "{doc}");
+    assert_eq!(doc["stopped"], "SIGTERM", "{doc}");
+    // An export stopped while reading rolls back and prints an error document of kind `stopped`.
+    let mut cmd = p.repo.command();
+    cmd.args(["--format", "json", "export", "--tenant", "primary"]);
+    let (status, stderr, stdout) = Stopped::at(cmd, "export:read").signal_with_stdout(Sig::Int);
+    assert_eq!(status.code(), Some(130), "{}", stderr.join("\n"));
+    let doc: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("one JSON document ({e}): {stdout}"));
+    assert_eq!(doc["command"], "export", "{doc}");
+    assert_eq!(doc["error"]["kind"], "stopped", "{doc}");
+    assert!(p.repo.is_clean());
+}
