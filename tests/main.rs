@@ -6,3 +6,4 @@ mod common;
 mod emulator;
 mod export;
 mod sync;
+mod usage;

@@ -4,7 +4,9 @@
 //! The token is bound to the session cookies, so both live here: [`SessionCookies`] is the
 //! client's cookie store, and a refetch after a refusal starts from an empty jar (a fresh
 //! session). The fetch itself (a `GET` of the service root) is sent by `request.rs`; this module
-//! keeps one token per client and makes concurrent refetches collapse into one.
+//! keeps one token per client and makes concurrent refetches collapse into one. A write reads
+//! the token when it goes on the wire ([`Csrf::current`]), not when it starts waiting for its
+//! turn: a token renewed meanwhile is the one it sends.
 
 use super::transport::CSRF_HEADER;
 use reqwest::StatusCode;
@@ -47,7 +49,9 @@ impl CookieStore for SessionCookies {
 
 /// The CSRF state of one client.
 pub(crate) struct Csrf {
-    token: Mutex<Option<HeaderValue>>,
+    token: RwLock<Option<HeaderValue>>,
+    /// Held while a token is fetched: concurrent refetches wait for the one in progress.
+    fetching: Mutex<()>,
     cookies: Arc<SessionCookies>,
 }
 
@@ -55,14 +59,29 @@ impl Csrf {
     /// State over the client's cookie store.
     pub fn new(cookies: Arc<SessionCookies>) -> Csrf {
         Csrf {
-            token: Mutex::new(None),
+            token: RwLock::new(None),
+            fetching: Mutex::new(()),
             cookies,
         }
     }
 
     /// The token held now, without fetching.
-    pub async fn current(&self) -> Option<HeaderValue> {
-        self.token.lock().await.clone()
+    pub fn current(&self) -> Option<HeaderValue> {
+        self.token.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether a token is being fetched right now.
+    pub fn fetching(&self) -> bool {
+        self.fetching.try_lock().is_err()
+    }
+
+    /// Waits until no token is being fetched.
+    pub async fn fetched(&self) {
+        drop(self.fetching.lock().await);
+    }
+
+    fn set(&self, token: HeaderValue) {
+        *self.token.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
     }
 
     /// A token to send. `refused` is the token a request was refused with (`None` for the first
@@ -78,16 +97,15 @@ impl Csrf {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<HeaderValue, E>>,
     {
-        let mut held = self.token.lock().await;
-        if let Some(token) = held.as_ref() {
-            if refused != Some(token) {
-                return Ok(token.clone());
+        let _single = self.fetching.lock().await;
+        if let Some(token) = self.current() {
+            if refused != Some(&token) {
+                return Ok(token);
             }
-            *held = None;
             self.cookies.clear();
         }
         let token = fetch().await?;
-        *held = Some(token.clone());
+        self.set(token.clone());
         Ok(token)
     }
 }

@@ -159,6 +159,20 @@ impl Client {
         &self,
         path: &str,
     ) -> Result<Option<SecurityMaterial>, ClientError> {
-        self.get_runtime_json(path).await
+        let material: Option<SecurityMaterial> = self.get_runtime_json(path).await?;
+        if let Some(m) = &material {
+            // The secrets the tenant revealed are known to the run: masked in everything printed.
+            let secrets = m
+                .user_credentials
+                .iter()
+                .map(|c| &c.password)
+                .chain(m.oauth2_client_credentials.iter().map(|c| &c.client_secret))
+                .chain(m.secure_parameters.iter().map(|p| &p.value))
+                .chain(m.key_pairs.iter().flat_map(|k| [&k.pkcs12, &k.password]));
+            for secret in secrets {
+                crate::redact::register_str(secret.expose());
+            }
+        }
+        Ok(material)
     }
 }

@@ -3,5 +3,8 @@
 mod badinput;
 mod demo;
 mod drift;
+mod faults;
+mod leaks;
 mod restore;
 mod robustness;
+mod sessions;
