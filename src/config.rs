@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! state_dir = "tenant-state"                          # default
+//! max_artifact_bytes = 268435456                      # largest artifact file, default 256 MiB
 //! [tenants.primary]
 //! url = "https://primary.example.com"                # API root is <url>/api/v1
 //! token_url = "https://auth.example.com/oauth/token" # present: OAuth client credentials
@@ -45,6 +46,10 @@ pub struct Config {
     /// Tenants by name.
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantSection>,
+    /// The largest file of an artifact in bytes (default 256 MiB): a larger one is refused,
+    /// naming the artifact, by export, plan, drift and apply.
+    #[serde(default)]
+    pub max_artifact_bytes: Option<u64>,
     /// Where the file was read from (for messages).
     #[serde(skip)]
     pub source: PathBuf,
@@ -324,10 +329,18 @@ impl Config {
             path: path.into(),
             reason,
         })?;
-        config.check_numbers().map_err(|reason| ConfigError::Parse {
-            path: path.into(),
-            reason,
-        })?;
+        config
+            .check_numbers()
+            .map_err(|reason| ConfigError::Parse {
+                path: path.into(),
+                reason,
+            })?;
+        if config.max_artifact_bytes == Some(0) {
+            return Err(ConfigError::Parse {
+                path: path.into(),
+                reason: "max_artifact_bytes must be at least 1 (bytes of the largest file of an artifact; default 268435456, 256 MiB)".into(),
+            });
+        }
         Ok(config)
     }
 
@@ -469,6 +482,16 @@ impl Config {
         })
     }
 
+    /// The size limits of artifact content (`max_artifact_bytes`).
+    pub fn content_limits(&self) -> crate::store::content::Limits {
+        crate::store::content::Limits {
+            max_entry_bytes: self
+                .max_artifact_bytes
+                .unwrap_or(crate::store::content::DEFAULT_MAX_ENTRY_BYTES),
+            ..Default::default()
+        }
+    }
+
     /// The first pause between deploy status reads, and the longest wait for a deploy.
     pub fn deploy_timing(&self, tenant: &str) -> (Duration, Duration) {
         let section = self.tenants.get(tenant);
@@ -604,20 +627,34 @@ mod tests {
     #[test]
     fn numbers_out_of_range_are_refused_by_name() {
         for (text, key) in [
-            ("[tenants.p]\nconcurrency = 0\n", "[tenants.p] concurrency = 0"),
-            ("[tenants.p]\nconcurrency = 65\n", "[tenants.p] concurrency = 65"),
+            (
+                "[tenants.p]\nconcurrency = 0\n",
+                "[tenants.p] concurrency = 0",
+            ),
+            (
+                "[tenants.p]\nconcurrency = 65\n",
+                "[tenants.p] concurrency = 65",
+            ),
             ("[tenants.p]\ntimeout_secs = 0\n", "timeout_secs = 0"),
-            ("[tenants.p]\ntimeout_secs = 18446744073709551615\n", "timeout_secs"),
+            (
+                "[tenants.p]\ntimeout_secs = 18446744073709551615\n",
+                "timeout_secs",
+            ),
             ("[tenants.p]\nretry_attempts = 0\n", "retry_attempts = 0"),
             ("[tenants.p]\ndeploy_poll_ms = 0\n", "deploy_poll_ms = 0"),
             ("max_response_bytes = 0\n", "max_response_bytes = 0"),
         ] {
             let err = config(text).check_numbers().unwrap_err();
-            assert!(err.contains(key) && err.contains("between"), "{text}: {err}");
+            assert!(
+                err.contains(key) && err.contains("between"),
+                "{text}: {err}"
+            );
         }
-        assert!(config("[tenants.p]\nconcurrency = 64\nretry_budget_secs = 0\n")
-            .check_numbers()
-            .is_ok());
+        assert!(
+            config("[tenants.p]\nconcurrency = 64\nretry_budget_secs = 0\n")
+                .check_numbers()
+                .is_ok()
+        );
     }
 
     #[cfg(unix)]

@@ -36,6 +36,7 @@
 //! |---|---|---|
 //! | `recipients.txt` | people | [`export`], [`store::worktree`] (`secret set`, `secret rekey`) |
 //! | `.gitattributes`, `.export-marks.json` | [`export`] ([`store::marks`]) | [`export`] |
+//! | `format.json` | [`export`] ([`store::format`]) | [`export`], [`sync::desired`] |
 //! | `packages/...`, `security/...`, `number-ranges/...`, `partner-directory/...` | [`export`] through [`read`] ([`model::kinds`] per kind, [`store::layout`]) | [`sync::desired`] |
 //! | `security/**/*.age` | [`read`] (export), [`store::worktree`] | [`sync::apply`] (decrypted in its preflight) |
 //! | `overrides/<tenant>.json` | people | [`sync::desired`] |

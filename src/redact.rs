@@ -234,10 +234,19 @@ mod tests {
             format!("base64 {b64} end"),
             format!("url-safe base64 {url} end"),
             format!("inside a longer base64: Basic {shifted}"),
-            format!("percent {} end", percent(secret.as_bytes(), true, false, false)),
-            format!("lower {} end", percent(secret.as_bytes(), false, false, false)),
+            format!(
+                "percent {} end",
+                percent(secret.as_bytes(), true, false, false)
+            ),
+            format!(
+                "lower {} end",
+                percent(secret.as_bytes(), false, false, false)
+            ),
             format!("form {} end", percent(secret.as_bytes(), true, true, false)),
-            format!("strict {} end", percent(secret.as_bytes(), true, false, true)),
+            format!(
+                "strict {} end",
+                percent(secret.as_bytes(), true, false, true)
+            ),
         ] {
             let out = redact(&text);
             assert!(out.contains(MASK), "masked: {text} -> {out}");

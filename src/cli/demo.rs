@@ -54,7 +54,14 @@ async fn tenant(seed: Seed, id_seed: u64) -> Result<EmulatorHandle, CliError> {
     .map_err(|e| CliError::internal(format!("cannot start an emulated tenant: {e}")))
 }
 
-pub async fn cmd_demo(args: &DemoArgs) -> Result<Outcome, CliError> {
+pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliError> {
+    if outer.format != Format::Text {
+        return Err(
+            CliError::user("demo is a walkthrough for people: it prints text only").hinted(
+                "run `cpi-gitops demo` without --format; each command it shows has --format json",
+            ),
+        );
+    }
     let (dir, _cleanup) = scaffold::folder(args.dir.as_deref())?;
     let primary = tenant(Seed::Demo, 0).await?;
     let secondary = tenant(Seed::Empty, 2).await?;

@@ -1,6 +1,6 @@
 //! `cpi-gitops emulator`: run one emulated tenant until interrupted.
 
-use super::{CliError, Outcome, values};
+use super::{CliError, Context, Outcome, values};
 use crate::emulator::{self, ClockMode, Credentials, Echo, EmulatorConfig, Seed, Switches};
 use crate::secrets::Secret;
 use std::net::SocketAddr;
@@ -167,9 +167,14 @@ impl EmulatorArgs {
     }
 }
 
-pub async fn cmd_emulator(args: &EmulatorArgs) -> Result<Outcome, CliError> {
+pub async fn cmd_emulator(ctx: &Context, args: &EmulatorArgs) -> Result<Outcome, CliError> {
     let handle = emulator::start(args.config()).await?;
-    crate::report::emulator_banner(&handle, &args.seed.to_string(), args.data.as_deref());
+    crate::report::emulator_banner(
+        ctx.format,
+        &handle,
+        &args.seed.to_string(),
+        args.data.as_deref(),
+    );
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = handle.wait() => {}

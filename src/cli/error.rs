@@ -30,6 +30,19 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The kind's name in JSON error documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::User => "user",
+            ErrorKind::Config => "config",
+            ErrorKind::Tenant => "tenant",
+            ErrorKind::Drift => "drift",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 /// An error as shown to the user: `error: <message>`, the causes, then `hint: <hint>`.
 #[derive(Debug)]
 pub struct CliError {
@@ -133,8 +146,16 @@ impl CliError {
             )),
             ExportError::TenantData { .. } => CliError::from_error(ErrorKind::Tenant, &e)
                 .hinted("the tenant answered something cpi-gitops cannot store; nothing was written"),
+            ExportError::Content(c @ crate::store::content::ContentError::TooLarge { .. }) => {
+                CliError::from_error(ErrorKind::Tenant, &c).hinted(
+                    "raise max_artifact_bytes in cpi-gitops.toml if the file is meant to be that large, or remove it from the artifact on the tenant; nothing was written",
+                )
+            }
             ExportError::Content(c) => CliError::from_error(ErrorKind::Tenant, &c).hinted(
                 "fix the artifact on the tenant (its zip holds an unsafe entry name); nothing was written",
+            ),
+            ExportError::StateFormat(f) => CliError::from_error(ErrorKind::User, &f).hinted(
+                "upgrade cpi-gitops to the version that wrote this state; nothing was written",
             ),
             other => CliError::from_error(ErrorKind::Internal, &other),
         }
@@ -180,7 +201,9 @@ impl From<DesiredError> for CliError {
         let hint = match &e {
             DesiredError::Git(_) => None,
             DesiredError::NoState { .. } => Some("export a tenant first, or pass --rev with a revision that has the state".to_string()),
-            DesiredError::BadJson { .. } | DesiredError::Invalid { .. } => {
+            DesiredError::Format(crate::store::format::FormatError::Newer { .. }) => Some("upgrade cpi-gitops to the version that exported this state; nothing was written to the tenant".into()),
+            DesiredError::Format(_) => Some("restore format.json from the export that wrote it (it must be {\"format_version\": 2}); nothing was written to the tenant".into()),
+            DesiredError::BadJson { .. } | DesiredError::Invalid { .. } | DesiredError::Schema { .. } => {
                 Some("fix the file (git show, git diff) or restore it from the export that wrote it, commit, and run again; nothing was written to the tenant".into())
             }
             DesiredError::UnknownFile { .. } => Some("move the file out of the state folder, or correct its path; nothing was written to the tenant".into()),

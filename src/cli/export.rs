@@ -35,6 +35,7 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
         companion_path: config.companion_path(&args.tenant),
         commit: !args.no_commit,
         message: args.message.clone(),
+        limits: config.content_limits(),
     };
     let progress = crate::report::progress::export(ctx.format, &args.tenant, ctx.quiet);
     let result = export::run(&repo, client, &options, progress.clone()).await;

@@ -71,6 +71,22 @@ pub enum Command {
     Secret(secret::SecretCommand),
 }
 
+impl Command {
+    /// The command's name, as JSON documents say it (`"command"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Emulator(_) => "emulator",
+            Command::Demo(_) => "demo",
+            Command::Export(_) => "export",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Drift(_) => "drift",
+            Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
+            Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
+        }
+    }
+}
+
 /// What a successful command found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -118,32 +134,59 @@ pub fn main() -> Outcome {
         }
     };
     init_logging(cli.verbose, cli.quiet);
+    let (format, name) = (Format::from(cli.format), cli.command.name());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            crate::report::error(&CliError::internal(format!(
-                "cannot start the async runtime: {e}"
-            )));
-            return Outcome::Failed;
+            return settle_as(
+                format,
+                name,
+                Err(CliError::internal(format!(
+                    "cannot start the async runtime: {e}"
+                ))),
+            );
         }
     };
     let context = Context {
         config_path: cli.config,
         repo_dir: cli.repo,
-        format: cli.format.into(),
+        format,
         env: crate::config::Env::from_process(),
         quiet: cli.quiet,
     };
-    settle(runtime.block_on(run(&context, cli.command)))
+    settle_as(format, name, runtime.block_on(run(&context, cli.command)))
 }
 
-/// A command's outcome; an error is reported, and its kind decides the outcome.
+/// A command's outcome; an error is reported (as text on stderr), and its kind decides the
+/// outcome.
 pub(crate) fn settle(result: Result<Outcome, CliError>) -> Outcome {
+    settle_as(Format::Text, "", result)
+}
+
+/// A command's outcome; an error is reported as `format` says (under `--format json` as the
+/// command's one JSON document, on stdout), and its kind decides the outcome.
+pub(crate) fn settle_as(
+    format: Format,
+    command: &str,
+    result: Result<Outcome, CliError>,
+) -> Outcome {
     match result {
         Ok(outcome) => outcome,
+        Err(e) if format == Format::Json => {
+            crate::report::out(&crate::report::json::error(
+                command,
+                &crate::report::json::ErrorView {
+                    kind: e.kind.as_str(),
+                    message: &e.message,
+                    causes: &e.causes,
+                    hint: e.hint.as_deref(),
+                },
+            ));
+            e.outcome()
+        }
         Err(e) => {
             crate::report::error(&e);
             e.outcome()
@@ -154,8 +197,8 @@ pub(crate) fn settle(result: Result<Outcome, CliError>) -> Outcome {
 /// Runs one command.
 pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Emulator(args) => emulator::cmd_emulator(&args).await,
-        Command::Demo(args) => demo::cmd_demo(&args).await,
+        Command::Emulator(args) => emulator::cmd_emulator(ctx, &args).await,
+        Command::Demo(args) => demo::cmd_demo(ctx, &args).await,
         Command::Export(args) => export::cmd_export(ctx, &args).await,
         Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,

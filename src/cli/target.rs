@@ -24,6 +24,14 @@ pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<(Target, Config), 
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
-    let target = Target::load(repo, client, &args.tenant, &args.rev, &config.state_dir).await?;
+    let target = Target::load(
+        repo,
+        client,
+        &args.tenant,
+        &args.rev,
+        &config.state_dir,
+        config.content_limits(),
+    )
+    .await?;
     Ok((target, config))
 }

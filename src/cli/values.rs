@@ -18,7 +18,9 @@ pub fn share(text: &str) -> Result<f64, String> {
     if value.is_finite() && (0.0..=1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("`{text}` is not a share from 0 to 1 (e.g. 0.25 or 25%)"))
+        Err(format!(
+            "`{text}` is not a share from 0 to 1 (e.g. 0.25 or 25%)"
+        ))
     }
 }
 

@@ -150,7 +150,12 @@ async fn fetch_token(
     };
     let requested_at = Instant::now();
     let raw = transport
-        .run(&request, Some(client), super::transport::CsrfHeader::None, false)
+        .run(
+            &request,
+            Some(client),
+            super::transport::CsrfHeader::None,
+            false,
+        )
         .await?;
     if !raw.status.is_success() {
         return Err(ClientError::Http {

@@ -14,7 +14,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderValue};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 /// The client's cookie jar, which a CSRF refetch can empty.
 #[derive(Default)]
@@ -51,8 +51,21 @@ impl CookieStore for SessionCookies {
 pub(crate) struct Csrf {
     token: RwLock<Option<HeaderValue>>,
     /// Held while a token is fetched: concurrent refetches wait for the one in progress.
-    fetching: Mutex<()>,
+    single: Mutex<()>,
+    /// `true` while a fetch is on its way. A flag of its own, not the state of `single`: a
+    /// request that merely waited for `single` would hold it for a moment, and two writes
+    /// waiting for each other's moment would wait forever.
+    fetching: watch::Sender<bool>,
     cookies: Arc<SessionCookies>,
+}
+
+/// Lowers the `fetching` flag when the fetch ends, whether it finished, failed or was dropped.
+struct Fetching<'a>(&'a watch::Sender<bool>);
+
+impl Drop for Fetching<'_> {
+    fn drop(&mut self) {
+        self.0.send_replace(false);
+    }
 }
 
 impl Csrf {
@@ -60,7 +73,8 @@ impl Csrf {
     pub fn new(cookies: Arc<SessionCookies>) -> Csrf {
         Csrf {
             token: RwLock::new(None),
-            fetching: Mutex::new(()),
+            single: Mutex::new(()),
+            fetching: watch::Sender::new(false),
             cookies,
         }
     }
@@ -72,12 +86,14 @@ impl Csrf {
 
     /// Whether a token is being fetched right now.
     pub fn fetching(&self) -> bool {
-        self.fetching.try_lock().is_err()
+        *self.fetching.borrow()
     }
 
     /// Waits until no token is being fetched.
     pub async fn fetched(&self) {
-        drop(self.fetching.lock().await);
+        let mut receiver = self.fetching.subscribe();
+        // The sender lives as long as `self`: the wait cannot fail.
+        let _ = receiver.wait_for(|fetching| !*fetching).await;
     }
 
     fn set(&self, token: HeaderValue) {
@@ -97,13 +113,15 @@ impl Csrf {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<HeaderValue, E>>,
     {
-        let _single = self.fetching.lock().await;
+        let _single = self.single.lock().await;
         if let Some(token) = self.current() {
             if refused != Some(&token) {
                 return Ok(token);
             }
             self.cookies.clear();
         }
+        self.fetching.send_replace(true);
+        let _lower = Fetching(&self.fetching);
         let token = fetch().await?;
         self.set(token.clone());
         Ok(token)
@@ -132,6 +150,42 @@ mod tests {
         h.insert("X-CSRF-Token", HeaderValue::from_static("required"));
         assert!(is_required(StatusCode::FORBIDDEN, &h));
         assert!(!is_required(StatusCode::UNAUTHORIZED, &h));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_waiting_for_a_fetch_never_wait_for_each_other() {
+        let csrf = Arc::new(Csrf::new(Arc::new(SessionCookies::default())));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let fetch = {
+            let csrf = csrf.clone();
+            tokio::spawn(async move {
+                csrf.token(None, || async {
+                    let _ = released.await;
+                    Ok::<_, ()>(HeaderValue::from_static("t"))
+                })
+                .await
+            })
+        };
+        while !csrf.fetching() {
+            tokio::task::yield_now().await;
+        }
+        // Many writes wait for the fetch; none of them makes the others wait once it ended
+        // (waiting on the fetch's own lock made two waiters wait for each other forever).
+        let mut waiters = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let csrf = csrf.clone();
+            waiters.spawn(async move {
+                for _ in 0..100 {
+                    csrf.fetched().await;
+                    assert!(!csrf.fetching());
+                }
+            });
+        }
+        let _ = release.send(());
+        assert_eq!(fetch.await.unwrap(), Ok(HeaderValue::from_static("t")));
+        while let Some(done) = waiters.join_next().await {
+            done.unwrap();
+        }
     }
 
     #[tokio::test]

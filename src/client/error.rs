@@ -172,7 +172,9 @@ fn retry_suffix(attempts: u32, gave_up: Option<&str>) -> String {
 pub(crate) fn human_size(bytes: u64) -> String {
     const KIB: u64 = 1024;
     match bytes {
-        b if b >= KIB * KIB * KIB && b % (KIB * KIB * KIB) == 0 => format!("{} GiB", b / KIB.pow(3)),
+        b if b >= KIB * KIB * KIB && b % (KIB * KIB * KIB) == 0 => {
+            format!("{} GiB", b / KIB.pow(3))
+        }
         b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
         b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
         b => format!("{b} bytes"),
@@ -398,7 +400,8 @@ mod tests {
             "an OData message is cut short too"
         );
         assert_eq!(
-            message_of(b"\n<!DOCTYPE html><html><head><TITLE> Sign in </TITLE></head><body>...").as_deref(),
+            message_of(b"\n<!DOCTYPE html><html><head><TITLE> Sign in </TITLE></head><body>...")
+                .as_deref(),
             Some("an HTML page titled `Sign in`")
         );
     }

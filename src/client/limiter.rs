@@ -158,7 +158,10 @@ impl Shared {
     /// Gives free slots to waiting requests, urgent ones first.
     fn hand_out(shared: &Arc<Shared>, state: &mut State) {
         while state.in_flight < state.limit {
-            let Some(waiter) = state.urgent.pop_front().or_else(|| state.waiting.pop_front())
+            let Some(waiter) = state
+                .urgent
+                .pop_front()
+                .or_else(|| state.waiting.pop_front())
             else {
                 return;
             };
@@ -258,7 +261,10 @@ impl Limiter {
         if state.credit >= state.limit {
             state.credit = 0;
             state.limit += 1;
-            tracing::debug!(limit = state.limit, "no 429 for a while: in-flight limit raised");
+            tracing::debug!(
+                limit = state.limit,
+                "no 429 for a while: in-flight limit raised"
+            );
             Shared::hand_out(&self.shared, &mut state);
         }
     }
@@ -301,9 +307,18 @@ mod tests {
     #[test]
     fn areas_follow_the_rate_limit_table() {
         for (path, area) in [
-            ("IntegrationPackages('X')/IntegrationDesigntimeArtifacts", Area::DesignTime),
-            ("ValueMappingDesigntimeArtifacts(Id='a',Version='active')/$value", Area::DesignTime),
-            ("DeployIntegrationDesigntimeArtifact?Id='a'", Area::DesignTime),
+            (
+                "IntegrationPackages('X')/IntegrationDesigntimeArtifacts",
+                Area::DesignTime,
+            ),
+            (
+                "ValueMappingDesigntimeArtifacts(Id='a',Version='active')/$value",
+                Area::DesignTime,
+            ),
+            (
+                "DeployIntegrationDesigntimeArtifact?Id='a'",
+                Area::DesignTime,
+            ),
             ("IntegrationRuntimeArtifacts('a')", Area::Runtime),
             ("BuildAndDeployStatus(TaskId='x')", Area::Runtime),
             ("UserCredentials('x')", Area::Security),
@@ -326,7 +341,11 @@ mod tests {
         let round = permits[0].round;
         limiter.throttled(Area::DesignTime, round, Duration::ZERO);
         limiter.throttled(Area::DesignTime, round, Duration::ZERO);
-        assert_eq!(limiter.limit(), 4, "two 429s of one round halve the limit once");
+        assert_eq!(
+            limiter.limit(),
+            4,
+            "two 429s of one round halve the limit once"
+        );
         drop(permits);
         let mut held = Vec::new();
         for _ in 0..4 {
@@ -340,7 +359,11 @@ mod tests {
             "no more than the lowered limit in flight"
         );
         limiter.throttled(Area::Runtime, held[0].round, Duration::ZERO);
-        assert_eq!(limiter.limit(), 2, "a 429 of the next round halves it again");
+        assert_eq!(
+            limiter.limit(),
+            2,
+            "a 429 of the next round halves it again"
+        );
         drop(held);
         for _ in 0..2 {
             limiter.answered();
@@ -349,7 +372,11 @@ mod tests {
         for _ in 0..100 {
             limiter.answered();
         }
-        assert_eq!(limiter.limit(), 8, "up to the configured concurrency, never beyond");
+        assert_eq!(
+            limiter.limit(),
+            8,
+            "up to the configured concurrency, never beyond"
+        );
         assert_eq!(limiter.shared.lock().in_flight, 0, "every slot came back");
     }
 
@@ -366,11 +393,22 @@ mod tests {
             });
             tokio::task::yield_now().await;
         }
-        while limiter.shared.lock().waiting.len() + limiter.shared.lock().urgent.len() < 2 {
+        loop {
+            let queued = {
+                let state = limiter.shared.lock();
+                state.waiting.len() + state.urgent.len()
+            };
+            if queued >= 2 {
+                break;
+            }
             tokio::task::yield_now().await;
         }
         drop(first);
-        assert_eq!(rx.recv().await, Some("repeat"), "the urgent one is served first");
+        assert_eq!(
+            rx.recv().await,
+            Some("repeat"),
+            "the urgent one is served first"
+        );
         assert_eq!(rx.recv().await, Some("new"));
     }
 

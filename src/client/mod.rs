@@ -54,8 +54,8 @@ mod transport;
 mod writes;
 
 pub use config::{
-    Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, MAX_TIMEOUT,
-    RetryPolicy,
+    Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    MAX_TIMEOUT, RetryPolicy,
 };
 pub use error::{ClientError, RequestLabel};
 pub use reply::{Body, Reply};
@@ -63,8 +63,8 @@ pub use stats::ClientStats;
 
 use auth::Authenticator;
 use csrf::{Csrf, SessionCookies};
-use reqwest::Url;
 use limiter::Limiter;
+use reqwest::Url;
 use std::fmt;
 use std::sync::Arc;
 use transport::Transport;

@@ -106,11 +106,12 @@ impl Client {
         let payload = match body {
             Body::None => None,
             Body::Json(value) => {
-                let bytes = serde_json::to_vec(&value).map_err(|e| ClientError::InvalidRequest {
-                    tenant: inner.name.clone(),
-                    request: RequestLabel::new(method.clone(), path),
-                    cause: format!("the body cannot be serialized: {e}"),
-                })?;
+                let bytes =
+                    serde_json::to_vec(&value).map_err(|e| ClientError::InvalidRequest {
+                        tenant: inner.name.clone(),
+                        request: RequestLabel::new(method.clone(), path),
+                        cause: format!("the body cannot be serialized: {e}"),
+                    })?;
                 json = Some(value);
                 Some(Payload {
                     content_type: "application/json".into(),

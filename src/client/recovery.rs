@@ -74,24 +74,56 @@ pub(crate) enum Key {
 /// The table: `POST` (or `PATCH`) to an entity set or function, and how it is finished when cut.
 /// `PUT` and `DELETE` are idempotent and sent again by the transport.
 pub(crate) const ON_CUT: &[(&str, &str, OnCut)] = &[
-    ("POST", "UserCredentials", OnCut::ReadBackThenPut(Key::Field("Name"))),
-    ("POST", "SecureParameters", OnCut::ReadBackThenPut(Key::Field("Name"))),
+    (
+        "POST",
+        "UserCredentials",
+        OnCut::ReadBackThenPut(Key::Field("Name")),
+    ),
+    (
+        "POST",
+        "SecureParameters",
+        OnCut::ReadBackThenPut(Key::Field("Name")),
+    ),
     (
         "POST",
         "OAuth2ClientCredentials",
         OnCut::ReadBackThenRecreate(Key::Field("Name")),
     ),
-    ("POST", "KeyPairResources", OnCut::ReadBackThenRecreate(Key::Hexalias)),
+    (
+        "POST",
+        "KeyPairResources",
+        OnCut::ReadBackThenRecreate(Key::Hexalias),
+    ),
     ("POST", "CertificateUserMappings", OnCut::Report),
     ("POST", "NumberRanges", OnCut::ReadBack(Key::Field("Name"))),
-    ("POST", "IntegrationPackages", OnCut::ReadBack(Key::Field("Id"))),
-    ("POST", "*DesigntimeArtifacts", OnCut::ReadBack(Key::Artifact)),
+    (
+        "POST",
+        "IntegrationPackages",
+        OnCut::ReadBack(Key::Field("Id")),
+    ),
+    (
+        "POST",
+        "*DesigntimeArtifacts",
+        OnCut::ReadBack(Key::Artifact),
+    ),
     ("POST", "StringParameters", OnCut::ReadBack(Key::PidId)),
     ("POST", "BinaryParameters", OnCut::ReadBack(Key::PidId)),
-    ("POST", "AlternativePartners", OnCut::ReadBack(Key::AgencySchemeId)),
-    ("POST", "AuthorizedUsers", OnCut::ReadBack(Key::Field("User"))),
+    (
+        "POST",
+        "AlternativePartners",
+        OnCut::ReadBack(Key::AgencySchemeId),
+    ),
+    (
+        "POST",
+        "AuthorizedUsers",
+        OnCut::ReadBack(Key::Field("User")),
+    ),
     ("POST", "AccessPolicies", OnCut::ReadBack(Key::RoleName)),
-    ("POST", "ArtifactReferences", OnCut::ReadBack(Key::Reference)),
+    (
+        "POST",
+        "ArtifactReferences",
+        OnCut::ReadBack(Key::Reference),
+    ),
     ("POST", "UserCredentialParameters", OnCut::Repeat),
     ("POST", "Deploy*DesigntimeArtifact", OnCut::Repeat),
     ("POST", "CopyIntegrationPackage", OnCut::Repeat),
@@ -255,19 +287,14 @@ impl Client {
             let result = match (how, found) {
                 (OnCut::ReadBack(_), Found::There(_)) => return Ok(done()),
                 (OnCut::ReadBackThenPut(_), Found::There(path)) => {
-                    let put = inner.api_request(
-                        Method::PUT,
-                        &path,
-                        ACCEPT_JSON,
-                        request.body.clone(),
-                    )?;
+                    let put =
+                        inner.api_request(Method::PUT, &path, ACCEPT_JSON, request.body.clone())?;
                     inner.execute_ok(&put).await
                 }
                 (OnCut::ReadBackThenRecreate(_), Found::There(path)) => {
                     let delete = inner.api_request(Method::DELETE, &path, ACCEPT_JSON, None)?;
                     match inner.execute(&delete).await? {
-                        raw if raw.status.is_success()
-                            || raw.status == StatusCode::NOT_FOUND => {}
+                        raw if raw.status.is_success() || raw.status == StatusCode::NOT_FOUND => {}
                         raw => return Err(inner.http_error(&delete.label, raw)),
                     }
                     inner.execute_ok(request).await
@@ -365,9 +392,21 @@ mod tests {
     #[test]
     fn the_table_knows_every_create_of_apply() {
         for (method, path, want) in [
-            ("POST", "UserCredentials", OnCut::ReadBackThenPut(Key::Field("Name"))),
-            ("POST", "IntegrationDesigntimeArtifacts", OnCut::ReadBack(Key::Artifact)),
-            ("POST", "ValueMappingDesigntimeArtifacts", OnCut::ReadBack(Key::Artifact)),
+            (
+                "POST",
+                "UserCredentials",
+                OnCut::ReadBackThenPut(Key::Field("Name")),
+            ),
+            (
+                "POST",
+                "IntegrationDesigntimeArtifacts",
+                OnCut::ReadBack(Key::Artifact),
+            ),
+            (
+                "POST",
+                "ValueMappingDesigntimeArtifacts",
+                OnCut::ReadBack(Key::Artifact),
+            ),
             (
                 "POST",
                 "DeployIntegrationDesigntimeArtifact?Id='a'&Version='active'",
@@ -405,25 +444,48 @@ mod tests {
             None => "none".into(),
         };
         assert_eq!(
-            probe(Key::Field("Name"), "UserCredentials", json!({"Name": "E R"})),
+            probe(
+                Key::Field("Name"),
+                "UserCredentials",
+                json!({"Name": "E R"})
+            ),
             "UserCredentials('E%20R')"
         );
         assert_eq!(
-            probe(Key::Artifact, "IntegrationDesigntimeArtifacts", json!({"Id": "F"})),
+            probe(
+                Key::Artifact,
+                "IntegrationDesigntimeArtifacts",
+                json!({"Id": "F"})
+            ),
             "IntegrationDesigntimeArtifacts(Id='F',Version='active')"
         );
         assert_eq!(
-            probe(Key::PidId, "StringParameters", json!({"Pid": "P", "Id": "I"})),
+            probe(
+                Key::PidId,
+                "StringParameters",
+                json!({"Pid": "P", "Id": "I"})
+            ),
             "StringParameters(Pid='P',Id='I')"
         );
         assert_eq!(
-            probe(Key::Hexalias, "KeyPairResources", json!({"Hexalias": "4142"})),
+            probe(
+                Key::Hexalias,
+                "KeyPairResources",
+                json!({"Hexalias": "4142"})
+            ),
             "KeystoreEntries('4142')"
         );
         assert_eq!(
-            probe(Key::Reference, "ArtifactReferences", json!({"Name": "n", "AccessPolicy": {"Id": 7}})),
+            probe(
+                Key::Reference,
+                "ArtifactReferences",
+                json!({"Name": "n", "AccessPolicy": {"Id": 7}})
+            ),
             "among AccessPolicies(7)/ArtifactReferences"
         );
-        assert_eq!(probe(Key::Field("Name"), "UserCredentials", json!({})), "none");
+        assert_eq!(
+            probe(Key::Field("Name"), "UserCredentials", json!({})),
+            "none"
+        );
     }
 }

@@ -179,16 +179,26 @@ mod tests {
         let mut a = Attempts::start(policy());
         for _ in 0..3 {
             a.begin();
-            assert!(matches!(a.next(Trouble::Failed, None), Next::Wait(_)), "retries remain");
+            assert!(
+                matches!(a.next(Trouble::Failed, None), Next::Wait(_)),
+                "retries remain"
+            );
         }
         a.begin();
-        assert_eq!(a.next(Trouble::Failed, None), Next::Stop, "max_attempts reached");
+        assert_eq!(
+            a.next(Trouble::Failed, None),
+            Next::Stop,
+            "max_attempts reached"
+        );
 
         let mut a = Attempts::start(policy());
         for _ in 0..50 {
             a.begin();
             assert!(
-                matches!(a.next(Trouble::Throttled, Some(Duration::ZERO)), Next::Wait(_)),
+                matches!(
+                    a.next(Trouble::Throttled, Some(Duration::ZERO)),
+                    Next::Wait(_)
+                ),
                 "429s do not count against max_attempts"
             );
         }
@@ -196,7 +206,10 @@ mod tests {
         else {
             panic!("a Retry-After beyond the budget ends the retries");
         };
-        assert!(why.contains("asked to wait 61 s") && why.contains("60 s"), "{why}");
+        assert!(
+            why.contains("asked to wait 61 s") && why.contains("60 s"),
+            "{why}"
+        );
         assert_eq!(
             a.next(Trouble::Throttled, Some(Duration::from_secs(7))),
             Next::Wait(Duration::from_secs(7)),

@@ -14,7 +14,9 @@ use super::error::{ClientError, RequestLabel, cause_chain};
 use super::limiter::{Area, Limiter};
 use super::retry::{self, Attempts, Next, Trouble};
 use super::stats::Counters;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue,
+};
 use reqwest::{Method, StatusCode, Url};
 use std::time::Duration;
 
@@ -134,9 +136,7 @@ impl Transport {
                 }
                 self.counters.request();
                 let csrf_sent = csrf.value();
-                let outcome = self
-                    .once(request, authorization, csrf_sent.as_ref())
-                    .await;
+                let outcome = self.once(request, authorization, csrf_sent.as_ref()).await;
                 (outcome, permit.round, csrf_sent)
             };
             match outcome {

@@ -21,6 +21,7 @@ use crate::client::Client;
 use crate::git::{BlobId, BlobSink, FileMode, GitError, Repo, StateFiles};
 use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
 use crate::secrets::Recipients;
+use crate::store::format::{self, StateFormat};
 use crate::store::layout::{self, locate};
 use crate::store::marks::Marks;
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct ExportOptions {
     pub commit: bool,
     /// Commit message instead of the generated one.
     pub message: Option<String>,
+    /// Size limits of artifact content (`max_artifact_bytes`).
+    pub limits: crate::store::content::Limits,
 }
 
 /// The result of an export.
@@ -70,7 +73,7 @@ pub use crate::read::ReadError as ExportError;
 
 /// Files of the state folder that export itself owns (and rewrites).
 fn is_bookkeeping(path: &str) -> bool {
-    path == layout::MARKS
+    path == layout::MARKS || path == format::FILE
 }
 
 /// Files of the state folder that people own and export keeps as they are.
@@ -92,7 +95,17 @@ pub async fn run(
     let read_file = |name: &str| -> Result<Option<Vec<u8>>, GitError> {
         base.get(name).map(|id| repo.blob(*id)).transpose()
     };
-    let marks = Marks::parse(read_file(layout::MARKS)?.as_deref());
+    let old_format = format::parse(
+        read_file(format::FILE)?.as_deref(),
+        &format!("{state_dir}/{}", format::FILE),
+    )
+    .map_err(ExportError::StateFormat)?;
+    let mut marks = Marks::parse(read_file(layout::MARKS)?.as_deref());
+    if old_format < StateFormat::CURRENT {
+        // Content exported in an older layout is downloaded again and stored in the current one
+        // (the first export after an upgrade touches every integration flow's folder).
+        marks.artifacts.clear();
+    }
     let recipients_file = format!("{state_dir}/{}", layout::RECIPIENTS);
     let recipients = match read_file(layout::RECIPIENTS)? {
         Some(bytes) => Some(Arc::new(
@@ -118,6 +131,7 @@ pub async fn run(
                 recipients_file,
             },
             progress,
+            limits: options.limits,
         },
     )
     .await;
@@ -148,6 +162,10 @@ pub async fn run(
             files.insert(path.clone(), *id);
         }
     }
+    files.insert(
+        format::FILE.to_string(),
+        repo.write_blob(&format::current_bytes())?,
+    );
     if !files.contains_key(layout::GITATTRIBUTES) {
         files.insert(
             layout::GITATTRIBUTES.to_string(),

@@ -6,6 +6,7 @@
 //! - [`kinds`]: one module per kind, with its [`Spec`] (names, files, identity, [`Phase`]), how
 //!   it is read from the API into its state file, and how it is written back;
 //! - [`normalize`]: the one list of volatile and ignored fields;
+//! - [`schema`]: what a state file must hold, checked before the first write;
 //! - [`Material`], [`WriteError`], [`Effect`]: a write's input, failure and outcome.
 //!
 //! No files and no URLs here: requests go through the tenant client's typed methods, files
@@ -17,6 +18,7 @@ mod kind;
 pub mod kinds;
 pub mod normalize;
 mod phase;
+pub mod schema;
 mod spec;
 mod write;
 

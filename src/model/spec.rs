@@ -4,6 +4,7 @@
 
 use super::SecretSlot;
 use super::phase::Phase;
+use super::schema::Field;
 use crate::wire::designtime::ArtifactKind;
 
 /// The data of one kind.
@@ -27,6 +28,8 @@ pub struct Spec {
     pub artifact: Option<ArtifactKind>,
     /// The API's entity set.
     pub entity_set: &'static str,
+    /// The fields its JSON file must have, with their types (others pass through).
+    pub schema: &'static [Field],
 }
 
 /// Where a kind's files live (see `store::layout`).

@@ -38,9 +38,28 @@ pub enum WriteError {
     /// A deploy ended in `ERROR`, with the tenant's error text.
     #[error("deploy failed on the tenant: {0}")]
     DeployFailed(String),
-    /// A deploy did not reach `STARTED` in time (seconds).
-    #[error("deploy did not reach STARTED within {0} s")]
-    DeployTimeout(u64),
+    /// A deploy did not reach `STARTED` at the version git has in time.
+    #[error(
+        "deploy waited {secs} s (deploy_timeout_secs) for the runtime to show version {version} STARTED, and stopped; the runtime showed {seen}"
+    )]
+    DeployTimeout {
+        /// The longest wait, in seconds.
+        secs: u64,
+        /// The version waited for.
+        version: String,
+        /// What the runtime showed last.
+        seen: String,
+    },
+    /// A deploy started another version than git has: waiting longer cannot help.
+    #[error(
+        "deployed, but the runtime runs version {running}, not {version}: the tenant takes the version from the manifest's Bundle-Version, which must equal Version in artifact.json"
+    )]
+    DeployedOtherVersion {
+        /// The version git has.
+        version: String,
+        /// The version the runtime started.
+        running: String,
+    },
     /// An undeploy did not finish in time (seconds).
     #[error("undeploy did not finish within {0} s")]
     UndeployTimeout(u64),

@@ -64,9 +64,11 @@ impl Shared {
         }
         let meta = kinds::artifact::metadata(kind, a, deployed.is_some());
         self.json(&id, &at.json(), meta).await?;
+        let mut configured = std::collections::BTreeSet::new();
         if kind == ArtifactKind::IntegrationFlow {
             let mut configuration = Map::new();
             for c in self.client.configurations(&a.id).await? {
+                configured.insert(c.parameter_key.clone());
                 configuration.insert(
                     c.parameter_key,
                     json!({ "DataType": c.data_type, "Value": c.parameter_value }),
@@ -111,11 +113,11 @@ impl Shared {
         } else {
             let zip = self.client.download_artifact(kind, &a.id).await?;
             let bytes = zip.len() as u64;
-            let (object, name) = (id.kind, id.to_string());
+            let (object, name, limits) = (id.kind, id.to_string(), self.limits);
             let (files, digest) = self
                 .blocking
                 .run(move || {
-                    let files = content::unpack(object, &name, &zip)?;
+                    let files = content::unpack(object, &name, &zip, &configured, &limits)?;
                     let digest = content_digest(
                         files
                             .iter()

@@ -37,6 +37,8 @@ pub(super) struct Shared {
     pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
     /// Unpacking and hashing downloads, off the async workers.
     pub blocking: Blocking,
+    /// Size limits of artifact content.
+    pub limits: crate::store::content::Limits,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
     pd_markers: HashMap<String, String>,
 }
@@ -159,6 +161,7 @@ pub async fn read(
         revealed,
         runtime: runtime.iter().map(|r| (r.id.clone(), r.clone())).collect(),
         blocking: Blocking::new(),
+        limits: options.limits,
         pd_markers,
     });
     if companion == Companion::Absent {

@@ -63,6 +63,8 @@ pub struct ReadOptions {
     pub secrets: SecretMode,
     /// Who watches the read.
     pub progress: Arc<dyn Progress>,
+    /// Size limits of artifact content (`max_artifact_bytes`).
+    pub limits: crate::store::content::Limits,
 }
 
 /// Something the user should know about, that did not stop the read.
@@ -136,6 +138,9 @@ pub enum ReadError {
         /// The recipients file.
         file: String,
     },
+    /// The state folder's `format.json` cannot be used (a newer cpi-gitops wrote it).
+    #[error(transparent)]
+    StateFormat(crate::store::format::FormatError),
     #[error("internal error: {0}")]
     /// A bug or an environment failure.
     Internal(String),

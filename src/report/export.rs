@@ -1,8 +1,6 @@
 //! The result of an export in text, JSON or markdown.
 //!
-//! JSON (`--format json`) is one document: `{"tenant", "commit", "changed", "objects": [{"id",
-//! "outcome": "added"|"changed"|"removed"|"unchanged", "files"}], "warnings": [{"object",
-//! "message"}], "missing_secrets", "requests", "bytes"}`.
+//! JSON (`--format json`) is the document of [`super::json::export`].
 
 use super::Format;
 use crate::export::{Change, ExportReport};
@@ -10,7 +8,7 @@ use crate::export::{Change, ExportReport};
 /// Prints the result of an export.
 pub fn print(report: &ExportReport, format: Format, state_dir: &str) {
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Json => super::json::export(report),
         Format::Text => text(report, state_dir),
         Format::Markdown => markdown(report, state_dir),
     };

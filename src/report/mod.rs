@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod plan;
 pub mod progress;
+pub mod secret;
 pub mod words;
 
 use crate::emulator::EmulatorHandle;
@@ -69,10 +70,25 @@ pub(crate) fn out(text: &str) {
     let _ = stdout.flush();
 }
 
-/// The emulator's start banner: URL, credentials, where to look next.
-pub fn emulator_banner(handle: &EmulatorHandle, seed: &str, data: Option<&Path>) {
+/// The emulator's start banner: URL, credentials, where to look next; under `--format json` a
+/// document of where it listens ([`json::emulator`]).
+pub fn emulator_banner(format: Format, handle: &EmulatorHandle, seed: &str, data: Option<&Path>) {
     let c = handle.credentials();
     let url = handle.url();
+    if format == Format::Json {
+        let data = data.map(|p| p.display().to_string());
+        out(&json::emulator(&json::EmulatorView {
+            seed,
+            url,
+            api_url: &handle.api_url(),
+            token_url: &handle.token_url(),
+            admin_url: &format!("{url}/admin"),
+            user: &c.user,
+            client_id: &c.client_id,
+            data: data.as_deref(),
+        }));
+        return;
+    }
     let persisted = data.map_or(String::new(), |p| {
         format!("  State file    {}\n", p.display())
     });

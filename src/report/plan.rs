@@ -51,9 +51,10 @@ fn lines_of(view: &Reviewed, out: &mut String, indent: &str) {
     if let Some(r) = &s.runtime {
         out.push_str(&format!("{indent}runtime: {r} (will be deployed again)\n"));
     }
-    if view.recreate {
+    if let Some(why) = view.recreate {
         out.push_str(&format!(
-            "{indent}update by delete and create: value mappings have no update on the API\n"
+            "{indent}update by delete and create ({}): missing on the target for a moment\n",
+            super::words::recreation_text(why)
         ));
     }
     if let Some(n) = view.content_files {
@@ -146,7 +147,7 @@ pub(super) fn short_rev(rev: &str) -> String {
 /// Prints a plan.
 pub fn plan(view: &Review, format: Format) {
     let text = match format {
-        Format::Json => super::json::review(view),
+        Format::Json => super::json::review("plan", view),
         Format::Markdown => markdown_view(view, "Plan"),
         Format::Text => {
             let mut out = header(view, "plan");
@@ -190,7 +191,7 @@ fn warnings(view: &Review, out: &mut String) {
 /// Prints a drift report.
 pub fn drift(view: &Review, format: Format) {
     let text = match format {
-        Format::Json => super::json::review(view),
+        Format::Json => super::json::review("drift", view),
         Format::Markdown => markdown_view(view, "Drift"),
         Format::Text => {
             let mut out = header(view, "drift");

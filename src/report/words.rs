@@ -4,6 +4,7 @@
 use super::count;
 use crate::model::{Detail, Effect, Recreate};
 use crate::sync::apply::{Problem, Remaining, Skip, Status, StillDifferent};
+use crate::sync::review::Recreation;
 
 /// An object's status: `done`, `failed`, `skipped`.
 pub fn status(s: &Status) -> &'static str {
@@ -41,7 +42,7 @@ pub fn effect_text(e: &Effect) -> String {
         Effect::Created(d) => verb(true, d),
         Effect::Updated(d) => verb(false, d),
         Effect::Recreated(Recreate::CustomParameters) => {
-            "re-created (custom parameters change only on create)".into()
+            "re-created with its client secret (deleted and created: custom parameters are accepted only on create)".into()
         }
         Effect::Recreated(Recreate::Moved(v)) => {
             format!("re-created at version {v} (deleted and created: moved to another package)")
@@ -66,6 +67,17 @@ pub fn effect_text(e: &Effect) -> String {
         Effect::Deployed(v) => format!("deployed {v}, STARTED"),
         Effect::Undeployed => "undeployed".into(),
         Effect::Deleted => "deleted".into(),
+    }
+}
+
+/// Why an update deletes and creates an object, in words.
+pub fn recreation_text(why: Recreation) -> &'static str {
+    match why {
+        Recreation::ValueMapping => "value mappings have no update on the API",
+        Recreation::CustomParameters => {
+            "custom parameters are accepted only on create, and an update would drop them"
+        }
+        Recreation::Moved => "moved to another package",
     }
 }
 

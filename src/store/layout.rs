@@ -1,8 +1,18 @@
-//! Where each object's files live under `tenant-state/`, and how keys become path components.
+//! Where each object's files live under `tenant-state/`, and how keys and the names of an
+//! artifact's files become path components.
 //!
-//! Keys are escaped so that any key round-trips and nothing escapes the state folder: every byte
-//! outside `[A-Za-z0-9._-]` is percent-encoded (`Orders Replicate` -> `Orders%20Replicate`,
-//! `pd:x` -> `pd%3Ax`), and a key of `.` or `..` is encoded completely.
+//! Keys are escaped so that any key round-trips and nothing escapes the state folder
+//! ([`crate::model::key`]): every byte outside `[A-Za-z0-9._-]` is percent-encoded (`Orders
+//! Replicate` -> `Orders%20Replicate`, `pd:x` -> `pd%3Ax`), `.` and `..` completely, names
+//! Windows reserves and trailing dots are encoded, and escapes longer than 100 bytes are cut
+//! and end in `~` and 12 hex digits of the key's SHA-256 (the key is then read from the
+//! object's JSON file).
+//!
+//! The files of an artifact keep their names ([`content_path`]), except what would change how
+//! git treats the repository or fail a checkout: `%` is written `%25`, a path component that git
+//! would read as its own (`.gitattributes`, `.gitignore`, `.gitmodules`, in any case) has its
+//! leading `.` written `%2E`, and what Windows forbids or reserves is percent-encoded.
+//! [`content_name`] reverses it; state format 1 stored names as they were.
 
 use crate::model::{Attachment, Kind, ObjectId, Placement, SecretSlot};
 
@@ -16,7 +26,73 @@ pub const MARKS: &str = ".export-marks.json";
 pub const GITATTRIBUTES_TEXT: &str =
     "# Written by cpi-gitops: keep every byte of the state as the tenant has it.\n* -text\n";
 
-pub use crate::model::key::{escape, unescape};
+pub use crate::model::key::{component, escape, is_cut, unescape};
+
+/// Names git reads as its own at any depth of a work tree (compared ignoring ASCII case, as a
+/// case-insensitive file system does).
+const GIT_NAMES: &[&str] = &[".gitattributes", ".gitignore", ".gitmodules"];
+
+/// Characters Windows does not allow in file names (besides control characters; `/` separates
+/// components and `\` is refused in entry names).
+const WINDOWS_FORBIDDEN: &[u8] = b"<>:\"|?*";
+
+/// One component of [`content_path`]: `%`, control characters and what Windows forbids as
+/// `%XX`; the first character of a name git reads as its own or Windows reserves; a trailing
+/// `.` or space.
+fn content_component(part: &str) -> String {
+    let git = GIT_NAMES.iter().any(|g| g.eq_ignore_ascii_case(part));
+    let first = git || crate::model::key::is_reserved_on_windows(part);
+    let bytes = part.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let last = i + 1 == bytes.len();
+        let encode = b == b'%'
+            || b < 0x20
+            || b == 0x7f
+            || WINDOWS_FORBIDDEN.contains(&b)
+            || (i == 0 && first)
+            || (last && (b == b'.' || b == b' '));
+        if encode {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The path under `content/` of an artifact's file `name` (a zip entry name), so that no name
+/// can change how git treats the repository and a checkout works on every system: `%` as `%25`;
+/// control characters and `<>:"|?*` as `%XX`; the leading `.` of `.gitattributes`, `.gitignore`
+/// and `.gitmodules` (any case) as `%2E`; the first character of a name Windows reserves (`aux.xml`
+/// is `%61ux.xml`); a trailing `.` or space.
+pub fn content_path(name: &str) -> String {
+    name.split('/')
+        .map(content_component)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The zip entry name of the file stored at `path` under `content/` (reverses
+/// [`content_path`]); `None` for a path [`content_path`] cannot have written.
+pub fn content_name(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = path.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let name = String::from_utf8(out).ok()?;
+    (content_path(&name) == path).then_some(name)
+}
 
 /// The files of one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +148,7 @@ impl Place {
 /// alternative partner or authorized user; other kinds ignore it. The key of an alternative
 /// partner is `<agency>/<scheme>/<id>` with each part already escaped (they may contain `/`).
 pub fn place(id: &ObjectId, parent: Option<&str>) -> Place {
-    let parent = parent.map(escape).unwrap_or_else(|| "%".into());
+    let parent = parent.map(component).unwrap_or_else(|| "%".into());
     let folder = id.kind.folder();
     let at = |dir: String, stem: Option<String>| Place {
         dir,
@@ -81,31 +157,42 @@ pub fn place(id: &ObjectId, parent: Option<&str>) -> Place {
     };
     match id.kind.spec().placement {
         Placement::Package => Place {
-            dir: format!("packages/{}", escape(&id.key)),
+            dir: format!("packages/{}", component(&id.key)),
             stem: None,
             package: true,
         },
         Placement::Artifact => at(
-            format!("packages/{parent}/{folder}/{}", escape(&id.key)),
+            format!("packages/{parent}/{folder}/{}", component(&id.key)),
             None,
         ),
-        Placement::Security => at(format!("security/{folder}"), Some(escape(&id.key))),
-        Placement::NumberRange => at(folder.into(), Some(escape(&id.key))),
+        Placement::Security => at(format!("security/{folder}"), Some(component(&id.key))),
+        Placement::NumberRange => at(folder.into(), Some(component(&id.key))),
         Placement::PartnerParameter => {
             let (pid, rest) = match id.key.split_once('/') {
-                Some((pid, rest)) => (escape(pid), escape(rest)),
-                None => ("%".into(), escape(&id.key)),
+                Some((pid, rest)) => (component(pid), component(rest)),
+                None => ("%".into(), component(&id.key)),
             };
             at(format!("partner-directory/{pid}/{folder}"), Some(rest))
         }
         Placement::AlternativePartner => at(
             format!("partner-directory/{parent}/{folder}"),
-            Some(id.key.replace('/', "+")),
+            Some(alternative_stem(&id.key)),
         ),
         Placement::PartnerOwned => at(
             format!("partner-directory/{parent}/{folder}"),
-            Some(escape(&id.key)),
+            Some(component(&id.key)),
         ),
+    }
+}
+
+/// The file stem of an alternative partner keyed `<agency>/<scheme>/<id>` (each part escaped):
+/// `<agency>+<scheme>+<id>`, cut like any long name.
+fn alternative_stem(key: &str) -> String {
+    let stem = key.replace('/', "+");
+    if stem.len() <= crate::model::key::MAX_COMPONENT {
+        stem
+    } else {
+        component(&stem)
     }
 }
 
@@ -127,12 +214,26 @@ pub enum Role {
 /// A file's object: its id, its parent (package or Pid) when the layout has one, and its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
-    /// The object.
+    /// The object. When its name on disk is cut ([`is_cut`]), the key is that name until the
+    /// object's JSON file says the real one (`sync::state`).
     pub id: ObjectId,
-    /// Its package or Pid, where the layout has one.
+    /// Its package or Pid, where the layout has one (a cut name like the key).
     pub parent: Option<String>,
     /// What the file is to it.
     pub role: Role,
+    /// The key is a cut name, to be read from the JSON file.
+    pub cut: bool,
+    /// The parent is a cut name, to be read from the parent's JSON file.
+    pub parent_cut: bool,
+}
+
+/// A component's key: the key itself, or a cut name (`true`) to be resolved from the JSON.
+fn key_of(component: &str) -> Option<(String, bool)> {
+    match unescape(component) {
+        Some(key) => Some((key, false)),
+        None if is_cut(component) => Some((component.to_string(), true)),
+        None => None,
+    }
 }
 
 fn strip_role(kind: Kind, file: &str) -> Option<(String, Role)> {
@@ -162,13 +263,20 @@ fn kind_of_folder(folder: &str, placement: Placement) -> Option<Kind> {
 /// (`recipients.txt`, `.gitattributes`, marks, overrides) and for paths that follow no rule.
 pub fn locate(path: &str) -> Option<Located> {
     let parts: Vec<&str> = path.split('/').collect();
-    let located = |id, parent, role| Some(Located { id, parent, role });
+    let at = |kind: Kind, key: (String, bool), parent: Option<(String, bool)>, role| {
+        let parent_cut = parent.as_ref().is_some_and(|p| p.1);
+        Some(Located {
+            id: ObjectId::new(kind, key.0),
+            parent: parent.map(|p| p.0),
+            role,
+            cut: key.1,
+            parent_cut,
+        })
+    };
     match parts.as_slice() {
-        ["packages", package, "package.json"] => located(
-            ObjectId::new(Kind::Package, unescape(package)?),
-            None,
-            Role::Json,
-        ),
+        ["packages", package, "package.json"] => {
+            at(Kind::Package, key_of(package)?, None, Role::Json)
+        }
         ["packages", package, folder, artifact, rest @ ..] => {
             let kind = kind_of_folder(folder, Placement::Artifact)?;
             let role = match rest {
@@ -177,24 +285,20 @@ pub fn locate(path: &str) -> Option<Located> {
                 ["content", inner @ ..] if !inner.is_empty() => Role::Content(inner.join("/")),
                 _ => return None,
             };
-            located(
-                ObjectId::new(kind, unescape(artifact)?),
-                Some(unescape(package)?),
-                role,
-            )
+            at(kind, key_of(artifact)?, Some(key_of(package)?), role)
         }
         ["security", folder, file] => {
             let kind = kind_of_folder(folder, Placement::Security)?;
             let (stem, role) = strip_role(kind, file)?;
-            located(ObjectId::new(kind, unescape(&stem)?), None, role)
+            at(kind, key_of(&stem)?, None, role)
         }
         [folder, file] => {
             let kind = kind_of_folder(folder, Placement::NumberRange)?;
             let (stem, role) = strip_role(kind, file)?;
-            located(ObjectId::new(kind, unescape(&stem)?), None, role)
+            at(kind, key_of(&stem)?, None, role)
         }
         ["partner-directory", pid, folder, file] => {
-            let pid = unescape(pid)?;
+            let pid = key_of(pid)?;
             for placement in [
                 Placement::PartnerParameter,
                 Placement::AlternativePartner,
@@ -205,19 +309,23 @@ pub fn locate(path: &str) -> Option<Located> {
                 };
                 let (stem, role) = strip_role(kind, file)?;
                 return match placement {
-                    Placement::PartnerParameter => located(
-                        ObjectId::new(kind, format!("{pid}/{}", unescape(&stem)?)),
-                        None,
-                        role,
-                    ),
+                    Placement::PartnerParameter => {
+                        let (id, cut) = key_of(&stem)?;
+                        // The key `<Pid>/<Id>`: cut when either part is.
+                        let key = format!("{}/{id}", pid.0);
+                        at(kind, (key, cut || pid.1), None, role)
+                    }
                     Placement::AlternativePartner => {
+                        if is_cut(&stem) {
+                            return at(kind, (stem, true), Some(pid), role);
+                        }
                         let parts: Vec<&str> = stem.split('+').collect();
                         if parts.len() != 3 || parts.iter().any(|p| unescape(p).is_none()) {
                             return None;
                         }
-                        located(ObjectId::new(kind, parts.join("/")), Some(pid), role)
+                        at(kind, (parts.join("/"), false), Some(pid), role)
                     }
-                    _ => located(ObjectId::new(kind, unescape(&stem)?), Some(pid), role),
+                    _ => at(kind, key_of(&stem)?, Some(pid), role),
                 };
             }
             None
@@ -357,7 +465,9 @@ mod tests {
                     Located {
                         id: id.clone(),
                         parent: located.parent.clone(),
-                        role: Role::Secret(*slot)
+                        role: Role::Secret(*slot),
+                        cut: false,
+                        parent_cut: false,
                     }
                 );
             }
@@ -383,5 +493,52 @@ mod tests {
         );
         assert!(locate("recipients.txt").is_none());
         assert!(locate("security/unknown-things/x.json").is_none());
+    }
+
+    #[test]
+    fn long_keys_get_cut_names_that_locate_marks() {
+        let long = "F".repeat(540);
+        let flow = ObjectId::new(Kind::IntegrationFlow, long.clone());
+        let p = place(&flow, Some(&"P".repeat(300)));
+        let located = locate(&p.json()).unwrap();
+        assert!(located.cut && located.parent_cut, "{}", p.json());
+        assert!(p.json().split('/').all(|c| c.len() <= 113), "{}", p.json());
+        let cred = place(&ObjectId::new(Kind::UserCredential, long.clone()), None);
+        let l = locate(&cred.secret(Kind::UserCredential.secret_slots()[0])).unwrap();
+        assert!(l.cut && l.role == Role::Secret(Kind::UserCredential.secret_slots()[0]));
+        assert_eq!(
+            locate(&cred.json()).unwrap().id,
+            l.id,
+            "files of one object group"
+        );
+        let alt = ObjectId::new(
+            Kind::AlternativePartner,
+            format!("{}/s/i", escape(&"a".repeat(200))),
+        );
+        let l = locate(&place(&alt, Some("ACME")).json()).unwrap();
+        assert!(l.cut && l.parent.as_deref() == Some("ACME"));
+    }
+
+    #[test]
+    fn content_names_keep_git_out_and_round_trip() {
+        for (name, path) in [
+            (".gitattributes", "%2Egitattributes"),
+            ("a/.GitIgnore", "a/%2EGitIgnore"),
+            ("x/.gitmodules/y", "x/%2Egitmodules/y"),
+            ("50%.txt", "50%25.txt"),
+            ("%2Egitignore", "%252Egitignore"),
+            (".gitkeep", ".gitkeep"),
+            ("script/aux.groovy", "script/%61ux.groovy"),
+            ("a:b?.xml", "a%3Ab%3F.xml"),
+            ("dir./x ", "dir%2E/x%20"),
+            ("Grüße.txt", "Grüße.txt"),
+            ("src/main/resources/a b.iflw", "src/main/resources/a b.iflw"),
+        ] {
+            assert_eq!(content_path(name), path, "{name}");
+            assert_eq!(content_name(path).as_deref(), Some(name), "{path}");
+        }
+        for bad in ["a%2", "a%41", "%2Ex", "a%2Egitignore", "%61bc", "%FF"] {
+            assert_eq!(content_name(bad), None, "{bad}");
+        }
     }
 }

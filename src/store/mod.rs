@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `recipients.txt` | people | export, `secret set`, `secret rekey` |
 //! | `.gitattributes`, `.export-marks.json` | export | export |
+//! | `format.json` (the state format, [`format`]) | export | export, plan, apply, drift |
 //! | `packages/<Package>/package.json` | export | plan, apply, drift |
 //! | `packages/<Package>/<kind>s/<Id>/artifact.json`, `configuration.json`, `content/...` | export | plan, apply, drift |
 //! | `security/<kind>s/<Name>.json` (+ `.pem`, `.<secret>.age`) | export, `secret set`, `secret rekey` | plan, apply, drift |
@@ -16,6 +17,7 @@
 //! | `overrides/<tenant>.json` | people | plan, apply, drift |
 
 pub mod content;
+pub mod format;
 pub mod layout;
 pub mod marks;
 pub mod worktree;

@@ -217,6 +217,7 @@ mod tests {
     fn state(objects: Vec<(&ObjectId, ObjectFiles)>) -> ObjectState {
         ObjectState {
             objects: objects.into_iter().map(|(i, f)| (i.clone(), f)).collect(),
+            ..Default::default()
         }
     }
 

@@ -1,10 +1,12 @@
 //! What changed inside an object, for people: JSON fields (and integration-flow configuration
 //! values) as before/after pairs, content files as unified diffs of text or a size summary of
 //! binaries. Secrets are never compared or shown: their files are not in the object's `files`.
+//! A file compared by its meaning (an integration flow's `parameters.prop`, by its keys) is
+//! shown only when that differs; content files are named by their names in the artifact.
 
 use super::state::ObjectFiles;
 use crate::git::{BlobId, GitError, Repo};
-use crate::store::layout::{Role, locate};
+use crate::store::layout::{Role, content_name, locate};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -78,7 +80,7 @@ pub fn details(
         match locate(path) {
             Some(loc) => {
                 let name = match &loc.role {
-                    Role::Content(p) => p.clone(),
+                    Role::Content(p) => content_name(p).unwrap_or_else(|| p.clone()),
                     Role::Attachment(a) => a.suffix().into(),
                     Role::Configuration => "configuration.json".into(),
                     _ => "json".into(),
@@ -89,6 +91,7 @@ pub fn details(
         }
     };
     let mut by_name: Vec<(String, Role, Option<BlobId>, Option<BlobId>)> = Vec::new();
+    let mut same_meaning: BTreeSet<String> = BTreeSet::new();
     let names: BTreeSet<String> = l
         .files
         .keys()
@@ -99,11 +102,16 @@ pub fn details(
         let lf = l.files.iter().find(|(p, _)| inner(p).1 == name);
         let df = d.files.iter().find(|(p, _)| inner(p).1 == name);
         let role = inner(lf.or(df).map(|(p, _)| p.as_str()).unwrap_or("")).0;
+        if let (Some((lp, _)), Some((dp, _))) = (lf, df) {
+            if l.compare_as.contains_key(lp) && l.same_file(d, lp, dp) {
+                same_meaning.insert(name.clone());
+            }
+        }
         by_name.push((name, role, lf.map(|(_, o)| *o), df.map(|(_, o)| *o)));
     }
     let mut out = Details::default();
     for (name, role, lo, dobj) in by_name {
-        if lo == dobj {
+        if lo == dobj || same_meaning.contains(&name) {
             continue;
         }
         let read = |o: Option<BlobId>| -> Result<Option<Vec<u8>>, GitError> {

@@ -8,6 +8,8 @@ use super::state::ObjectState;
 use crate::client::Client;
 use crate::git::{BlobSink, CommitId, Repo, StateFiles};
 use crate::read::{self, Progress, ReadError, ReadOptions, SecretMode, Warning};
+use crate::store::content::Limits;
+use crate::store::format::StateFormat;
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,12 +39,14 @@ impl Live {
     }
 }
 
-/// Reads the target of `client`.
+/// Reads the target of `client`, grouped into objects as a state of `format` groups them (so
+/// that both sides of a comparison are judged alike).
 pub async fn read(
     repo: &Repo,
     client: Client,
     base: Option<&Base>,
     state_dir: &str,
+    (format, limits): (StateFormat, Limits),
     progress: Arc<dyn Progress>,
 ) -> Result<Live, ReadError> {
     let applied = match base {
@@ -65,6 +69,7 @@ pub async fn read(
             marks,
             secrets: SecretMode::Markers,
             progress,
+            limits,
         },
     )
     .await;
@@ -76,7 +81,7 @@ pub async fn read(
         (_, Err(e)) => return Err(ReadError::Git(e)),
         (Err(e), _) => return Err(e),
     };
-    let state = ObjectState::from_files(&files);
+    let state = ObjectState::read(&files, format, |id| repo.blob(id))?;
     Ok(Live {
         files,
         state,

@@ -7,6 +7,7 @@ use super::plan::{Action, Plan, Step};
 use super::target::Target;
 use crate::git::GitError;
 use crate::model::Kind;
+use crate::model::kinds::oauth2_client_credential;
 use crate::read::Warning;
 use crate::store::layout::{Role, locate};
 
@@ -19,8 +20,19 @@ pub struct Reviewed {
     pub details: Option<Details>,
     /// Content files of an object to create.
     pub content_files: Option<usize>,
-    /// Updated by delete and create (value mappings have no update on the API).
-    pub recreate: bool,
+    /// Updated by deleting and creating it (missing on the target for a moment), and why.
+    pub recreate: Option<Recreation>,
+}
+
+/// Why an update deletes and creates the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recreation {
+    /// Value mappings have no update on the API.
+    ValueMapping,
+    /// An OAuth2 client credential's custom parameters are accepted only on create.
+    CustomParameters,
+    /// An artifact moved to another package.
+    Moved,
 }
 
 /// A plan or drift report.
@@ -52,6 +64,27 @@ impl Review {
     }
 }
 
+/// Why updating `step`'s object deletes and creates it, if it does (the rules apply follows).
+fn recreation(target: &Target, step: &Step) -> Result<Option<Recreation>, GitError> {
+    let (Action::Update, Some(desired), Some(live)) = (step.action, &step.desired, &step.live)
+    else {
+        return Ok(None);
+    };
+    Ok(match step.id.kind {
+        Kind::ValueMapping => Some(Recreation::ValueMapping),
+        Kind::OAuth2ClientCredential => {
+            let json = match desired.json() {
+                Some((_, blob)) => serde_json::from_slice(&target.repo.blob(*blob)?)
+                    .unwrap_or(serde_json::Value::Null),
+                None => serde_json::Value::Null,
+            };
+            oauth2_client_credential::recreates(&json).then_some(Recreation::CustomParameters)
+        }
+        kind if kind.is_artifact() && desired.parent != live.parent => Some(Recreation::Moved),
+        _ => None,
+    })
+}
+
 /// The review of `plan` against `target`. `prune`: whether deletes count as changes.
 pub fn review(target: &Target, plan: &Plan, prune: bool) -> Result<Review, GitError> {
     let mut steps = Vec::new();
@@ -80,7 +113,7 @@ pub fn review(target: &Target, plan: &Plan, prune: bool) -> Result<Review, GitEr
             step: step.clone(),
             details,
             content_files,
-            recreate: step.id.kind == Kind::ValueMapping && step.action == Action::Update,
+            recreate: recreation(target, step)?,
         });
     }
     let counts = |s: &&Step| prune || s.action != Action::Delete;

@@ -25,6 +25,8 @@ pub struct Target {
     pub base: Option<Base>,
     /// The target as it is now.
     pub live: Live,
+    /// Size limits of artifact content.
+    pub limits: crate::store::content::Limits,
 }
 
 /// Why a target could not be loaded.
@@ -49,6 +51,7 @@ impl Target {
         tenant: &str,
         rev: &str,
         state_dir: &str,
+        limits: crate::store::content::Limits,
     ) -> Result<Target, TargetError> {
         let desired = desired::load(&repo, rev, state_dir, tenant)?;
         let base = Base::read(&repo, tenant)?;
@@ -57,6 +60,7 @@ impl Target {
             client.clone(),
             base.as_ref(),
             state_dir,
+            (desired.format, limits),
             Arc::new(crate::read::Silent),
         )
         .await?;
@@ -68,6 +72,7 @@ impl Target {
             desired,
             base,
             live,
+            limits,
         })
     }
 }

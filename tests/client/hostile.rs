@@ -120,7 +120,9 @@ async fn a_403_that_is_not_a_csrf_refusal_says_so() {
         .expect_err("a role 403");
     let text = err.to_string();
     assert!(
-        text.contains("tenant `primary`: POST SecureParameters failed with 403 Forbidden (not a CSRF refusal"),
+        text.contains(
+            "tenant `primary`: POST SecureParameters failed with 403 Forbidden (not a CSRF refusal"
+        ),
         "{text}"
     );
     assert_eq!(

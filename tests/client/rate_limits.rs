@@ -34,10 +34,13 @@ async fn a_design_time_pause_does_not_stall_runtime_reads() {
         .expect("runtime reads go on while design-time reads are paused")
         .expect("the runtime artifacts");
     assert!(!runtime.is_empty());
-    let other = tokio::time::timeout(Duration::from_millis(200), c.package_artifacts(
-        "Orders",
-        cpi_gitops::wire::designtime::ArtifactKind::IntegrationFlow,
-    ))
+    let other = tokio::time::timeout(
+        Duration::from_millis(200),
+        c.package_artifacts(
+            "Orders",
+            cpi_gitops::wire::designtime::ArtifactKind::IntegrationFlow,
+        ),
+    )
     .await;
     assert!(
         other.is_err(),
@@ -89,7 +92,10 @@ async fn a_tenant_limited_to_5_requests_per_second_is_read_completely() {
         .expect("every read under the rate limit");
     assert_eq!(limited, clean, "the same reads, the same results");
     assert!(
-        t.stats().await["faults"]["rate_limit"].as_u64().unwrap_or(0) > 0,
+        t.stats().await["faults"]["rate_limit"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
         "the limit was met"
     );
 }

@@ -15,9 +15,13 @@ async fn warm(t: &Tenant) -> Client {
     let mut config = basic(t);
     config.retry = quick_retries(4);
     let c = client(config);
-    c.send(Method::DELETE, "SecureParameters('Nothing_Here')", Body::None)
-        .await
-        .expect_err("nothing to delete, but the session is made");
+    c.send(
+        Method::DELETE,
+        "SecureParameters('Nothing_Here')",
+        Body::None,
+    )
+    .await
+    .expect_err("nothing to delete, but the session is made");
     c
 }
 
@@ -41,7 +45,11 @@ async fn a_cut_security_create_is_read_back_and_written_again_with_put() {
     .expect("the cut create is finished");
     let stats = t.stats().await;
     assert_eq!(stats["faults"]["reset_after"], 1, "the answer was cut");
-    assert_eq!(route(&stats, "POST UserCredentials"), 1, "not created twice");
+    assert_eq!(
+        route(&stats, "POST UserCredentials"),
+        1,
+        "not created twice"
+    );
     assert_eq!(route(&stats, "GET UserCredentials(..)"), 1, "read back");
     assert_eq!(
         route(&stats, "PUT UserCredentials(..)"),
@@ -103,7 +111,11 @@ async fn a_cut_design_time_create_that_happened_is_done() {
     .await
     .expect("the cut create is finished");
     let stats = t.stats().await;
-    assert_eq!(route(&stats, "POST IntegrationPackages"), 1, "not created twice");
+    assert_eq!(
+        route(&stats, "POST IntegrationPackages"),
+        1,
+        "not created twice"
+    );
     assert_eq!(route(&stats, "GET IntegrationPackages(..)"), 1, "read back");
 }
 
@@ -122,7 +134,10 @@ async fn a_create_cut_before_the_tenant_acted_is_created_again() {
     .await
     .expect("read back, absent, created again");
     let stats = t.stats().await;
-    assert_eq!(stats["faults"]["reset"], 1, "the connection was closed: {stats}");
+    assert_eq!(
+        stats["faults"]["reset"], 1,
+        "the connection was closed: {stats}"
+    );
     assert_eq!(route(&stats, "GET NumberRanges(..)"), 1, "read back");
     assert_eq!(route(&stats, "POST NumberRanges"), 2, "created again");
     assert!(t.dump().await["number_ranges"]["NR"].is_object());

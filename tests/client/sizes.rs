@@ -27,8 +27,9 @@ async fn an_answer_above_the_limit_is_refused_by_name() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("GET IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/$value")
-            && text.contains("more than 4 KiB (max_response_bytes)"),
+        text.contains(
+            "GET IntegrationDesigntimeArtifacts(Id='Orders_Inbound_HTTPS',Version='active')/$value"
+        ) && text.contains("more than 4 KiB (max_response_bytes)"),
         "the error names the artifact's request and the setting: {text}"
     );
     assert!(err.hint().is_some_and(|h| h.contains("max_response_bytes")));

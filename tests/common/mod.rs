@@ -284,6 +284,7 @@ pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
         &entries,
         cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(1_700_000_000_000),
     )
+    .unwrap()
 }
 
 /// A minimal integration flow zip whose manifest names `id` at `version`, with parameters.

@@ -136,6 +136,7 @@ impl StateRepo {
             companion_path: config.companion_path("primary"),
             commit,
             message: None,
+            limits: config.content_limits(),
         };
         export::run(&repo, client, &options, Arc::new(Silent)).await
     }

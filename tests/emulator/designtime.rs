@@ -323,6 +323,59 @@ async fn rule_12_12_configurations_derive_from_content_and_survive_uploads() {
         Some("https://b"),
         "12.12 configured values are written back into parameters.prop"
     );
+
+    // A value of a parameter the content no longer defines lingers in parameters.prop: served
+    // in the file, not a parameter of the Configurations API (API reference 5.4).
+    let mut entries = read_entries(&flow_zip(
+        "Flow_C",
+        "1.0.2",
+        &[("Receiver Address", "https://c"), ("Timeout", "60")],
+        "",
+    ));
+    for (name, data) in entries.iter_mut() {
+        if name == "src/main/resources/parameters.prop" {
+            data.extend_from_slice(b"Old\\ Endpoint=https\\://legacy\n");
+        }
+    }
+    let files: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    t.send(
+        Method::PUT,
+        &path,
+        Some(json!({"ArtifactContent": b64(&crate::common::zip(&files))})),
+    )
+    .await;
+    let keys: Vec<String> = t
+        .results(&format!("{path}/Configurations"))
+        .await
+        .iter()
+        .map(|c| c["ParameterKey"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        ["Receiver Address", "Timeout"],
+        "5.4 a lingering value is not a parameter"
+    );
+    let served = read_entries(&t.download(IF, "Flow_C").await);
+    let prop = served
+        .iter()
+        .find(|(n, _)| n == "src/main/resources/parameters.prop")
+        .unwrap();
+    assert_eq!(
+        Properties::parse(&prop.1).get("Old Endpoint"),
+        Some("https://legacy"),
+        "5.4 a lingering value is still served in parameters.prop"
+    );
+    let linger = t
+        .send(
+            Method::PUT,
+            &format!("{path}/$links/Configurations('Old%20Endpoint')"),
+            Some(json!({"ParameterValue": "x"})),
+        )
+        .await;
+    assert_status!(linger, 404, "5.4 a lingering value cannot be configured");
 }
 
 #[tokio::test]

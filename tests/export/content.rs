@@ -4,10 +4,13 @@
 
 use crate::common::{Tenant, b64};
 use cpi_gitops::model::Kind;
-use cpi_gitops::store::content::{repack, unpack};
+use cpi_gitops::store::content::{Limits, repack, unpack};
+use cpi_gitops::store::format::StateFormat;
+use cpi_gitops::store::layout::content_name;
 use cpi_gitops::wire::designtime::ArtifactKind;
 use reqwest::Method;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 #[tokio::test]
 async fn unpack_repack_unpack_of_generated_artifacts_gives_the_same_files() {
@@ -39,12 +42,6 @@ async fn unpack_repack_unpack_of_generated_artifacts_gives_the_same_files() {
                 let id = a["Id"].as_str().unwrap();
                 let object = Kind::of_artifact(kind);
                 let label = format!("{object}/{id}");
-                let first = unpack(
-                    object,
-                    &label,
-                    &source.download(kind.entity_set(), id).await,
-                )
-                .unwrap();
                 let configuration: Vec<(String, String)> = if kind == ArtifactKind::IntegrationFlow
                 {
                     source
@@ -56,9 +53,25 @@ async fn unpack_repack_unpack_of_generated_artifacts_gives_the_same_files() {
                 } else {
                     vec![]
                 };
-                let zip = repack(object, &first, &configuration);
+                let keys: BTreeSet<String> = configuration.iter().map(|(k, _)| k.clone()).collect();
+                let limits = Limits::default();
+                let unpack = |zip: &[u8]| unpack(object, &label, zip, &keys, &limits).unwrap();
+                let first = unpack(&source.download(kind.entity_set(), id).await);
+                let entries: Vec<(String, Vec<u8>)> = first
+                    .iter()
+                    .map(|(p, d)| (content_name(p).unwrap(), d.clone()))
+                    .collect();
+                let zip = repack(
+                    object,
+                    &label,
+                    &entries,
+                    &configuration,
+                    StateFormat::CURRENT,
+                    &limits,
+                )
+                .unwrap();
                 assert_eq!(
-                    unpack(object, &label, &zip).unwrap(),
+                    unpack(&zip),
                     first,
                     "{label}: unpack, repack, unpack gives the same files"
                 );
@@ -71,12 +84,7 @@ async fn unpack_repack_unpack_of_generated_artifacts_gives_the_same_files() {
                     "{label}: the tenant accepts the repacked zip: {}",
                     r.text()
                 );
-                let served = unpack(
-                    object,
-                    &label,
-                    &target.download(kind.entity_set(), id).await,
-                )
-                .unwrap();
+                let served = unpack(&target.download(kind.entity_set(), id).await);
                 assert_eq!(
                     served, first,
                     "{label}: the tenant serves the same files back"

@@ -3,6 +3,7 @@
 mod content;
 mod golden;
 mod layouts;
+mod limits;
 mod quiet;
 mod robustness;
 mod secrets;

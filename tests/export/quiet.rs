@@ -145,10 +145,13 @@ async fn artifact_content_changes_and_removals_are_committed() {
     {
         e.data.extend_from_slice(b"// changed\n");
     }
-    let content = crate::common::b64(&cpi_gitops::wire::artifact::zip::write(
-        &entries,
-        cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
-    ));
+    let content = crate::common::b64(
+        &cpi_gitops::wire::artifact::zip::write(
+            &entries,
+            cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
+        )
+        .unwrap(),
+    );
     let r = t
         .send(
             Method::PUT,

@@ -5,7 +5,7 @@
 
 use crate::common::pair::Pair;
 use crate::common::repo::{Login, StateRepo};
-use crate::common::{Tenant, config};
+use crate::common::{Tenant, b64, config, zip};
 use cpi_gitops::emulator::{EmulatorConfig, Seed};
 use serde_json::json;
 
@@ -81,7 +81,12 @@ async fn apply_succeeds_in_one_run_with_ten_percent_connection_resets() {
         .switches(json!({"fault_reset": 0.0, "fault_reset_after": 0.0}))
         .await;
     let drift = p.run(&["drift", "--tenant", "secondary"]);
-    assert_eq!(drift.code, 0, "the tenant equals the revision: {}", drift.all());
+    assert_eq!(
+        drift.code,
+        0,
+        "the tenant equals the revision: {}",
+        drift.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,7 +123,7 @@ async fn refused_and_garbled_writes_fail_their_objects_and_the_next_apply_conver
     assert!(
         first
             .stdout
-            .contains("done    integration-flow/Orders_Inbound_HTTPS"),
+            .contains("done    integration-flow/Health_Ping"),
         "the other objects were written: {}",
         first.stdout
     );
@@ -138,11 +143,35 @@ async fn refused_and_garbled_writes_fail_their_objects_and_the_next_apply_conver
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_meeting_an_answer_above_max_response_bytes_fails_by_name_and_writes_nothing() {
     let primary = Tenant::start(Seed::Demo).await;
+    // One artifact of about 100 KiB that does not compress; every other answer of the demo
+    // tenant is far below the limit of 64 KiB.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..100_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let manifest =
+        b"Manifest-Version: 1.0\r\nBundle-SymbolicName: Big_Flow\r\nBundle-Version: 1.0.0\r\n\r\n";
+    let r = primary
+        .send(
+            reqwest::Method::POST,
+            "IntegrationDesigntimeArtifacts",
+            Some(json!({"Id": "Big_Flow", "Name": "Big Flow", "PackageId": "Orders", "ArtifactContent": b64(&zip(&[
+                ("META-INF/MANIFEST.MF", manifest),
+                ("src/main/resources/lib/big.jar", &noise),
+            ]))})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
     let repo = StateRepo::new(&primary, Login::OAuth, "");
     let toml = std::fs::read_to_string(repo.path().join("cpi-gitops.toml")).unwrap();
     std::fs::write(
         repo.path().join("cpi-gitops.toml"),
-        format!("max_response_bytes = 2048\n{toml}"),
+        format!("max_response_bytes = 65536\n{toml}"),
     )
     .unwrap();
     repo.commit_all("Lower the answer limit");
@@ -155,8 +184,8 @@ async fn an_export_meeting_an_answer_above_max_response_bytes_fails_by_name_and_
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("DesigntimeArtifacts(Id='")
-            && stderr.contains("more than 2 KiB (max_response_bytes)")
+        stderr.contains("IntegrationDesigntimeArtifacts(Id='Big_Flow'")
+            && stderr.contains("more than 64 KiB (max_response_bytes)")
             && stderr.contains("hint: raise max_response_bytes"),
         "the error names the artifact's request, the limit and what to do: {stderr}"
     );

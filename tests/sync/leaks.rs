@@ -18,7 +18,10 @@ const QUOTED: &str = "Can\"ary\\Pw/9 &x+\u{e9}";
 fn leaks(text: &str, canary: &str) -> Vec<String> {
     let mut found = Vec::new();
     let json = serde_json::to_string(canary).unwrap();
-    for (form, needle) in [("raw", canary.to_string()), ("json", json[1..json.len() - 1].to_string())] {
+    for (form, needle) in [
+        ("raw", canary.to_string()),
+        ("json", json[1..json.len() - 1].to_string()),
+    ] {
         if text.contains(&needle) {
             found.push(form.to_string());
         }
@@ -34,7 +37,9 @@ fn leaks(text: &str, canary: &str) -> Vec<String> {
     for run in text.split(|c: char| !alphabet(c)).filter(|r| r.len() >= 12) {
         let run = run.trim_end_matches('=');
         for skip in 0..4 {
-            let Some(part) = run.get(skip..) else { continue };
+            let Some(part) = run.get(skip..) else {
+                continue;
+            };
             let part = &part[..part.len() / 4 * 4];
             for engine in [
                 &base64::engine::general_purpose::STANDARD_NO_PAD,
@@ -63,7 +68,9 @@ async fn secrets_echoed_by_a_tenant_never_reach_any_output() {
     }
     p.repo.commit_all("Canary secrets");
     p.secondary
-        .switches(json!({"fail_routes": {"POST SecureParameters": 400, "POST UserCredentials": 400}}))
+        .switches(
+            json!({"fail_routes": {"POST SecureParameters": 400, "POST UserCredentials": 400}}),
+        )
         .await;
     let mut masked = 0;
     for echo in ["raw", "base64", "url"] {
@@ -96,11 +103,21 @@ async fn secrets_echoed_by_a_tenant_never_reach_any_output() {
             masked += all.matches("[redacted]").count();
         }
     }
-    assert!(masked >= 9, "the echoed secrets were masked ({masked} masks)");
+    assert!(
+        masked >= 9,
+        "the echoed secrets were masked ({masked} masks)"
+    );
 
     // Every crate's logs, at their most detailed.
     let r = p.run_with(
-        &["--format", "json", "apply", "--tenant", "secondary", "--overwrite-drift"],
+        &[
+            "--format",
+            "json",
+            "apply",
+            "--tenant",
+            "secondary",
+            "--overwrite-drift",
+        ],
         "CPI_GITOPS_LOG",
         Some("trace"),
     );

@@ -177,10 +177,13 @@ async fn changes_on_the_primary_flow_to_the_secondary() {
             e.data = [e.data.as_slice(), b"<!-- Italy added -->"].concat();
         }
     }
-    let zip = crate::common::b64(&cpi_gitops::wire::artifact::zip::write(
-        &entries,
-        cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
-    ));
+    let zip = crate::common::b64(
+        &cpi_gitops::wire::artifact::zip::write(
+            &entries,
+            cpi_gitops::wire::artifact::zip::DosTime::from_epoch_ms(0),
+        )
+        .unwrap(),
+    );
     p.primary
         .send(
             Method::DELETE,

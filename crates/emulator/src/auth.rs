@@ -400,7 +400,10 @@ mod tests {
             ..Default::default()
         };
         auth.count_request(every);
-        assert_eq!(auth.authorize(&user, &Method::PUT, &ok, 1, false, None), Ok(()));
+        assert_eq!(
+            auth.authorize(&user, &Method::PUT, &ok, 1, false, None),
+            Ok(())
+        );
         auth.count_request(every);
         assert_eq!(
             auth.authorize(&user, &Method::PUT, &ok, 1, false, None),

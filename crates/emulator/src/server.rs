@@ -6,10 +6,10 @@
 
 use super::app::{App, lock};
 use super::switches::{Echo, Garbage};
-use base64::Engine;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use base64::Engine;
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -193,8 +193,9 @@ async fn echoed(response: Response<Body>, echo: Echo, sent: &[u8]) -> Response<B
     let repeated = match echo {
         Echo::Raw => String::from_utf8_lossy(sent).into_owned(),
         Echo::Base64 => base64::engine::general_purpose::STANDARD.encode(sent),
-        Echo::Url => percent_encoding::percent_encode(sent, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
+        Echo::Url => {
+            percent_encoding::percent_encode(sent, percent_encoding::NON_ALPHANUMERIC).to_string()
+        }
     };
     if let Some(message) = value.pointer_mut("/error/message/value") {
         let text = message.as_str().unwrap_or_default().to_string();

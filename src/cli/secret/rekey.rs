@@ -17,11 +17,6 @@ pub fn cmd_rekey(ctx: &Context) -> Result<Outcome, CliError> {
         )
     })?;
     let done = folder.rekey(&identity)?;
-    crate::report::line(&format!(
-        "re-encrypted {} secrets in {}/ to {} recipients; commit the result",
-        done.files,
-        folder.name(),
-        done.recipients
-    ));
+    crate::report::secret::rekey(ctx.format, folder.name(), done.files, done.recipients);
     Ok(Outcome::Success)
 }

@@ -67,9 +67,12 @@ pub fn cmd_set(ctx: &Context, args: &SetArgs) -> Result<Outcome, CliError> {
         );
     }
     let set = secret.write(&value)?;
-    crate::report::line(&format!(
-        "wrote {} (encrypted to {} recipients); commit it to keep it",
-        set.file, set.recipients
-    ));
+    crate::report::secret::set(
+        ctx.format,
+        &id.to_string(),
+        slot.name,
+        &set.file,
+        set.recipients,
+    );
     Ok(Outcome::Success)
 }

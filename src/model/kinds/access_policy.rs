@@ -4,6 +4,11 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Field,
+    Ty::{List, OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, insert};
@@ -11,6 +16,16 @@ use crate::client::Client;
 use crate::model::{Kind, ObjectId};
 use crate::wire::access::{ACCESS_POLICIES, AccessPolicy, ArtifactReference};
 use serde_json::Value;
+
+/// The fields of one artifact reference.
+const ARTIFACT_REFERENCE: &[Field] = &[
+    required("Name", Str),
+    required("Type", Str),
+    required("ConditionAttribute", Str),
+    required("ConditionValue", Str),
+    required("ConditionType", Str),
+    optional("Description", OptStr),
+];
 
 /// The kind's data.
 pub const SPEC: Spec = Spec {
@@ -23,6 +38,11 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: ACCESS_POLICIES,
+    schema: &[
+        required("RoleName", Str),
+        optional("Description", OptStr),
+        optional("ArtifactReferences", List(ARTIFACT_REFERENCE)),
+    ],
 };
 
 /// An access policy as stored, with its references inline.

@@ -4,6 +4,7 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{Ty::Str, required};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json, written};
@@ -24,6 +25,12 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: ALTERNATIVE_PARTNERS,
+    schema: &[
+        required("Agency", Str),
+        required("Scheme", Str),
+        required("Id", Str),
+        required("Pid", Str),
+    ],
 };
 
 /// The id of an alternative partner: its agency, scheme and id, each escaped (they may hold `/`).

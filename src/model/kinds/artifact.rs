@@ -8,6 +8,11 @@
 //! the requests here; only four kinds can be written one by one.
 
 use super::super::phase::Phase;
+use super::super::schema::{
+    Field,
+    Ty::{Bool, OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::WriteError;
 use super::{insert, state_json};
@@ -15,6 +20,18 @@ use crate::client::Client;
 use crate::model::{Kind, ObjectId};
 use crate::wire::designtime::{ArtifactKind, ArtifactWrite, DesigntimeArtifact};
 use serde_json::Value;
+
+/// The fields of `artifact.json`. `Deployed` is required: a missing one would undeploy.
+pub const FIELDS: &[Field] = &[
+    required("Id", Str),
+    required("Name", Str),
+    required("Version", Str),
+    required("Deployed", Bool),
+    optional("Description", OptStr),
+];
+
+/// The fields of one value of `configuration.json` (`{key: {DataType, Value}}`).
+pub const CONFIGURATION_VALUE: &[Field] = &[required("Value", Str), optional("DataType", Str)];
 
 const fn spec(name: &'static str, folder: &'static str, phase: Phase, kind: ArtifactKind) -> Spec {
     Spec {
@@ -27,6 +44,7 @@ const fn spec(name: &'static str, folder: &'static str, phase: Phase, kind: Arti
         attachment: None,
         artifact: Some(kind),
         entity_set: kind.entity_set(),
+        schema: FIELDS,
     }
 }
 

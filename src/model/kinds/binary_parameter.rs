@@ -3,6 +3,7 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{Ty::Str, required};
 use super::super::spec::{Attachment, Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::string_parameter::pid_and_id;
@@ -23,6 +24,11 @@ pub const SPEC: Spec = Spec {
     attachment: Some(Attachment::Value),
     artifact: None,
     entity_set: BINARY_PARAMETERS,
+    schema: &[
+        required("Pid", Str),
+        required("Id", Str),
+        required("ContentType", Str),
+    ],
 };
 
 /// A binary parameter as stored: its value decoded into the `.value` file, the rest as JSON.

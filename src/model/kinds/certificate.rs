@@ -3,12 +3,34 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Field,
+    Ty::{OptInt, OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Attachment, Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json, written};
 use crate::client::Client;
 use crate::model::{Kind, ObjectId};
 use crate::wire::keystore::{KEYSTORE_ENTRIES, KeystoreEntry, TYPE_KEY_PAIR};
+
+/// The fields of a keystore entry's JSON (certificates and key pairs).
+pub const KEYSTORE_ENTRY: &[Field] = &[
+    required("Alias", Str),
+    optional("Type", Str),
+    optional("Owner", OptStr),
+    optional("KeyType", OptStr),
+    optional("KeySize", OptInt),
+    optional("EllipticCurve", OptStr),
+    optional("SerialNumber", OptStr),
+    optional("SignatureAlgorithm", OptStr),
+    optional("SubjectDN", OptStr),
+    optional("IssuerDN", OptStr),
+    optional("ValidNotBefore", OptStr),
+    optional("ValidNotAfter", OptStr),
+    optional("Version", OptInt),
+];
 
 /// The kind's data.
 pub const SPEC: Spec = Spec {
@@ -21,6 +43,7 @@ pub const SPEC: Spec = Spec {
     attachment: Some(Attachment::Pem),
     artifact: None,
     entity_set: KEYSTORE_ENTRIES,
+    schema: KEYSTORE_ENTRY,
 };
 
 /// The kind of a keystore entry: a key pair or a certificate.

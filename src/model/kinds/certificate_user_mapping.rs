@@ -3,6 +3,10 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Ty::{OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Attachment, Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, Malformed, base64_of, state_json, to_base64, written};
@@ -21,6 +25,11 @@ pub const SPEC: Spec = Spec {
     attachment: Some(Attachment::Pem),
     artifact: None,
     entity_set: CERTIFICATE_USER_MAPPINGS,
+    schema: &[
+        required("Id", Str),
+        required("User", Str),
+        optional("ValidUntil", OptStr),
+    ],
 };
 
 /// A mapping as stored (its certificate decoded into the `.pem`); `None` for a mapping without an

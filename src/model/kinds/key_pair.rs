@@ -29,6 +29,7 @@ pub const SPEC: Spec = Spec {
     attachment: Some(Attachment::Pem),
     artifact: None,
     entity_set: KEYSTORE_ENTRIES,
+    schema: super::certificate::KEYSTORE_ENTRY,
 };
 
 /// Uploads a key pair from its PKCS#12 (replacing: deleting the entry first).

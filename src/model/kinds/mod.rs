@@ -185,6 +185,18 @@ pub async fn delete(
     .map(drop)
 }
 
+/// The key an object's JSON names (by its kind's identifying fields), when they are strings.
+pub fn key_from_json(kind: Kind, value: &Value) -> Option<String> {
+    let field = |name: &str| value.get(name).and_then(Value::as_str);
+    match kind.spec().identity {
+        Identity::Field(name) => field(name).map(str::to_string),
+        Identity::PidId => Some(format!("{}/{}", field("Pid")?, field("Id")?)),
+        Identity::AgencySchemeId => {
+            Some(alternative_partner::id(field("Agency")?, field("Scheme")?, field("Id")?).key)
+        }
+    }
+}
+
 /// Checks that an object's JSON is an object whose identifying fields agree with its key.
 pub fn check_identity(id: &ObjectId, value: &Value) -> Result<(), String> {
     let Value::Object(map) = value else {

@@ -4,6 +4,10 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Ty::{OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json};
@@ -22,6 +26,14 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: NUMBER_RANGES,
+    schema: &[
+        required("Name", Str),
+        required("MinValue", Str),
+        required("MaxValue", Str),
+        required("FieldLength", Str),
+        required("Rotate", Str),
+        optional("Description", OptStr),
+    ],
 };
 
 /// A number range as stored.

@@ -4,6 +4,10 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Ty::{OptBool, OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json};
@@ -24,6 +28,22 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: INTEGRATION_PACKAGES,
+    schema: &[
+        required("Id", Str),
+        required("Name", Str),
+        optional("ShortText", OptStr),
+        optional("Description", OptStr),
+        optional("Version", OptStr),
+        optional("Vendor", OptStr),
+        optional("Mode", OptStr),
+        optional("PartnerContent", OptBool),
+        optional("SupportedPlatform", OptStr),
+        optional("Products", OptStr),
+        optional("Keywords", OptStr),
+        optional("Countries", OptStr),
+        optional("Industries", OptStr),
+        optional("LineOfBusiness", OptStr),
+    ],
 };
 
 /// Whether a package is configure-only.

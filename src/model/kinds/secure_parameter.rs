@@ -3,6 +3,10 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Ty::{OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json, written};
@@ -24,6 +28,7 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: SECURE_PARAMETERS,
+    schema: &[required("Name", Str), optional("Description", OptStr)],
 };
 
 /// A secure parameter as stored; its secret's change marker is `DeployedOn`.

@@ -3,6 +3,7 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{Ty::Str, required};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, state_json, written};
@@ -22,6 +23,11 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: STRING_PARAMETERS,
+    schema: &[
+        required("Pid", Str),
+        required("Id", Str),
+        required("Value", Str),
+    ],
 };
 
 /// A string parameter as stored.

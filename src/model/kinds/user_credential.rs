@@ -3,6 +3,10 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{
+    Ty::{OptStr, Str},
+    optional, required,
+};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::{Entry, PASSWORD, state_json, written};
@@ -21,6 +25,13 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: USER_CREDENTIALS,
+    schema: &[
+        required("Name", Str),
+        required("Kind", Str),
+        optional("Description", OptStr),
+        optional("User", OptStr),
+        optional("CompanyId", OptStr),
+    ],
 };
 
 /// A user credential as stored; its secret's change marker is `DeployedOn`.

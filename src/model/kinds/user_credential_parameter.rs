@@ -5,6 +5,7 @@
 
 use super::super::effect::{Detail, Effect};
 use super::super::phase::Phase;
+use super::super::schema::{Ty::Str, required};
 use super::super::spec::{Identity, Placement, Spec};
 use super::super::write::{Material, WriteError};
 use super::string_parameter::pid_and_id;
@@ -25,6 +26,11 @@ pub const SPEC: Spec = Spec {
     attachment: None,
     artifact: None,
     entity_set: USER_CREDENTIAL_PARAMETERS,
+    schema: &[
+        required("Pid", Str),
+        required("Id", Str),
+        required("User", Str),
+    ],
 };
 
 /// A user-credential parameter as stored; `marker` is its credential's `DeployedOn`.

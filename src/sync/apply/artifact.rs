@@ -13,8 +13,9 @@ use crate::blocking::Blocking;
 use crate::client::Client;
 use crate::model::kinds::artifact::{self as requests, Facts};
 use crate::model::kinds::to_base64;
-use crate::model::{Detail, Effect, Kind, Recreate, WriteError};
-use crate::store::content;
+use crate::model::{Detail, Effect, ObjectId, Recreate, WriteError};
+use crate::store::content::{self, Limits};
+use crate::store::format::StateFormat;
 use crate::store::layout::{Role, locate};
 use crate::sync::plan::Step;
 use crate::sync::state::ObjectFiles;
@@ -22,16 +23,19 @@ use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use serde_json::{Map, Value};
 
-/// The content files of an object by their path inside the artifact, with their blobs.
-fn content_fingerprint(files: &ObjectFiles) -> Vec<(String, crate::git::BlobId)> {
-    files
-        .files
-        .iter()
-        .filter_map(|(p, id)| match locate(p).map(|l| l.role) {
-            Some(Role::Content(inner)) => Some((inner, *id)),
-            _ => None,
-        })
-        .collect()
+/// The digest of an object's content files by their path inside the artifact (an integration
+/// flow's `parameters.prop` by its keys, as plan compares it).
+fn content_fingerprint(files: &ObjectFiles) -> String {
+    let mut content = ObjectFiles::default();
+    for (path, id) in &files.files {
+        if let Some(Role::Content(inner)) = locate(path).map(|l| l.role) {
+            if let Some(meaning) = files.compare_as.get(path) {
+                content.compare_as.insert(inner.clone(), meaning.clone());
+            }
+            content.files.insert(inner, *id);
+        }
+    }
+    content.fingerprint()
 }
 
 /// What a successful write did, and what it leaves for the runtime.
@@ -54,6 +58,8 @@ pub(super) struct Context<'a> {
     pub runtime: Option<&'a IntegrationRuntimeArtifact>,
     /// `--no-deploy`.
     pub no_deploy: bool,
+    /// The desired state's layout version, and the size limits of artifact content.
+    pub state: (StateFormat, Limits),
 }
 
 /// Whether a value of `desired` differs from `live`.
@@ -128,7 +134,7 @@ pub(super) async fn write(
             Operation::FromCatalogue => effects.push(Effect::TakenFromCatalogueCopy),
             Operation::Create | Operation::Upload | Operation::Recreate(_) => {
                 let files = content.take().unwrap_or_default();
-                let zip = repack(cx.blocking, id.kind, files, &configuration);
+                let zip = repack(cx, id, files, &configuration);
                 effects.push(upload(client, step, op, &desired, zip.await?, &facts.version).await?);
                 uploaded = true;
             }
@@ -174,8 +180,8 @@ pub(super) async fn write(
 /// The artifact's zip from its content files and configured values, as base64, built on a
 /// blocking thread.
 async fn repack(
-    blocking: &Blocking,
-    kind: Kind,
+    cx: Context<'_>,
+    id: &ObjectId,
     files: Vec<(String, Vec<u8>)>,
     configuration: &Configuration,
 ) -> Result<String, WriteError> {
@@ -183,10 +189,14 @@ async fn repack(
         .iter()
         .map(|(k, (v, _))| (k.clone(), v.clone()))
         .collect();
-    blocking
-        .run(move || to_base64(&content::repack(kind, &files, &values)))
+    let (kind, name, (format, limits)) = (id.kind, id.to_string(), cx.state);
+    cx.blocking
+        .run(move || {
+            content::repack(kind, &name, &files, &values, format, &limits).map(|z| to_base64(&z))
+        })
         .await
-        .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))
+        .map_err(|e| WriteError::Unexpected(format!("repacking failed: {e}")))?
+        .map_err(|e| WriteError::State(e.reason()))
 }
 
 /// Creates, updates or re-creates (`op`) the artifact of `step` from `zip`.

@@ -32,10 +32,10 @@ pub struct Deploy {
 }
 
 /// Polls `check` with growing pauses until it gives a value, fails, or `timing.timeout` passes
-/// (then `timed_out`).
+/// (then the error `timed_out` makes).
 async fn wait<T, F, Fut>(
     timing: Timing,
-    timed_out: WriteError,
+    timed_out: impl FnOnce() -> WriteError,
     mut check: F,
 ) -> Result<T, WriteError>
 where
@@ -53,7 +53,7 @@ where
             return Ok(done);
         }
         if started.elapsed() > timing.timeout {
-            return Err(timed_out);
+            return Err(timed_out());
         }
     }
 }
@@ -66,13 +66,27 @@ pub async fn deploy_and_wait(
     timing: Timing,
 ) -> Result<(), WriteError> {
     client.deploy(d.kind, &d.id.key).await?;
-    let timed_out = WriteError::DeployTimeout(timing.timeout.as_secs());
+    let seen = std::sync::Mutex::new("nothing (not deployed yet)".to_string());
+    let timed_out = || WriteError::DeployTimeout {
+        secs: timing.timeout.as_secs(),
+        version: d.version.clone(),
+        seen: seen.lock().map(|s| s.clone()).unwrap_or_default(),
+    };
     wait(timing, timed_out, || async {
         let Some(r) = client.runtime_artifact(&d.id.key).await? else {
             return Ok(None);
         };
+        if let Ok(mut s) = seen.lock() {
+            *s = format!("version {} {}", r.version, r.status);
+        }
         let newer = d.previous.is_none() || r.deployed_on != d.previous;
-        if !newer || r.version != d.version {
+        if newer && r.version != d.version && r.status == status::STARTED && d.previous.is_some() {
+            // A new deployment that started at another version: it will not change by waiting.
+            Err(WriteError::DeployedOtherVersion {
+                version: d.version.clone(),
+                running: r.version.clone(),
+            })
+        } else if !newer || r.version != d.version {
             // Still the previous deployment.
             Ok(None)
         } else if r.status == status::STARTED {
@@ -106,7 +120,7 @@ pub async fn undeploy_and_wait(
     timing: Timing,
 ) -> Result<(), WriteError> {
     client.undeploy(key).await?;
-    let timed_out = WriteError::UndeployTimeout(timing.timeout.as_secs());
+    let timed_out = || WriteError::UndeployTimeout(timing.timeout.as_secs());
     wait(timing, timed_out, || async {
         Ok(client.runtime_artifact(key).await?.is_none().then_some(()))
     })

@@ -14,6 +14,8 @@ use crate::client::Client;
 use crate::git::RepoPool;
 use crate::model::kinds::{self, artifact::Facts};
 use crate::model::{Effect, ObjectId, WriteError};
+use crate::store::content::Limits;
+use crate::store::format::StateFormat;
 use crate::sync::plan::Step;
 use crate::wire::runtime::IntegrationRuntimeArtifact;
 use std::collections::{BTreeMap, HashMap};
@@ -32,6 +34,8 @@ pub(super) struct Executor {
     pub facts: BTreeMap<ObjectId, Facts>,
     /// The target's runtime before the apply, by artifact id.
     pub runtime: BTreeMap<String, IntegrationRuntimeArtifact>,
+    /// The desired state's layout version, and the size limits of artifact content.
+    pub state: (StateFormat, Limits),
 }
 
 impl Executor {
@@ -53,6 +57,15 @@ impl Executor {
             secrets,
             facts,
             runtime,
+            state: (StateFormat::CURRENT, Limits::default()),
+        }
+    }
+
+    /// The desired state's layout version and the size limits of artifact content.
+    pub fn with_state(self, format: StateFormat, limits: Limits) -> Executor {
+        Executor {
+            state: (format, limits),
+            ..self
         }
     }
 
@@ -78,7 +91,10 @@ impl Executor {
         if step.id.kind.is_artifact() {
             let loaded = self
                 .repo
-                .run(move |repo| load::Artifact::load(repo, &desired, live.as_ref()))
+                .run({
+                    let format = self.state.0;
+                    move |repo| load::Artifact::load(repo, &desired, live.as_ref(), format)
+                })
                 .await?;
             return artifact::write(
                 &self.client,
@@ -87,6 +103,7 @@ impl Executor {
                     facts: self.facts.get(&step.id),
                     runtime: self.runtime.get(&step.id.key),
                     no_deploy: self.options.no_deploy,
+                    state: self.state,
                 },
                 step,
                 loaded,

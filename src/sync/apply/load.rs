@@ -4,6 +4,7 @@
 
 use crate::git::{GitError, Repo};
 use crate::model::{Material, ObjectId, WriteError};
+use crate::store::format::StateFormat;
 use crate::store::layout::{Role, locate};
 use crate::sync::state::ObjectFiles;
 use serde_json::{Map, Value};
@@ -66,15 +67,21 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    /// Loads the files of an artifact of a state in `format`; content files by their zip
+    /// entry names.
     pub fn load(
         repo: &Repo,
         desired: &ObjectFiles,
         live: Option<&ObjectFiles>,
+        format: StateFormat,
     ) -> Result<Artifact, WriteError> {
         let mut content = Vec::new();
         for (path, id) in &desired.files {
             if let Some(Role::Content(inner)) = locate(path).map(|l| l.role) {
-                content.push((inner, repo.blob(*id)?));
+                let name = format.content_name(&inner).ok_or_else(|| {
+                    WriteError::State(format!("{path} is not a file name cpi-gitops writes"))
+                })?;
+                content.push((name, repo.blob(*id)?));
             }
         }
         Ok(Artifact {

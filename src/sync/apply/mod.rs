@@ -141,15 +141,18 @@ pub async fn apply(
     preflight::check_files(&target.state_dir, &steps)?;
     let secrets = preflight::decrypt_secrets(&target.repo, &target.state_dir, &steps, identity)?;
     let blocking = Blocking::new();
-    let executor = Arc::new(Executor::new(
-        target.client.clone(),
-        RepoPool::new(target.repo.git_dir(), blocking.clone()),
-        blocking,
-        options.clone(),
-        secrets,
-        target.desired.artifacts.clone(),
-        target.live.runtime.clone(),
-    ));
+    let executor = Arc::new(
+        Executor::new(
+            target.client.clone(),
+            RepoPool::new(target.repo.git_dir(), blocking.clone()),
+            blocking,
+            options.clone(),
+            secrets,
+            target.desired.artifacts.clone(),
+            target.live.runtime.clone(),
+        )
+        .with_state(target.desired.format, target.limits),
+    );
     let started = Instant::now();
     let mut outcomes: BTreeMap<ObjectId, ObjectOutcome> = BTreeMap::new();
     let mut deploys: Vec<Deploy> = Vec::new();
@@ -246,6 +249,7 @@ pub async fn apply(
             target.client.clone(),
             target.base.as_ref(),
             &target.state_dir,
+            (target.desired.format, target.limits),
             Arc::new(crate::read::Silent),
         )
         .await

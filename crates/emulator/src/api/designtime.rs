@@ -141,14 +141,22 @@ pub fn handle(call: &Call, t: &mut Tenant) -> ApiResult {
             }
             // The zip is built after the tenant lock is released, so downloads run in parallel.
             let (artifact, now) = (artifact.clone(), call.now());
-            Ok(Reply::later(move || Reply::Raw {
-                status: StatusCode::OK,
-                content_type: "application/zip".into(),
-                body: download(&artifact, now),
-                headers: vec![(
-                    "content-disposition".into(),
-                    format!("attachment; filename=\"{id}.zip\""),
-                )],
+            Ok(Reply::later(move || match download(&artifact, now) {
+                Ok(body) => Reply::Raw {
+                    status: StatusCode::OK,
+                    content_type: "application/zip".into(),
+                    body,
+                    headers: vec![(
+                        "content-disposition".into(),
+                        format!("attachment; filename=\"{id}.zip\""),
+                    )],
+                },
+                Err(e) => Reply::Raw {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    content_type: "text/plain".into(),
+                    body: e.to_string().into_bytes(),
+                    headers: vec![],
+                },
             }))
         }
         (&Method::GET, ["Configurations"]) | (&Method::GET, ["Configurations", "$count"])
@@ -276,7 +284,8 @@ fn create(call: &Call, t: &mut Tenant, kind: ArtifactKind) -> ApiResult {
         None => zip::write(
             &content::template(kind, &id, &name),
             DosTime::from_epoch_ms(call.now()),
-        ),
+        )
+        .map_err(|e| ApiError::internal(e.to_string()))?,
     };
     store_upload(
         call,
@@ -338,12 +347,12 @@ fn update(call: &Call, t: &mut Tenant, id: &str) -> ApiResult {
 }
 
 /// The parameters of an integration flow: definitions from `parameters.propdef`, values from
-/// `parameters.prop`, configured values winning; ordered by key.
+/// `parameters.prop`, configured values winning; ordered by key. With a `parameters.propdef`,
+/// the parameters are its keys: a key only `parameters.prop` has lingers from older content
+/// (served in the file, not a parameter); without one, the keys of `parameters.prop`.
 pub fn configurations(a: &Artifact) -> Vec<Configuration> {
-    let defs = a
-        .file(PARAMETERS_PROPDEF_PATH)
-        .map(|f| propdef::parse(&f.data))
-        .unwrap_or_default();
+    let defined = a.file(PARAMETERS_PROPDEF_PATH);
+    let defs = defined.map(|f| propdef::parse(&f.data)).unwrap_or_default();
     let props = a
         .file(PARAMETERS_PROP_PATH)
         .map(|f| Properties::parse(&f.data))
@@ -362,6 +371,9 @@ pub fn configurations(a: &Artifact) -> Vec<Configuration> {
         );
     }
     for (key, value) in props.entries() {
+        if defined.is_some() && !out.contains_key(key) {
+            continue;
+        }
         out.entry(key.clone())
             .or_insert_with(|| Configuration {
                 parameter_key: key.clone(),
@@ -407,7 +419,7 @@ fn configure(call: &Call, t: &mut Tenant, id: &str, key: &str) -> ApiResult {
 /// The artifact zip as a tenant serves it: the stored files in upload order with fresh
 /// timestamps, `parameters.prop` regenerated (fresh date comment, configured values written back)
 /// and `metainfo.prop` appended.
-pub fn download(a: &Artifact, now: i64) -> Vec<u8> {
+pub fn download(a: &Artifact, now: i64) -> Result<Vec<u8>, cpi_gitops_wire::artifact::FormatError> {
     let date = properties::java_date(now);
     let mut entries = served_files(a, Some(&date));
     let meta = vec![("description".to_string(), a.description.clone())];

@@ -325,7 +325,8 @@ fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
         let files: Vec<Entry> = a.files.iter().map(Entry::from).collect();
         entries.push(Entry::file(
             format!("{rid}_content"),
-            cpi_gitops_wire::artifact::zip::write(&files, DosTime::from_epoch_ms(now)),
+            cpi_gitops_wire::artifact::zip::write(&files, DosTime::from_epoch_ms(now))
+                .map_err(|e| ApiError::internal(format!("Package '{id}': {e}")))?,
         ));
         resources.push(json!({
             "id": rid, "uniqueId": a.id, "resourceType": resource_type(a.kind), "semanticVersion": a.version,
@@ -344,7 +345,8 @@ fn export(call: &Call, t: &Tenant, id: &str) -> ApiResult {
         "ExportInformation.info",
         format!("exportedBy={}\nexportedAt={now}\n", call.user),
     ));
-    let zip = cpi_gitops_wire::artifact::zip::write(&entries, DosTime::from_epoch_ms(now));
+    let zip = cpi_gitops_wire::artifact::zip::write(&entries, DosTime::from_epoch_ms(now))
+        .map_err(|e| ApiError::internal(format!("Package '{id}': {e}")))?;
     Ok(Reply::bytes("application/zip", zip))
 }
 

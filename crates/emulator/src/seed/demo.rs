@@ -269,7 +269,7 @@ fn finance(b: &mut Builder) {
         vec![receiver("HTTP", "{{Bank Payments URL}}", "")],
         &[],
     );
-    let files = content::integration_flow(
+    let mut files = content::integration_flow(
         &spec,
         "1.0.0",
         &[(
@@ -279,6 +279,15 @@ fn finance(b: &mut Builder) {
         )],
         vec![],
     );
+    // A value left over from an older version of the flow: parameters.prop keeps it, but the
+    // flow no longer defines the parameter, so the Configurations API does not list it.
+    for f in files
+        .iter_mut()
+        .filter(|f| f.name == cpi_gitops_wire::artifact::PARAMETERS_PROP_PATH)
+    {
+        f.data
+            .extend_from_slice(b"Legacy\\ Payments\\ URL=https\\://bank.example/v1/payments\n");
+    }
     b.artifact(
         ArtifactKind::IntegrationFlow,
         "Finance",

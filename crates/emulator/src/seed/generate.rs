@@ -46,6 +46,7 @@ fn jar(rng: &mut IdGenerator, size: usize) -> Vec<u8> {
         &entries,
         cpi_gitops_wire::artifact::zip::DosTime::from_epoch_ms(1_700_000_000_000),
     )
+    .unwrap_or_default()
 }
 
 fn edmx(size: usize) -> Vec<u8> {

@@ -37,6 +37,42 @@ impl Manifest {
         Manifest { headers }
     }
 
+    /// Parses the main section as `java.util.jar.Manifest` would accept it: UTF-8 text whose
+    /// first header is `Manifest-Version`, every line a `Name: value` header (names of letters,
+    /// digits, `-` and `_`) or a continuation starting with a space. Says the first line that
+    /// is not.
+    pub fn parse_strict(bytes: &[u8]) -> Result<Manifest, String> {
+        let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
+        let mut first = true;
+        for (n, raw) in text.split('\n').enumerate() {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if line.is_empty() {
+                break;
+            }
+            if line.starts_with(' ') && !first {
+                continue;
+            }
+            let name = line.split_once(": ").map(|(name, _)| name);
+            let valid = name.is_some_and(|name| {
+                !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+            });
+            if !valid {
+                return Err(format!("line {} is not a `Name: value` header", n + 1));
+            }
+            if first && !name.is_some_and(|n| n.eq_ignore_ascii_case("Manifest-Version")) {
+                return Err("its first header is not Manifest-Version".into());
+            }
+            first = false;
+        }
+        if first {
+            return Err("it has no headers".into());
+        }
+        Ok(Manifest::parse(bytes))
+    }
+
     /// The value of header `name` (exact, case-insensitive name match as Java does).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.headers
@@ -145,6 +181,23 @@ pub fn set_header(bytes: &[u8], name: &str, value: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strict_parsing_refuses_what_is_not_a_manifest() {
+        let good = b"Manifest-Version: 1.0\r\nBundle-SymbolicName: F; singleton:=true\r\nImport-Package: a,b\r\n ,c\r\n\r\n";
+        let m = super::Manifest::parse_strict(good).unwrap();
+        assert_eq!(m.symbolic_name(), Some("F"));
+        assert_eq!(m.get("Import-Package"), Some("a,b,c"));
+        for bad in [
+            &b"garbage"[..],
+            b"Bundle-SymbolicName: F\r\n",
+            b"Manifest-Version: 1.0\r\nno colon here\r\n",
+            b"\xff\xfe",
+            b"",
+        ] {
+            assert!(super::Manifest::parse_strict(bad).is_err(), "{bad:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -24,8 +24,8 @@ pub const PARAMETERS_PROPDEF_PATH: &str = "src/main/resources/parameters.propdef
 /// The entry a tenant appends to every download (metadata, not content).
 pub const METAINFO_PATH: &str = "metainfo.prop";
 
-/// Why an artifact zip could not be read.
-#[derive(Debug, thiserror::Error)]
+/// Why an artifact zip could not be read or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
     /// The bytes are not a readable zip.
     #[error("not a readable zip archive: {0}")]
@@ -36,4 +36,32 @@ pub enum FormatError {
     /// The manifest has no `Bundle-SymbolicName`.
     #[error("META-INF/MANIFEST.MF has no Bundle-SymbolicName header")]
     NoSymbolicName,
+    /// An entry is larger than the reader's limit.
+    #[error("entry `{name}` is {size} bytes, more than the limit of {limit} bytes")]
+    EntryTooLarge {
+        /// The entry.
+        name: String,
+        /// Its size (declared or found).
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More entries than a zip without zip64 holds.
+    #[error("{entries} entries do not fit in a zip without zip64 (at most {limit})")]
+    TooManyEntries {
+        /// Entries to write.
+        entries: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The archive would pass the size a zip without zip64 can address.
+    #[error(
+        "the archive reaches {limit} bytes at entry `{entry}`, more than a zip without zip64 holds"
+    )]
+    TooLarge {
+        /// The entry where it happens.
+        entry: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }

@@ -4,6 +4,10 @@
 //! comment such as `#Sat Oct 14 18:11:02 UTC 2023`, then `key=value` lines with Java escapes and
 //! non-ASCII as `\uXXXX`. The date comment changes on every download; [`strip_date_comments`] is
 //! the exporter's normalization and [`store`] the emulator's regeneration.
+//!
+//! [`blank_values`] and [`fill_values`] edit values in place and keep every other byte (key
+//! order, comments, separators, line ends): the exporter's skeleton of an integration flow's
+//! `parameters.prop` and its repacking.
 
 /// Parsed `key=value` pairs in file order (later duplicates replace earlier ones in place).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,6 +164,142 @@ fn escape(s: &str, is_key: bool) -> String {
     out
 }
 
+/// The text of a properties file: UTF-8 when it is, otherwise ISO-8859-1, as
+/// `Properties.load(InputStream)` reads it; and whether it was UTF-8.
+fn decode(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), true),
+        Err(_) => (bytes.iter().map(|&b| b as char).collect(), false),
+    }
+}
+
+fn encode(text: &str, utf8: bool) -> Vec<u8> {
+    if utf8 {
+        text.as_bytes().to_vec()
+    } else {
+        // Every character came from one byte or is ASCII from `escape`.
+        text.chars().map(|c| c as u32 as u8).collect()
+    }
+}
+
+/// One `key=value` entry as it stands in the text: `text[start..value_start]` is the key and
+/// separator as written, `text[value_start..value_end]` the value (across continuation lines),
+/// `text[value_end..end]` the line end.
+struct Span {
+    key: String,
+    value_start: usize,
+    value_end: usize,
+}
+
+/// The entries of `text` with their places; comment and blank lines are not entries.
+fn spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let line_start = pos;
+        pos += line.len();
+        i += 1;
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start_matches([' ', '\t', '\x0c']);
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!') {
+            continue;
+        }
+        let indent = body.len() - trimmed.len();
+        // The logical line: continued while a line ends in an odd number of backslashes.
+        let mut value_end = line_start + body.len();
+        let mut last = body;
+        while last.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1 && i < lines.len() {
+            let next = lines[i];
+            pos += next.len();
+            i += 1;
+            last = next.trim_end_matches(['\n', '\r']);
+            value_end = pos - (next.len() - last.len());
+        }
+        // The key ends at the first unescaped separator of the first line.
+        let chars: Vec<(usize, char)> = trimmed.char_indices().collect();
+        let mut k = 0;
+        let mut key_end = trimmed.len();
+        while k < chars.len() {
+            match chars[k].1 {
+                '\\' => k += 2,
+                '=' | ':' | ' ' | '\t' | '\x0c' => {
+                    key_end = chars[k].0;
+                    break;
+                }
+                _ => k += 1,
+            }
+        }
+        let rest = &trimmed[key_end.min(trimmed.len())..];
+        let mut sep = rest.len() - rest.trim_start_matches([' ', '\t', '\x0c']).len();
+        if rest[sep..].starts_with(['=', ':']) {
+            sep += 1;
+            sep += rest[sep..].len() - rest[sep..].trim_start_matches([' ', '\t', '\x0c']).len();
+        }
+        let value_start = line_start + indent + key_end.min(trimmed.len()) + sep;
+        let (key, _) = split_key_value(&trimmed[..key_end.min(trimmed.len())]);
+        out.push(Span {
+            key,
+            value_start: value_start.min(value_end),
+            value_end,
+        });
+    }
+    out
+}
+
+/// The keys of a properties file, in file order (duplicates once).
+pub fn keys(bytes: &[u8]) -> Vec<String> {
+    let (text, _) = decode(bytes);
+    let mut out: Vec<String> = Vec::new();
+    for span in spans(&text) {
+        if !out.contains(&span.key) {
+            out.push(span.key);
+        }
+    }
+    out
+}
+
+/// The file with the value of every key for which `blank` is true removed (the key, its
+/// separator, comments, order and line ends stay as they are).
+pub fn blank_values(bytes: &[u8], blank: impl Fn(&str) -> bool) -> Vec<u8> {
+    fill(bytes, |key| blank(key).then(String::new), false)
+}
+
+/// The file with the value of every key for which `value` gives one replaced by it (escaped as
+/// `Properties.store` does; a key written without a separator gets `=`). Everything else stays
+/// as it is.
+pub fn fill_values(bytes: &[u8], value: impl Fn(&str) -> Option<String>) -> Vec<u8> {
+    fill(bytes, value, true)
+}
+
+fn fill(bytes: &[u8], value: impl Fn(&str) -> Option<String>, escaped: bool) -> Vec<u8> {
+    let (text, utf8) = decode(bytes);
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for span in spans(&text) {
+        let Some(new) = value(&span.key) else {
+            continue;
+        };
+        out.push_str(&text[pos..span.value_start]);
+        let written = &text[..span.value_start];
+        let has_separator = written
+            .trim_end_matches([' ', '\t', '\x0c'])
+            .ends_with(['=', ':'])
+            || written.ends_with([' ', '\t', '\x0c']);
+        if !new.is_empty() {
+            if !has_separator {
+                out.push('=');
+            }
+            out.push_str(&if escaped { escape(&new, false) } else { new });
+        }
+        pos = span.value_end;
+    }
+    out.push_str(&text[pos..]);
+    encode(&out, utf8)
+}
+
 /// Writes `entries` as `Properties.store` does: `#<comment>` if given, `#<date>` if given, then
 /// one escaped `key=value` per line, each ending in `\n`.
 pub fn store(entries: &[(String, String)], comment: Option<&str>, date: Option<&str>) -> Vec<u8> {
@@ -288,6 +428,39 @@ mod tests {
         assert!(text.contains("Receiver\\ Address=https\\://erp.example/x\\=y\n"));
         assert!(text.contains("Umlaut=Gr\\u00FC\\u00DFe\n"));
         assert_eq!(Properties::parse(&bytes).entries(), &entries[..]);
+    }
+
+    #[test]
+    fn values_are_blanked_and_filled_in_place() {
+        let file = b"# kept\r\nZ\\ key = a\\:b\r\nA:1\r\nmulti=x\\\r\n    y\r\nbare\r\nlinger=old";
+        assert_eq!(keys(file), ["Z key", "A", "multi", "bare", "linger"]);
+        let skeleton = blank_values(file, |k| k != "linger");
+        assert_eq!(
+            skeleton,
+            b"# kept\r\nZ\\ key = \r\nA:\r\nmulti=\r\nbare\r\nlinger=old".to_vec()
+        );
+        assert_eq!(keys(&skeleton), keys(file));
+        let filled = fill_values(&skeleton, |k| match k {
+            "Z key" => Some("a:b".into()),
+            "A" => Some("1".into()),
+            "multi" => Some("xy".into()),
+            "bare" => Some("v w".into()),
+            _ => None,
+        });
+        assert_eq!(
+            String::from_utf8(filled.clone()).unwrap(),
+            "# kept\r\nZ\\ key = a\\:b\r\nA:1\r\nmulti=xy\r\nbare=v w\r\nlinger=old"
+        );
+        let parsed = Properties::parse(&filled);
+        assert_eq!(parsed.get("bare"), Some("v w"));
+        assert_eq!(parsed.get("multi"), Some("xy"));
+        // ISO-8859-1 stays ISO-8859-1.
+        let latin = b"k=\xe9\nl=\xe9\n";
+        assert_eq!(blank_values(latin, |k| k == "k"), b"k=\nl=\xe9\n".to_vec());
+        assert_eq!(
+            fill_values(b"k=\nl=\xe9\n", |k| (k == "k").then(|| "\u{e9}".into())),
+            b"k=\\u00E9\nl=\xe9\n".to_vec()
+        );
     }
 
     #[test]
