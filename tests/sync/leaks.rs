@@ -127,3 +127,222 @@ async fn secrets_echoed_by_a_tenant_never_reach_any_output() {
         assert!(found.is_empty(), "trace logs leak {canary:?} as {found:?}");
     }
 }
+
+/// Runs `cpi-gitops -vvv <args>` with every crate logging at its most detailed
+/// (`CPI_GITOPS_LOG=trace`, and `RUST_LOG=trace` for good measure); both streams.
+fn traced(p: &Pair, args: &[&str]) -> (i32, String) {
+    let out = p
+        .repo
+        .command()
+        .arg("-vvv")
+        .args(args)
+        .env("CPI_GITOPS_LOG", "trace")
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Runs [`traced`] and keeps the output, checking the exit code.
+fn expect(outputs: &mut Vec<(String, String)>, p: &Pair, code: i32, args: &[&str]) {
+    let (got, text) = traced(p, args);
+    assert_eq!(got, code, "`{}`: {text}", args.join(" "));
+    outputs.push((args.join(" "), text));
+}
+
+/// Every file of the repository that is not an age file, `.git` included (index, refs, logs,
+/// journals, locks), with git's objects decompressed: `(name, text)`.
+fn repository_texts(root: &std::path::Path) -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("the folder reads") {
+            let path = entry.expect("the entry reads").path();
+            if path.is_dir() {
+                // Objects are compressed: they are read through git below.
+                if !path.ends_with(".git/objects") {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_none_or(|e| e != "age") {
+                let bytes = std::fs::read(&path).expect("the file reads");
+                out.push((
+                    path.display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    let git = git2::Repository::open(root).expect("the repository opens");
+    let odb = git.odb().expect("its object database");
+    odb.foreach(|id| {
+        let object = odb.read(*id).expect("the object reads");
+        out.push((
+            format!("git object {id}"),
+            String::from_utf8_lossy(object.data()).into_owned(),
+        ));
+        true
+    })
+    .expect("every object is visited");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_appears_in_no_output_log_file_or_git_object_across_the_loop_and_its_errors() {
+    use reqwest::Method;
+    let canaries = [
+        "canary-loop-user-4e1a",
+        "canary-loop-param-4e1b",
+        "canary-loop-oauth-4e1c",
+        "canary-loop-pd-4e1d",
+        "canary-loop-drifted-4e1e",
+        "canary-loop-rotated-4e1f",
+    ];
+    let p = Pair::new(Seed::Empty).await;
+    let pr = &p.primary;
+    for (set, body) in [
+        (
+            "UserCredentials",
+            json!({"Name": "Canary_User", "Kind": "default", "User": "u", "Password": canaries[0]}),
+        ),
+        (
+            "SecureParameters",
+            json!({"Name": "Canary_Param", "SecureParam": canaries[1]}),
+        ),
+        (
+            "OAuth2ClientCredentials",
+            json!({"Name": "Canary_OAuth", "TokenServiceUrl": "https://t", "ClientId": "c", "ClientSecret": canaries[2]}),
+        ),
+        (
+            "UserCredentialParameters",
+            json!({"Pid": "ACME", "Id": "Canary", "User": "u", "Password": canaries[3]}),
+        ),
+    ] {
+        let r = pr.send(Method::POST, set, Some(body)).await;
+        assert!(r.status.is_success(), "{set}: {}", r.text());
+    }
+    let mut outputs = Vec::new();
+
+    // The loop: export, plan, apply, drift, in every format.
+    expect(&mut outputs, &p, 0, &["export", "--tenant", "primary"]);
+    for format in ["text", "json", "markdown"] {
+        expect(
+            &mut outputs,
+            &p,
+            2,
+            &["--format", format, "plan", "--tenant", "secondary"],
+        );
+    }
+    expect(
+        &mut outputs,
+        &p,
+        0,
+        &[
+            "--format",
+            "json",
+            "apply",
+            "--tenant",
+            "secondary",
+            "--overwrite-drift",
+        ],
+    );
+    expect(&mut outputs, &p, 0, &["drift", "--tenant", "secondary"]);
+
+    // Drift: a password changed on the secondary, and one rotated on the primary.
+    let r = p
+        .secondary
+        .send(Method::PUT, "UserCredentials('Canary_User')", Some(json!({"Name": "Canary_User", "Kind": "default", "User": "u", "Password": canaries[4]})))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let r = pr
+        .send(
+            Method::PUT,
+            "SecureParameters('Canary_Param')",
+            Some(json!({"Name": "Canary_Param", "SecureParam": canaries[5]})),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    expect(
+        &mut outputs,
+        &p,
+        0,
+        &["--format", "markdown", "export", "--tenant", "primary"],
+    );
+    for format in ["text", "json", "markdown"] {
+        expect(
+            &mut outputs,
+            &p,
+            2,
+            &["--format", format, "drift", "--tenant", "secondary"],
+        );
+    }
+
+    // Error paths: an apply refused for drift, writes refused by a tenant that echoes their
+    // bodies, reads answered with garbage, an export whose reads fail.
+    expect(
+        &mut outputs,
+        &p,
+        2,
+        &["--format", "json", "apply", "--tenant", "secondary"],
+    );
+    p.secondary
+        .switches(json!({
+            "fail_routes": {"PUT UserCredentials(..)": 400, "PUT SecureParameters(..)": 400,
+                            "POST UserCredentials": 400, "POST SecureParameters": 400},
+            "echo_request_bodies": "raw"
+        }))
+        .await;
+    for format in ["text", "markdown"] {
+        expect(
+            &mut outputs,
+            &p,
+            1,
+            &[
+                "--format",
+                format,
+                "apply",
+                "--tenant",
+                "secondary",
+                "--overwrite-drift",
+            ],
+        );
+    }
+    assert!(
+        outputs.iter().any(|(_, o)| o.contains("Request body:")),
+        "the tenant echoed the bodies it refused"
+    );
+    p.secondary
+        .switches(json!({
+            "fail_routes": {},
+            "echo_request_bodies": null,
+            "garbage_routes": {"GET UserCredentials": "garbage"}
+        }))
+        .await;
+    expect(&mut outputs, &p, 1, &["plan", "--tenant", "secondary"]);
+    p.primary
+        .switches(json!({"fail_routes": {"GET SecureParameters": 500}}))
+        .await;
+    expect(
+        &mut outputs,
+        &p,
+        1,
+        &["--format", "json", "export", "--tenant", "primary"],
+    );
+
+    for canary in canaries {
+        for (command, text) in &outputs {
+            let found = leaks(text, canary);
+            assert!(
+                found.is_empty(),
+                "{canary} leaked as {found:?} from `{command}` (logs at trace):\n{text}"
+            );
+        }
+        for (name, text) in repository_texts(p.repo.path()) {
+            assert!(!text.contains(canary), "{canary} appears in {name}");
+        }
+    }
+}
