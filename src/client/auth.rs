@@ -164,7 +164,7 @@ async fn fetch_token(
             status: raw.status,
             message: message_of(&raw.body),
             attempts: raw.attempts,
-            gave_up: raw.gave_up,
+            gave_up: raw.gave_up.map(String::into_boxed_str),
         });
     }
     let unexpected = |cause: String| ClientError::Unexpected {

@@ -60,7 +60,7 @@ pub enum ClientError {
         attempts: u32,
         /// Why the retries ended early, when not for the attempt count (a `Retry-After` beyond
         /// the retry budget).
-        gave_up: Option<String>,
+        gave_up: Option<Box<str>>,
     },
     /// No answer: connection refused, reset or closed, timeout, or a body cut short.
     #[error(

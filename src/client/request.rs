@@ -181,7 +181,7 @@ impl Inner {
             status: raw.status,
             message: message_of(&raw.body),
             attempts: raw.attempts,
-            gave_up: raw.gave_up,
+            gave_up: raw.gave_up.map(String::into_boxed_str),
         }
     }
 
