@@ -8,9 +8,13 @@
 //! [tenants.primary]
 //! url = "https://primary.example.com"                # API root is <url>/api/v1
 //! token_url = "https://auth.example.com/oauth/token" # present: OAuth client credentials
-//! runtime_url = "https://primary-rt.example.com"     # companion endpoint; default: url
-//! companion_path = "/http/cpi-gitops/security-material"  # default; "" for none
+//! runtime_url = "https://primary-rt.example.com"     # companion endpoint and probe; default: url
+//! companion_path = "/http/cpi-gitops/security-material"  # default: found on the tenant; "" for none
+//! probe_path = "/http/cpi-gitops/ping"               # default; also probe_expect, probe_timeout_secs
 //! concurrency = 8                                    # requests in flight, default 8
+//! role = "passive"                                   # high availability; default "active"
+//! [tenants.primary.companion]                        # what `companion install` configures
+//! role = "CPIGitOps.SecurityMaterial"                # also address, ping_address, ping_role
 //! ```
 //!
 //! Every number is checked when the file is read ([`Config::load`]): a value out of its range
@@ -21,8 +25,10 @@
 //! `CPI_<NAME>_SERVICE_KEY` (the JSON service key SAP issues: `url`, `tokenurl`, `clientid`,
 //! `clientsecret`, at the top level or under `oauth`); `CPI_<NAME>_CLIENT_ID` with
 //! `CPI_<NAME>_CLIENT_SECRET` (needs `token_url`); `CPI_<NAME>_USER` with `CPI_<NAME>_PASSWORD`
-//! (Basic). The age identity is `CPI_GITOPS_AGE_IDENTITY` (the key text) or
-//! `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
+//! (Basic). Calls to the runtime (`/http/...`) use `CPI_<NAME>_RUNTIME_SERVICE_KEY`, or
+//! `_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET`, or `_RUNTIME_USER` with `_RUNTIME_PASSWORD`,
+//! falling back to the API's ([`Config::runtime_client`]). The age identity is
+//! `CPI_GITOPS_AGE_IDENTITY` (the key text) or `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
 
 use crate::client::{Auth, ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy};
 use crate::secrets::{Identity, Secret};
@@ -90,6 +96,7 @@ const RANGES: &[(&str, u64, u64)] = &[
     ("retry_base_ms", 1, 60_000),
     ("deploy_poll_ms", 1, 60_000),
     ("deploy_timeout_secs", 1, 86_400),
+    ("probe_timeout_secs", 1, 86_400),
     ("max_response_bytes", 1024, 1 << 40),
 ];
 
@@ -120,7 +127,8 @@ pub struct TenantSection {
     pub token_url: Option<String>,
     /// The runtime's URL (the companion endpoint); default `url`.
     pub runtime_url: Option<String>,
-    /// The companion endpoint's path below `runtime_url`; empty for none.
+    /// The companion's security-material path below `runtime_url`; default: the address of the
+    /// tenant's deployed `CPIGitOps_SecurityMaterial`; empty: export without the companion.
     pub companion_path: Option<String>,
     /// Requests in flight to the tenant (default 8).
     pub concurrency: Option<usize>,
@@ -136,6 +144,63 @@ pub struct TenantSection {
     pub deploy_poll_ms: Option<u64>,
     /// Longest wait for one deploy to reach `STARTED` (default 600 s).
     pub deploy_timeout_secs: Option<u64>,
+    /// The tenant's role in a high-availability pair (default active); the roles a failover
+    /// records in `refs/cpi-gitops/roles` override it.
+    pub role: Option<Role>,
+    /// What `cpi-gitops probe` requests below `runtime_url` (default the companion's ping,
+    /// `/http/cpi-gitops/ping`).
+    pub probe_path: Option<String>,
+    /// The statuses the probe takes as healthy, e.g. `"200-299"` (the default) or `"200,204"`.
+    pub probe_expect: Option<String>,
+    /// Seconds before a probe gives up (default 10).
+    pub probe_timeout_secs: Option<u64>,
+    /// How `companion install` configures the companion's flows.
+    pub companion: Option<CompanionSection>,
+}
+
+/// A tenant's role in a high-availability pair (design.md section 8).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs everything, flows that start by themselves included.
+    Active,
+    /// Runs the flows a caller starts; holds back the flows that start by themselves.
+    Passive,
+}
+
+impl Role {
+    /// `active` or `passive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Active => "active",
+            Role::Passive => "passive",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `[tenants.NAME.companion]`: the configuration `companion install` sets on the companion's
+/// flows (each has a default; flags of `companion install` win).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanionSection {
+    /// The security-material flow's address below `/http` (default
+    /// `/cpi-gitops/security-material`).
+    pub address: Option<String>,
+    /// The role a caller of the security-material flow needs (default
+    /// `CPIGitOps.SecurityMaterial`).
+    pub role: Option<String>,
+    /// The ping flow's address below `/http` (default `/cpi-gitops/ping`).
+    pub ping_address: Option<String>,
+    /// The role a caller of the ping flow needs (default `CPIGitOps.Ping`).
+    pub ping_role: Option<String>,
 }
 
 /// Why the configuration cannot be used.
@@ -357,6 +422,7 @@ impl Config {
                 ("retry_base_ms", t.retry_base_ms),
                 ("deploy_poll_ms", t.deploy_poll_ms),
                 ("deploy_timeout_secs", t.deploy_timeout_secs),
+                ("probe_timeout_secs", t.probe_timeout_secs),
             ] {
                 check_range(&table, key, value)?;
             }
@@ -501,14 +567,186 @@ impl Config {
         )
     }
 
-    /// The companion endpoint path of `tenant` (`None` when configured as empty).
-    pub fn companion_path(&self, tenant: &str) -> Option<String> {
-        let path = self
-            .tenants
+    /// The role `tenant` is configured with: its `role`, or `None` when the file does not say.
+    pub fn role(&self, tenant: &str) -> Option<Role> {
+        self.tenants.get(tenant).and_then(|s| s.role)
+    }
+
+    /// `UnknownTenant` unless the file configures `tenant`.
+    pub fn check_tenant(&self, tenant: &str) -> Result<(), ConfigError> {
+        if self.tenants.contains_key(tenant) {
+            Ok(())
+        } else {
+            Err(ConfigError::UnknownTenant {
+                tenant: tenant.into(),
+                path: self.source.clone(),
+                known: self.tenants.keys().cloned().collect(),
+            })
+        }
+    }
+
+    /// The companion endpoint path `tenant` configures: `None` when not configured (export then
+    /// finds the companion's address on the tenant), `Some("")` to export without it.
+    pub fn configured_companion_path(&self, tenant: &str) -> Option<String> {
+        self.tenants
             .get(tenant)
             .and_then(|s| s.companion_path.clone())
-            .unwrap_or_else(|| crate::wire::companion::DEFAULT_PATH.to_string());
-        (!path.is_empty()).then_some(path)
+    }
+
+    /// The `[tenants.NAME.companion]` section of `tenant` (empty when absent).
+    pub fn companion_section(&self, tenant: &str) -> CompanionSection {
+        self.tenants
+            .get(tenant)
+            .and_then(|s| s.companion.clone())
+            .unwrap_or_default()
+    }
+
+    /// The probe settings of `tenant`: path (default the companion's ping), expected statuses
+    /// as written (default `200-299`), timeout (default 10 s).
+    pub fn probe(&self, tenant: &str) -> (String, String, Duration) {
+        let section = self.tenants.get(tenant);
+        (
+            section
+                .and_then(|s| s.probe_path.clone())
+                .unwrap_or_else(|| crate::wire::companion::DEFAULT_PING_PATH.to_string()),
+            section
+                .and_then(|s| s.probe_expect.clone())
+                .unwrap_or_else(|| "200-299".to_string()),
+            Duration::from_secs(section.and_then(|s| s.probe_timeout_secs).unwrap_or(10)),
+        )
+    }
+
+    /// The client settings for `tenant`'s runtime (`<runtime_url>/http/...`: the companion and
+    /// the probe), with the runtime credentials from `env` (design.md section 6):
+    /// `CPI_<NAME>_RUNTIME_SERVICE_KEY` (the key of an `integration-flow` service instance; its
+    /// `url` is the runtime URL when `runtime_url` is not configured), or
+    /// `CPI_<NAME>_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET` (OAuth at `token_url`, or
+    /// the API service key's `tokenurl`), or `CPI_<NAME>_RUNTIME_USER` with `_RUNTIME_PASSWORD`
+    /// (Basic); without any of these, the API's credentials and `runtime_url` (default `url`).
+    pub fn runtime_client(&self, tenant: &str, env: &Env) -> Result<ClientConfig, ConfigError> {
+        let section = self
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| ConfigError::UnknownTenant {
+                tenant: tenant.into(),
+                path: self.source.clone(),
+                known: self.tenants.keys().cloned().collect(),
+            })?;
+        let prefix = format!("{}RUNTIME_", env_prefix(tenant));
+        env.check_utf8(&env_prefix(tenant))?;
+        let bad = |reason: String| ConfigError::Tenant {
+            tenant: tenant.into(),
+            reason,
+        };
+        let api_key = env
+            .get(&format!("{}SERVICE_KEY", env_prefix(tenant)))
+            .and_then(|k| ServiceKey::parse(k).ok());
+        let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
+            let key = ServiceKey::parse(key)
+                .map_err(|e| bad(format!("{prefix}SERVICE_KEY is not a service key: {e}")))?;
+            let token_url = key
+                .tokenurl
+                .or_else(|| section.token_url.clone())
+                .ok_or_else(|| bad(format!("{prefix}SERVICE_KEY has no tokenurl")))?;
+            (
+                key.url,
+                Auth::OAuth {
+                    token_url,
+                    client_id: key.clientid,
+                    client_secret: Secret::new(key.clientsecret),
+                },
+            )
+        } else if let (Some(id), Some(secret)) = (
+            env.get(&format!("{prefix}CLIENT_ID")),
+            env.get(&format!("{prefix}CLIENT_SECRET")),
+        ) {
+            let token_url = section
+                .token_url
+                .clone()
+                .or_else(|| api_key.as_ref().and_then(|k| k.tokenurl.clone()))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{prefix}CLIENT_ID is set, so token_url is needed in [tenants.{tenant}] of {}",
+                        self.source.display()
+                    ))
+                })?;
+            (
+                None,
+                Auth::OAuth {
+                    token_url,
+                    client_id: id.into(),
+                    client_secret: Secret::new(secret),
+                },
+            )
+        } else if let (Some(user), Some(password)) = (
+            env.get(&format!("{prefix}USER")),
+            env.get(&format!("{prefix}PASSWORD")),
+        ) {
+            (
+                None,
+                Auth::Basic {
+                    user: user.into(),
+                    password: Secret::new(password),
+                },
+            )
+        } else {
+            return self.client(tenant, env);
+        };
+        let https = |u: String| {
+            let u = if u.contains("://") {
+                u
+            } else {
+                format!("https://{u}")
+            };
+            u.trim_end_matches('/').to_string()
+        };
+        let url = section
+            .url
+            .clone()
+            .or_else(|| api_key.as_ref().and_then(|k| k.url.clone()));
+        let runtime_url = section
+            .runtime_url
+            .clone()
+            .or(key_url)
+            .or_else(|| url.clone())
+            .map(https)
+            .ok_or_else(|| {
+                bad(format!(
+                    "no runtime_url (or url) in [tenants.{tenant}] of {}",
+                    self.source.display()
+                ))
+            })?;
+        self.check_numbers().map_err(bad)?;
+        let mut retry = RetryPolicy::default();
+        if let Some(n) = section.retry_attempts {
+            retry.max_attempts = n;
+        }
+        if let Some(ms) = section.retry_base_ms {
+            retry.base_delay = Duration::from_millis(ms);
+        }
+        if let Some(secs) = section.retry_budget_secs {
+            retry.max_total = Duration::from_secs(secs);
+        }
+        match &auth {
+            Auth::Basic { password, .. } => crate::redact::register_str(password.expose()),
+            Auth::OAuth { client_secret, .. } => {
+                crate::redact::register_str(client_secret.expose())
+            }
+        }
+        Ok(ClientConfig {
+            name: tenant.into(),
+            url: url.map(https).unwrap_or_else(|| runtime_url.clone()),
+            runtime_url,
+            auth,
+            concurrency: section
+                .concurrency
+                .unwrap_or(crate::client::DEFAULT_CONCURRENCY),
+            retry,
+            timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+        })
     }
 }
 
@@ -642,6 +880,10 @@ mod tests {
             ),
             ("[tenants.p]\nretry_attempts = 0\n", "retry_attempts = 0"),
             ("[tenants.p]\ndeploy_poll_ms = 0\n", "deploy_poll_ms = 0"),
+            (
+                "[tenants.p]\nprobe_timeout_secs = 0\n",
+                "probe_timeout_secs = 0",
+            ),
             ("max_response_bytes = 0\n", "max_response_bytes = 0"),
         ] {
             let err = config(text).check_numbers().unwrap_err();
@@ -677,6 +919,107 @@ mod tests {
             "{err}"
         );
         assert!(c.client("secondary", &env).is_err());
+    }
+
+    #[test]
+    fn roles_are_active_or_passive() {
+        let c = config(
+            "[tenants.a]\n[tenants.b]\nrole = \"passive\"\n[tenants.c]\nrole = \"active\"\n",
+        );
+        assert_eq!(c.role("a"), None);
+        assert_eq!(c.role("b"), Some(Role::Passive));
+        assert_eq!(c.role("c"), Some(Role::Active));
+        assert!(c.check_tenant("d").is_err());
+        let e = toml::from_str::<Config>("[tenants.x]\nrole = \"standby\"\n").unwrap_err();
+        assert!(e.to_string().contains("active"), "{e}");
+    }
+
+    #[test]
+    fn runtime_credentials_fall_back_to_the_apis() {
+        let c = config(
+            "[tenants.primary]\nurl = \"https://api.example\"\ntoken_url = \"https://auth.example/token\"\n",
+        );
+        // Nothing for the runtime: the API's credentials, runtime_url = url.
+        let env = Env::from_pairs([("CPI_PRIMARY_USER", "u"), ("CPI_PRIMARY_PASSWORD", "p")]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(matches!(&rt.auth, Auth::Basic { user, .. } if user == "u"));
+        assert_eq!(rt.runtime_url, "https://api.example");
+        // A runtime user wins, and needs no API credentials at all.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_USER", "probe"),
+            ("CPI_PRIMARY_RUNTIME_PASSWORD", "canary-rt-1"),
+        ]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(matches!(&rt.auth, Auth::Basic { user, .. } if user == "probe"));
+        assert!(!format!("{rt:?}").contains("canary-rt-1"));
+        // A runtime client uses the tenant's token URL.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_CLIENT_ID", "rt-client"),
+            ("CPI_PRIMARY_RUNTIME_CLIENT_SECRET", "s"),
+        ]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert!(
+            matches!(&rt.auth, Auth::OAuth { token_url, client_id, .. } if token_url == "https://auth.example/token" && client_id == "rt-client")
+        );
+        // An integration-flow service key: its url is the runtime's, its tokenurl its own.
+        let env = Env::from_pairs([(
+            "CPI_PRIMARY_RUNTIME_SERVICE_KEY",
+            r#"{"oauth":{"clientid":"sb-rt","clientsecret":"x","url":"https://t-rt.example/","tokenurl":"https://auth.example/rt-token"}}"#,
+        )]);
+        let rt = c.runtime_client("primary", &env).unwrap();
+        assert_eq!(rt.runtime_url, "https://t-rt.example");
+        assert_eq!(rt.url, "https://api.example");
+        assert!(
+            matches!(&rt.auth, Auth::OAuth { token_url, .. } if token_url == "https://auth.example/rt-token")
+        );
+        // A configured runtime_url wins over the key's.
+        let c = config(
+            "[tenants.primary]\nurl = \"https://api.example\"\nruntime_url = \"https://rt.example\"\n",
+        );
+        assert_eq!(
+            c.runtime_client("primary", &env).unwrap().runtime_url,
+            "https://rt.example"
+        );
+        // A runtime client without any token URL is an error naming what to set.
+        let env = Env::from_pairs([
+            ("CPI_PRIMARY_RUNTIME_CLIENT_ID", "a"),
+            ("CPI_PRIMARY_RUNTIME_CLIENT_SECRET", "b"),
+        ]);
+        let e = c.runtime_client("primary", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("CPI_PRIMARY_RUNTIME_CLIENT_ID") && e.contains("token_url"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn probe_and_companion_settings_have_defaults() {
+        let c = config(
+            "[tenants.a]\n[tenants.b]\nprobe_path = \"/http/ping\"\nprobe_expect = \"200\"\nprobe_timeout_secs = 3\ncompanion_path = \"\"\n[tenants.b.companion]\nrole = \"Ops.Secrets\"\n",
+        );
+        assert_eq!(
+            c.probe("a"),
+            (
+                "/http/cpi-gitops/ping".to_string(),
+                "200-299".to_string(),
+                Duration::from_secs(10)
+            )
+        );
+        assert_eq!(
+            c.probe("b"),
+            (
+                "/http/ping".to_string(),
+                "200".to_string(),
+                Duration::from_secs(3)
+            )
+        );
+        assert_eq!(c.configured_companion_path("a"), None);
+        assert_eq!(c.configured_companion_path("b").as_deref(), Some(""));
+        assert_eq!(
+            c.companion_section("b").role.as_deref(),
+            Some("Ops.Secrets")
+        );
+        assert!(toml::from_str::<Config>("[tenants.x.companion]\nrol = \"typo\"\n").is_err());
     }
 
     #[test]

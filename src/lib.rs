@@ -2,7 +2,8 @@
 //!
 //! `export` reads a primary tenant over its OData API and writes `tenant-state/` as canonical
 //! JSON with age-encrypted secrets; `plan`, `apply` and `drift` replay a committed revision onto a
-//! secondary (or empty) tenant and fail on drift. The `emulator` is a faithful local tenant.
+//! secondary (or empty) tenant and fail on drift; a passive twin holds back the flows that start
+//! by themselves, and `failover` moves them to it. The `emulator` is a faithful local tenant.
 //!
 //! # Crate map
 //!
@@ -17,7 +18,9 @@
 //! | [`report`] | everything written to stdout and stderr: text, JSON, markdown, progress | decide anything |
 //! | [`sync`] | plan, apply, drift: desired (git) vs live (tenant) vs base (applied ref), typed outcomes | print, build URLs, open files |
 //! | [`export`] | a tenant into `tenant-state/` as one commit | print |
-//! | [`read`] | a tenant into state files, normalized as export writes them | print |
+//! | [`read`] | a tenant into state files, normalized as export writes them (secrets through the companion) | print |
+//! | [`companion`] | the companion package: its zips from the embedded source, `companion install`, export's call | print |
+//! | [`probe`] | the health probe of a tenant's runtime, once or watching as a traffic manager | print |
 //! | [`model`] | object kinds and ids, one module per kind, the volatile-field list, write effects | print, build URLs, open files |
 //! | [`store`] | the `tenant-state/` layout, artifact unpack/repack, export marks, the work tree's secret files | know about tenants |
 //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits, one method per endpoint | know about files, git or the model |
@@ -42,7 +45,9 @@
 //! | `overrides/<tenant>.json` | people | [`sync::desired`] |
 //!
 //! Outside the branches: `refs/cpi-gitops/applied/<tenant>` (the base), written by
-//! [`sync::apply`] ([`sync::base`]) and read by plan, apply and drift.
+//! [`sync::apply`] ([`sync::base`]) and [`sync::failover`], read by plan, apply, drift and
+//! failover; `refs/cpi-gitops/roles` (the roles of a high-availability pair), written by
+//! [`sync::failover`] ([`sync::roles`]) and read by every command that needs a tenant's role.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -50,10 +55,12 @@
 pub mod blocking;
 pub mod cli;
 pub mod client;
+pub mod companion;
 pub mod config;
 pub mod export;
 pub mod git;
 pub mod model;
+pub mod probe;
 pub mod read;
 pub mod redact;
 pub mod report;

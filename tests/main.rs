@@ -3,7 +3,9 @@
 
 mod client;
 mod common;
+mod companion;
 mod emulator;
 mod export;
+mod ha;
 mod sync;
 mod usage;

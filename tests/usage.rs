@@ -115,6 +115,19 @@ fn bad_numbers_exit_1_for_every_command_that_takes_one() {
         &["emulator", "--deploy-steps", "100000"],
         &["emulator", "--echo-request-bodies", "hex"],
         &["emulator", "--listen", "not-an-address"],
+        &["failover", "--to", "x", "--fence-timeout", "NaN"],
+        &["failover", "--to", "x", "--fence-timeout", "0"],
+        &["failover", "--to", "x", "--fence-timeout", "2d"],
+        &["probe", "--tenant", "x", "--timeout", "-1s"],
+        &["probe", "--tenant", "x", "--timeout", "inf"],
+        &[
+            "probe",
+            "--tenant",
+            "x",
+            "--watch",
+            "--tolerated-failures",
+            "-1",
+        ],
     ] {
         assert_usage_error(args);
     }

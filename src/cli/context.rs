@@ -62,6 +62,15 @@ impl Context {
         Ok(Config::load(&path)?)
     }
 
+    /// The configuration for commands that need no repository (`probe`, `companion install`):
+    /// `--config FILE`, else `cpi-gitops.toml` at the root of the repository of `--repo`.
+    pub fn config_anywhere(&self) -> Result<Config, CliError> {
+        match &self.config_path {
+            Some(path) => Ok(Config::load(path)?),
+            None => self.config(&self.repo()?),
+        }
+    }
+
     /// A client for `tenant`; `concurrency` overrides the configured request limit.
     pub fn client(
         &self,

@@ -1,16 +1,18 @@
 //! `cpi-gitops emulator`: run one emulated tenant until interrupted.
 
 use super::{CliError, Context, Outcome, values};
-use crate::emulator::{self, ClockMode, Credentials, Echo, EmulatorConfig, Seed, Switches};
+use crate::emulator::{
+    self, ClockMode, Credentials, Echo, EmulatorConfig, RuntimeUser, Seed, Switches,
+};
 use crate::secrets::Secret;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Run an emulated SAP Cloud Integration tenant
 ///
-/// Serves the OData API under /api/v1, an OAuth token endpoint at /oauth/token, the companion
-/// security-material endpoint, and an admin API under /admin. Prints its URL and credentials at
-/// start and runs until interrupted.
+/// Serves the OData API under /api/v1, an OAuth token endpoint at /oauth/token, the /http/...
+/// endpoints of started flows (the companion package's answered natively), and an admin API under
+/// /admin. Prints its URL and credentials at start and runs until interrupted.
 #[derive(Debug, clap::Args)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port
@@ -82,9 +84,14 @@ pub struct EmulatorArgs {
     /// Status reads per deploy phase (DEPLOYING, STARTING); 0 deploys at once (at most 1000)
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub deploy_steps: u32,
-    /// Do not serve the companion security-material endpoint
+    /// Leave the companion package's flows unanswered (404) even while deployed, as if they were
+    /// not running: export then keeps secrets from git
     #[arg(long)]
     pub no_companion: bool,
+    /// A user of the /http endpoints holding only the roles given, e.g. probe:secret:CPIGitOps.Ping
+    /// (Basic, or OAuth client credentials at the token endpoint); repeat for more
+    #[arg(long, value_name = "NAME:PASSWORD:ROLE[,ROLE]", value_parser = parse_runtime_user)]
+    pub runtime_user: Vec<(String, RuntimeUser)>,
     /// Give __next links as absolute URLs
     #[arg(long)]
     pub absolute_next_links: bool,
@@ -142,6 +149,8 @@ impl EmulatorArgs {
                 neo: self.neo,
                 deploy_steps: self.deploy_steps,
                 companion: !self.no_companion,
+                runtime_users: self.runtime_user.iter().cloned().collect(),
+                companion_unreadable: Vec::new(),
                 absolute_next_links: self.absolute_next_links,
                 fail_deploys: Default::default(),
                 fail_routes: Default::default(),
@@ -152,6 +161,7 @@ impl EmulatorArgs {
                 expire_sessions_every: self.expire_sessions_every,
                 expire_tokens_every: self.expire_tokens_every,
                 echo_request_bodies: self.echo_request_bodies.map(EchoArg::into),
+                down: false,
             },
             clock: if self.logical_clock {
                 ClockMode::Logical {
@@ -164,6 +174,26 @@ impl EmulatorArgs {
             token_ttl_secs: self.token_ttl,
             ..Default::default()
         }
+    }
+}
+
+/// `NAME:PASSWORD:ROLE[,ROLE]` of `--runtime-user`.
+fn parse_runtime_user(text: &str) -> Result<(String, RuntimeUser), String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), Some(password), roles) if !name.is_empty() && !password.is_empty() => Ok((
+            name.to_string(),
+            RuntimeUser {
+                password: password.to_string(),
+                roles: roles
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+        )),
+        _ => Err("expected NAME:PASSWORD:ROLE[,ROLE], e.g. probe:secret:CPIGitOps.Ping".into()),
     }
 }
 
@@ -180,4 +210,24 @@ pub async fn cmd_emulator(ctx: &Context, args: &EmulatorArgs) -> Result<Outcome,
         _ = handle.wait() => {}
     }
     Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_users_parse_with_their_roles() {
+        let (name, user) = parse_runtime_user("probe:pw:CPIGitOps.Ping,Other").unwrap();
+        assert_eq!(name, "probe");
+        assert_eq!(user.password, "pw");
+        assert_eq!(user.roles, ["CPIGitOps.Ping", "Other"]);
+        assert_eq!(
+            parse_runtime_user("u:p").unwrap().1.roles,
+            Vec::<String>::new()
+        );
+        for bad in ["", "u", ":p:r", "u::r"] {
+            assert!(parse_runtime_user(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -11,6 +11,9 @@ use crate::scaffold::ScaffoldError;
 use crate::store::worktree::SecretFileError;
 use crate::sync::apply::ApplyError;
 use crate::sync::desired::DesiredError;
+use crate::sync::failover::FailoverError;
+use crate::sync::passive::{HoldError, RoleCheckError};
+use crate::sync::roles::RolesError;
 use crate::sync::target::TargetError;
 use std::error::Error;
 use std::fmt;
@@ -125,13 +128,11 @@ impl CliError {
         match e {
             ExportError::Git(g) => g.into(),
             ExportError::Tenant(t) => {
-                let companion = t
-                    .request()
-                    .is_some_and(|r| r.path.contains("cpi-gitops/security-material"));
+                let companion = t.request().is_some_and(|r| r.path.starts_with("/http/"));
                 let hint = match (t.status(), companion) {
                     (Some(401), _) => Some("check the tenant's credentials in the environment".to_string()),
                     (Some(403), true) => Some(
-                        "the companion endpoint refused the API user; grant it the endpoint's role, or set companion_path = \"\" for this tenant to export without it".to_string(),
+                        "the companion refused the runtime user; assign it the companion's role (default CPIGitOps.SecurityMaterial), or set companion_path = \"\" for this tenant to export without it".to_string(),
                     ),
                     (Some(403), false) => Some("the API user needs read roles for packages, artifacts, security material and the Partner Directory".to_string()),
                     _ => t.hint(),
@@ -144,6 +145,10 @@ impl CliError {
             ExportError::NoRecipients { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(format!(
                 "create {state_dir}/recipients.txt with one age public key (age1...) or SSH public key per line, commit it, and export again"
             )),
+            ExportError::Companion(c) => {
+                let hint = c.hint();
+                CliError::from_error(ErrorKind::Tenant, &c).hinted(hint)
+            }
             ExportError::TenantData { .. } => CliError::from_error(ErrorKind::Tenant, &e)
                 .hinted("the tenant answered something cpi-gitops cannot store; nothing was written"),
             ExportError::Content(c @ crate::store::content::ContentError::TooLarge { .. }) => {
@@ -158,6 +163,16 @@ impl CliError {
                 "upgrade cpi-gitops to the version that wrote this state; nothing was written",
             ),
             other => CliError::from_error(ErrorKind::Internal, &other),
+        }
+    }
+}
+
+impl CliError {
+    /// The companion's client could not be set up (configuration or credentials).
+    pub fn companion_setup(e: crate::companion::SetupError) -> CliError {
+        match e {
+            crate::companion::SetupError::Config(c) => c.into(),
+            crate::companion::SetupError::Client(c) => CliError::from_error(ErrorKind::Config, &c),
         }
     }
 }
@@ -269,6 +284,73 @@ impl From<ApplyError> for CliError {
                 .hinted("nothing was written to the tenant"),
             ApplyError::Read(r) => r.into(),
             ApplyError::Git(g) => g.into(),
+        }
+    }
+}
+
+impl From<RolesError> for CliError {
+    fn from(e: RolesError) -> CliError {
+        match e {
+            RolesError::Git(g) => g.into(),
+            RolesError::Unreadable { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
+                "fetch it again (git fetch origin '+refs/cpi-gitops/*:refs/cpi-gitops/*'), or delete it (git update-ref -d refs/cpi-gitops/roles) to fall back to the roles in cpi-gitops.toml",
+            ),
+            RolesError::NoActive { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
+                "mark the active twin with role = \"active\" in cpi-gitops.toml, or promote one with `cpi-gitops failover --to <tenant>`",
+            ),
+            RolesError::Ambiguous { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
+                "mark the active twin of the pair with role = \"active\" in cpi-gitops.toml (or name it with --from)",
+            ),
+        }
+    }
+}
+
+impl From<HoldError> for CliError {
+    fn from(e: HoldError) -> CliError {
+        match e {
+            HoldError::Git(g) => g.into(),
+        }
+    }
+}
+
+impl From<RoleCheckError> for CliError {
+    fn from(e: RoleCheckError) -> CliError {
+        match &e {
+            RoleCheckError::Unreadable { tenant, active, .. } => {
+                let hint = format!(
+                    "if `{active}` is down, promote this tenant with `cpi-gitops failover --to {tenant}`; to apply without the check, pass --role-check off; nothing was changed"
+                );
+                CliError::from_error(ErrorKind::Tenant, &e).hinted(hint)
+            }
+            RoleCheckError::Contradicts {
+                tenant,
+                active,
+                flows,
+            } => {
+                let mut err = CliError::from_error(ErrorKind::User, &e);
+                err.causes = flows
+                    .iter()
+                    .map(|f| {
+                        if f.on_passive {
+                            format!("{} runs on `{tenant}` only", f.id)
+                        } else {
+                            format!("{} runs on neither `{active}` nor `{tenant}`", f.id)
+                        }
+                    })
+                    .collect();
+                err.hinted(format!(
+                    "the recorded roles may be stale (a clone without refs/cpi-gitops/roles, or a failover whose push failed): check them with `cpi-gitops roles`, fetch the refs (git fetch origin '+refs/cpi-gitops/*:refs/cpi-gitops/*'), apply to `{active}` first, or apply anyway with --role-check off; nothing was changed"
+                ))
+            }
+        }
+    }
+}
+
+impl From<FailoverError> for CliError {
+    fn from(e: FailoverError) -> CliError {
+        match e {
+            FailoverError::Git(g) => g.into(),
+            FailoverError::Desired(d) => d.into(),
         }
     }
 }

@@ -5,7 +5,6 @@
 use super::error::ClientError;
 use super::{Client, paths};
 use crate::wire::access::{AccessPolicy, CertificateUserMapping};
-use crate::wire::companion::SecurityMaterial;
 use crate::wire::designtime::{ArtifactKind, Configuration, DesigntimeArtifact};
 use crate::wire::keystore::KeystoreEntry;
 use crate::wire::number_ranges::NumberRange;
@@ -150,29 +149,5 @@ impl Client {
     /// `GET AuthorizedUsers` (reference 8.4).
     pub async fn authorized_users(&self) -> Result<Vec<AuthorizedUser>, ClientError> {
         self.get_collection("AuthorizedUsers").await
-    }
-
-    /// `GET <runtime_url><path>`: the companion security-material endpoint (design.md
-    /// section 4; default path [`crate::wire::companion::DEFAULT_PATH`]); `None` when the tenant
-    /// has none (`404`).
-    pub async fn security_material(
-        &self,
-        path: &str,
-    ) -> Result<Option<SecurityMaterial>, ClientError> {
-        let material: Option<SecurityMaterial> = self.get_runtime_json(path).await?;
-        if let Some(m) = &material {
-            // The secrets the tenant revealed are known to the run: masked in everything printed.
-            let secrets = m
-                .user_credentials
-                .iter()
-                .map(|c| &c.password)
-                .chain(m.oauth2_client_credentials.iter().map(|c| &c.client_secret))
-                .chain(m.secure_parameters.iter().map(|p| &p.value))
-                .chain(m.key_pairs.iter().flat_map(|k| [&k.pkcs12, &k.password]));
-            for secret in secrets {
-                crate::redact::register_str(secret.expose());
-            }
-        }
-        Ok(material)
     }
 }

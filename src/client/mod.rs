@@ -16,6 +16,7 @@
 //! | `request.rs` | one logical request: credentials, CSRF, their repeats, error mapping |
 //! | `recovery.rs` | writes cut by a connection reset, made safe to finish kind by kind (one table) |
 //! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value`, runtime endpoints |
+//! | `runtime.rs` | calls to `<runtime_url>/http/...` (companion, probe): no CSRF, any status |
 //! | `paging.rs` | collections: following `__next` |
 //! | `endpoints.rs` | the typed reads of the exporter |
 //! | `paths.rs` | percent-encoded paths and keys |
@@ -49,6 +50,7 @@ mod recovery;
 mod reply;
 mod request;
 mod retry;
+mod runtime;
 mod stats;
 mod transport;
 mod writes;

@@ -1,6 +1,6 @@
 //! Generic reads and writes over the OData conventions of the API (reference 3): single
-//! entities in their `{"d": ...}` envelope, `404` as `None`, `$value` media, runtime endpoints
-//! outside the API root, and writes with any body.
+//! entities in their `{"d": ...}` envelope, `404` as `None`, `$value` media, and writes with any
+//! body.
 //!
 //! Paths are relative to the API root and already percent-encoded (see [`super::paths`]).
 //! Collections and `__next` are in `paging.rs`.
@@ -8,10 +8,10 @@
 use super::error::{ClientError, RequestLabel, shorten};
 use super::recovery;
 use super::reply::{Body, Reply};
-use super::transport::{ACCEPT_JSON, ACCEPT_MEDIA, Payload, Raw, Request};
+use super::transport::{ACCEPT_JSON, ACCEPT_MEDIA, Payload, Raw};
 use super::{Client, Inner};
 use crate::wire::odata::Envelope;
-use reqwest::{Method, StatusCode, Url};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 impl Client {
@@ -42,58 +42,6 @@ impl Client {
         let inner = &self.inner;
         let request = inner.api_request(Method::GET, path, ACCEPT_MEDIA, None)?;
         Ok(inner.execute_ok(&request).await?.body)
-    }
-
-    /// `GET <runtime_url><path>`, a plain JSON document (no envelope) from a runtime endpoint
-    /// such as the companion security-material endpoint; `404` is `None`.
-    pub async fn get_runtime_json<T: DeserializeOwned>(
-        &self,
-        path: &str,
-    ) -> Result<Option<T>, ClientError> {
-        let inner = &self.inner;
-        let path = if path.starts_with('/') {
-            path.to_string()
-        } else {
-            format!("/{path}")
-        };
-        let label = RequestLabel::new(Method::GET, path.clone());
-        let url = Url::parse(&format!("{}{path}", inner.runtime_root)).map_err(|e| {
-            ClientError::InvalidRequest {
-                tenant: inner.name.clone(),
-                request: label.clone(),
-                cause: format!("not a valid URL: {e}"),
-            }
-        })?;
-        let request = Request {
-            method: Method::GET,
-            url,
-            label,
-            accept: ACCEPT_JSON,
-            body: None,
-            safe: true,
-            area: super::limiter::Area::Other,
-        };
-        let raw = inner.execute(&request).await?;
-        if raw.status == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !raw.status.is_success() {
-            return Err(inner.http_error(&request.label, raw));
-        }
-        inner.refuse_html(&request.label, &raw)?;
-        // Runtime documents carry secrets: a decode error keeps only the position, never the
-        // serde message (which can quote a value).
-        serde_json::from_slice(&raw.body)
-            .map(Some)
-            .map_err(|e| ClientError::Unexpected {
-                tenant: inner.name.clone(),
-                request: request.label.clone(),
-                cause: format!(
-                    "the body is not the expected JSON document (error at line {} column {})",
-                    e.line(),
-                    e.column()
-                ),
-            })
     }
 
     /// A write (or any request) to `<api root>/<path>` with `body`. A status other than 2xx is an

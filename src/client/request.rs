@@ -100,7 +100,7 @@ impl Inner {
 
     /// Sends `request` with the `Authorization` header, renewing a refused bearer token once.
     /// `urgent`: a repeat after a CSRF refusal, sent before requests not yet sent.
-    async fn authorized(
+    pub(crate) async fn authorized(
         &self,
         request: &Request,
         csrf: CsrfHeader<'_>,

@@ -1,10 +1,14 @@
-//! The read itself. The first reads (packages, runtime, security material, Partner Directory,
-//! the companion endpoint) go out together; then each answer spawns the work it makes possible
+//! The read itself. The first reads (packages, runtime, security material, Partner Directory) go
+//! out together, while the companion's one-time key is made; then the companion is asked for the
+//! secrets of what they listed (`companion.rs`); then each answer spawns the work it makes possible
 //! (the artifacts of a package, a certificate's PEM, a partner's credentials) as tasks, so the
 //! tenant's request limit stays busy until the end. Every file goes to the blob writer as soon
 //! as it exists.
 
-use super::secrets::{Revealed, SecretFile, SecretMarks, secret_file, secret_marks};
+use super::companion::{self, Asked};
+use super::secrets::{
+    Revealed, SecretFile, SecretMarks, partner_credential, request_items, secret_file, secret_marks,
+};
 use super::{Companion, Progress, ReadError, ReadOptions, ReadResult, SecretMode, Warning, Writer};
 use crate::blocking::Blocking;
 use crate::client::Client;
@@ -82,16 +86,14 @@ pub async fn read(
     options: ReadOptions,
 ) -> Result<ReadResult, ReadError> {
     let c = &client;
-    let companion_path = match &options.secrets {
-        SecretMode::Export { companion_path, .. } => companion_path.clone(),
+    let call = match &options.secrets {
+        SecretMode::Export { companion, .. } => companion.clone(),
         SecretMode::Markers => None,
     };
-    let companion = async {
-        match &companion_path {
-            Some(path) => c.security_material(path).await,
-            None => Ok(None),
-        }
-    };
+    // The one-time key of the companion's request is made while the listings are read.
+    let key = call.as_ref().map(|_| {
+        tokio::task::spawn_blocking(crate::wire::companion::crypto::RecipientKey::generate)
+    });
     let (
         packages,
         runtime,
@@ -107,7 +109,6 @@ pub async fn read(
         partners,
         alternatives,
         authorized,
-        material,
     ) = tokio::try_join!(
         c.packages(),
         c.runtime_artifacts(),
@@ -123,22 +124,32 @@ pub async fn read(
         c.partners(),
         c.alternative_partners(),
         c.authorized_users(),
-        companion,
     )?;
-    let companion = match (&companion_path, &material) {
-        (None, _) => Companion::NotAsked,
-        (Some(_), Some(_)) => Companion::Used,
-        (Some(_), None) => Companion::Absent,
+    let (companion, revealed, absent) = match (&call, key) {
+        (Some(call), Some(key)) => {
+            let items = request_items(&users, &oauth, &secure, &keystore);
+            let key = async {
+                key.await.unwrap_or_else(|e| {
+                    Err(crate::wire::companion::crypto::CryptoError::Key(format!(
+                        "the key task failed: {e}"
+                    )))
+                })
+            };
+            match companion::ask(c, call, &runtime, items, key).await? {
+                Asked::Absent(why) => (Companion::Absent, Revealed::default(), Some(why)),
+                Asked::Answered { items, answers } => (
+                    Companion::Used,
+                    Revealed::index(c.name(), &items, &answers)?,
+                    None,
+                ),
+            }
+        }
+        _ => (Companion::NotAsked, Revealed::default(), None),
     };
-    let revealed = Revealed::index(material)?;
     let pd_markers = users
         .iter()
         .filter_map(|u| {
-            let rest = u
-                .name
-                .strip_prefix(PARTNER_DIRECTORY_CREDENTIAL_PREFIX)?
-                .strip_suffix(":UserCredential")?;
-            let (pid, id) = rest.split_once(':')?;
+            let (pid, id) = partner_credential(&u.name)?;
             Some((
                 format!("{pid}/{id}"),
                 u.security_artifact_descriptor
@@ -164,8 +175,8 @@ pub async fn read(
         limits: options.limits,
         pd_markers,
     });
-    if companion == Companion::Absent {
-        shared.warn_tenant("has no companion endpoint (404): secrets come from git; objects whose secret git lacks are listed as missing");
+    if let Some(why) = absent {
+        shared.warn_tenant(&format!("{why}: secrets come from git; objects whose secret git lacks are listed as missing (`cpi-gitops companion install` puts the companion on the tenant)"));
     }
 
     let mut set: JoinSet<Result<Vec<Job>, ReadError>> = JoinSet::new();
@@ -395,6 +406,20 @@ impl Shared {
                 (SecretFile::Missing, _) => lock(&self.missing).push(format!("{id}#{}", slot.name)),
             }
             files.push(file);
+        }
+        if let Some(u) = self.revealed.unread(id) {
+            let kept = if files.iter().any(|f| matches!(f, SecretFile::KeepGits(_))) {
+                "git's copy is kept".to_string()
+            } else {
+                format!("git has none: set it with `cpi-gitops secret set {id}`")
+            };
+            self.warn(
+                id,
+                format!(
+                    "the companion could not read its secret ({}: {}): {kept}",
+                    u.status, u.reason
+                ),
+            );
         }
         let SecretMarks { mark, warnings } = secret_marks(&files, old, marker, fingerprint);
         if let Some(mark) = mark {

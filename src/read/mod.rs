@@ -2,15 +2,17 @@
 //! Export reads its primary with it; plan, apply and drift read their target with it, so both
 //! sides of every comparison went through the same normalization (no false drift).
 //!
-//! Two modes for secrets ([`SecretMode`]): export encrypts what the companion endpoint reveals
-//! (and keeps what git has); reading a target records only the secrets' change markers (a target
-//! never reveals secrets and needs no companion).
+//! Two modes for secrets ([`SecretMode`]): export encrypts what the companion reveals (and keeps
+//! what git has; `companion.rs` makes the call); reading a target records only the secrets'
+//! change markers (a target never reveals secrets and needs no companion).
 
 mod artifacts;
 mod collect;
+mod companion;
 mod secrets;
 
 pub use collect::read;
+pub use companion::{CompanionAddress, CompanionCall, CompanionError};
 
 use crate::client::ClientError;
 use crate::git::{BlobWriter, GitError, StateFiles};
@@ -41,8 +43,8 @@ impl Progress for Silent {
 pub enum SecretMode {
     /// Export: encrypt revealed secrets to `recipients`, keep files git has.
     Export {
-        /// The companion endpoint's path, if the tenant has one.
-        companion_path: Option<String>,
+        /// How to ask the tenant's companion, `None` to export without it.
+        companion: Option<CompanionCall>,
         /// Who new secret files are encrypted to (`None`: `recipients.txt` is missing).
         recipients: Option<Arc<Recipients>>,
         /// `recipients.txt` as shown in messages.
@@ -84,7 +86,7 @@ pub enum Companion {
     NotAsked,
     /// Answered with the tenant's secrets.
     Used,
-    /// Answered 404: the tenant does not run the companion iFlow.
+    /// The tenant does not run the companion (not deployed, or `404` at its address).
     Absent,
 }
 
@@ -114,6 +116,9 @@ pub enum ReadError {
     #[error(transparent)]
     /// An artifact's zip cannot be stored.
     Content(#[from] ContentError),
+    /// The companion's answer cannot be used (nothing is written).
+    #[error(transparent)]
+    Companion(#[from] CompanionError),
     /// The tenant answered something that cannot be stored.
     #[error("{object}: {reason}")]
     TenantData {

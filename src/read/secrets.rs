@@ -1,91 +1,157 @@
-//! Secrets while reading, as rules without I/O: what the companion endpoint revealed, whether
-//! each `.age` file is encrypted anew, kept, or missing ([`secret_file`]), and the export mark
-//! that makes an unchanged secret stay byte for byte the same file ([`secret_marks`],
-//! `store::marks`). The reader applies them.
+//! Secrets while reading, as rules without I/O: what the companion is asked for
+//! ([`request_items`]) and what it revealed ([`Revealed`]), whether each `.age` file is encrypted
+//! anew, kept, or missing ([`secret_file`]), and the export mark that makes an unchanged secret
+//! stay byte for byte the same file ([`secret_marks`], `store::marks`). The reader applies them.
 
 use super::ReadError;
+use super::companion::CompanionError;
 use crate::git::BlobId;
 use crate::model::{Kind, ObjectId, SecretSlot};
 use crate::store::marks::SecretMark;
-use crate::wire::companion::SecurityMaterial;
-use crate::wire::security::PARTNER_DIRECTORY_CREDENTIAL_PREFIX;
+use crate::wire::companion::{Answer, ItemKind, RequestItem, Status};
+use crate::wire::keystore::{KeystoreEntry, OWNER_SAP, TYPE_KEY_PAIR};
+use crate::wire::security::{
+    OAuth2ClientCredential, PARTNER_DIRECTORY_CREDENTIAL_PREFIX, SecureParameter, UserCredential,
+};
 use base64::Engine;
 use std::collections::HashMap;
 
-/// Secrets the companion endpoint revealed, by object.
+/// The companion's request: every secret-holding object listed through the API, by name (user
+/// credentials, Partner Directory credentials by their `pd:<Pid>:<Id>:UserCredential` entries,
+/// OAuth2 client credentials, secure parameters, and the tenant's own key pairs).
+pub(super) fn request_items(
+    users: &[UserCredential],
+    oauth: &[OAuth2ClientCredential],
+    secure: &[SecureParameter],
+    keystore: &[KeystoreEntry],
+) -> Vec<RequestItem> {
+    let mut items = Vec::new();
+    for u in users {
+        match partner_credential(&u.name) {
+            Some((pid, id)) => items.push(RequestItem::partner(pid, id)),
+            None if u.name.starts_with(PARTNER_DIRECTORY_CREDENTIAL_PREFIX) => {}
+            None => items.push(RequestItem::named(ItemKind::UserCredential, &u.name)),
+        }
+    }
+    for o in oauth {
+        items.push(RequestItem::named(
+            ItemKind::OAuth2ClientCredential,
+            &o.name,
+        ));
+    }
+    for p in secure {
+        items.push(RequestItem::named(ItemKind::SecureParameter, &p.name));
+    }
+    for k in keystore {
+        if k.kind == TYPE_KEY_PAIR && k.owner.as_deref() != Some(OWNER_SAP) {
+            items.push(RequestItem::named(ItemKind::KeyPair, &k.alias));
+        }
+    }
+    items
+}
+
+/// The partner and id of a `pd:<Pid>:<Id>:UserCredential` name.
+pub(super) fn partner_credential(name: &str) -> Option<(&str, &str)> {
+    name.strip_prefix(PARTNER_DIRECTORY_CREDENTIAL_PREFIX)?
+        .strip_suffix(":UserCredential")?
+        .split_once(':')
+}
+
+/// The object a request item names.
+fn object_of(item: &RequestItem) -> Option<ObjectId> {
+    let name = item.name.as_deref();
+    Some(match item.kind {
+        ItemKind::UserCredential => ObjectId::new(Kind::UserCredential, name?),
+        ItemKind::SecureParameter => ObjectId::new(Kind::SecureParameter, name?),
+        ItemKind::OAuth2ClientCredential => ObjectId::new(Kind::OAuth2ClientCredential, name?),
+        ItemKind::KeyPair => ObjectId::new(Kind::KeyPair, name?),
+        ItemKind::UserCredentialParameter => ObjectId::new(
+            Kind::UserCredentialParameter,
+            format!("{}/{}", item.pid.as_deref()?, item.id.as_deref()?),
+        ),
+    })
+}
+
+/// Why the companion did not reveal an object's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Unread {
+    /// The answer's status (`unreadable`, `not_found`, ...).
+    pub status: String,
+    /// The companion's reason.
+    pub reason: String,
+}
+
+/// Secrets the companion revealed, by object, and what it could not read.
 #[derive(Default)]
 pub(super) struct Revealed {
     by_object: HashMap<ObjectId, Vec<(SecretSlot, Vec<u8>)>>,
+    unread: HashMap<ObjectId, Unread>,
 }
 
 impl Revealed {
-    /// Indexes the companion's answer by object id.
-    pub fn index(material: Option<SecurityMaterial>) -> Result<Revealed, ReadError> {
-        let Some(m) = material else {
-            return Ok(Revealed::default());
+    /// Indexes the companion's answers (already checked to answer `items` one by one).
+    pub fn index(
+        tenant: &str,
+        items: &[RequestItem],
+        answers: &[Answer],
+    ) -> Result<Revealed, ReadError> {
+        let mut out = Revealed::default();
+        let broken = |item: &RequestItem, what: &str| -> ReadError {
+            CompanionError::Mismatch {
+                tenant: tenant.to_string(),
+                what: format!("{} is `ok` but {what}", item.label()),
+            }
+            .into()
         };
-        if m.format != 1 {
-            return Err(ReadError::TenantData {
-                object: "the companion endpoint".into(),
-                reason: format!(
-                    "answered format {}, but this version of cpi-gitops reads format 1",
-                    m.format
-                ),
-            });
-        }
-        let mut by_object: HashMap<ObjectId, Vec<(SecretSlot, Vec<u8>)>> = HashMap::new();
-        let slot = |kind: Kind, i: usize| kind.secret_slots()[i];
-        for u in m.user_credentials {
-            let pd = u
-                .name
-                .strip_prefix(PARTNER_DIRECTORY_CREDENTIAL_PREFIX)
-                .and_then(|r| r.strip_suffix(":UserCredential"));
-            let id = match pd {
-                Some(rest) => match rest.split_once(':') {
-                    Some((pid, id)) => {
-                        ObjectId::new(Kind::UserCredentialParameter, format!("{pid}/{id}"))
-                    }
-                    None => continue,
-                },
-                None => ObjectId::new(Kind::UserCredential, &u.name),
+        for (item, answer) in items.iter().zip(answers) {
+            let Some(id) = object_of(item) else {
+                continue;
             };
-            let kind = id.kind;
-            by_object
-                .entry(id)
-                .or_default()
-                .push((slot(kind, 0), u.password.expose().as_bytes().to_vec()));
+            if answer.status() != Some(Status::Ok) {
+                out.unread.insert(
+                    id,
+                    Unread {
+                        status: answer.status.clone(),
+                        reason: answer.reason.clone().unwrap_or_default(),
+                    },
+                );
+                continue;
+            }
+            let slot = |i: usize| id.kind.secret_slots()[i];
+            let text = |s: &Option<crate::wire::Secret>, field: &str| {
+                s.as_ref()
+                    .map(|s| s.expose().as_bytes().to_vec())
+                    .ok_or_else(|| broken(item, &format!("has no {field}")))
+            };
+            let values = match item.kind {
+                ItemKind::UserCredential | ItemKind::UserCredentialParameter => {
+                    vec![(slot(0), text(&answer.password, "password")?)]
+                }
+                ItemKind::SecureParameter => vec![(slot(0), text(&answer.value, "value")?)],
+                ItemKind::OAuth2ClientCredential => {
+                    vec![(slot(0), text(&answer.client_secret, "client_secret")?)]
+                }
+                ItemKind::KeyPair => {
+                    let encoded = answer
+                        .pkcs12
+                        .as_ref()
+                        .ok_or_else(|| broken(item, "has no pkcs12"))?;
+                    let p12 = base64::engine::general_purpose::STANDARD
+                        .decode(encoded.expose().trim())
+                        .map_err(|_| broken(item, "its pkcs12 is not base64"))?;
+                    vec![
+                        (slot(0), p12),
+                        (slot(1), text(&answer.pkcs12_password, "pkcs12_password")?),
+                    ]
+                }
+            };
+            // The tenant revealed them: masked in everything this run prints.
+            for (_, value) in &values {
+                crate::redact::register(value);
+            }
+            out.by_object.insert(id, values);
         }
-        for o in m.oauth2_client_credentials {
-            let id = ObjectId::new(Kind::OAuth2ClientCredential, &o.name);
-            by_object.entry(id).or_default().push((
-                slot(Kind::OAuth2ClientCredential, 0),
-                o.client_secret.expose().as_bytes().to_vec(),
-            ));
-        }
-        for p in m.secure_parameters {
-            let id = ObjectId::new(Kind::SecureParameter, &p.name);
-            by_object.entry(id).or_default().push((
-                slot(Kind::SecureParameter, 0),
-                p.value.expose().as_bytes().to_vec(),
-            ));
-        }
-        for k in m.key_pairs {
-            let id = ObjectId::new(Kind::KeyPair, &k.alias);
-            let p12 = base64::engine::general_purpose::STANDARD
-                .decode(k.pkcs12.expose().trim())
-                .map_err(|_| ReadError::TenantData {
-                    object: id.to_string(),
-                    reason: "the companion endpoint's pkcs12 is not base64".into(),
-                })?;
-            by_object.entry(id).or_default().extend([
-                (slot(Kind::KeyPair, 0), p12),
-                (
-                    slot(Kind::KeyPair, 1),
-                    k.password.expose().as_bytes().to_vec(),
-                ),
-            ]);
-        }
-        Ok(Revealed { by_object })
+        Ok(out)
     }
 
     /// The revealed value of `id`'s `slot`.
@@ -94,6 +160,11 @@ impl Revealed {
             .get(id)
             .and_then(|v| v.iter().find(|(s, _)| s == slot))
             .map(|(_, v)| v)
+    }
+
+    /// Why the companion did not reveal `id`'s secret, when it was asked and could not.
+    pub fn unread(&self, id: &ObjectId) -> Option<&Unread> {
+        self.unread.get(id)
     }
 }
 

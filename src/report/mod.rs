@@ -3,10 +3,14 @@
 //! [`crate::redact`] first: a secret value known to the run is masked in every format.
 
 pub mod apply;
+pub mod companion;
 pub mod export;
+pub mod failover;
+pub mod ha;
 pub mod json;
 pub mod markdown;
 pub mod plan;
+pub mod probe;
 pub mod progress;
 pub mod secret;
 pub mod words;
@@ -93,7 +97,7 @@ pub fn emulator_banner(format: Format, handle: &EmulatorHandle, seed: &str, data
         format!("  State file    {}\n", p.display())
     });
     out(&format!(
-        "cpi-gitops emulator: tenant (seed `{seed}`) listening on {url}\n\n  OData API     {api}\n  Basic auth    user `{user}`, password `{password}`\n  OAuth token   {token} (client id `{cid}`, client secret `{secret}`)\n  Admin API     {url}/admin (same Basic credentials)\n{persisted}\nTry:\n  curl -u {user}:{password} -H 'Accept: application/json' {api}/IntegrationPackages\n\nPress Ctrl-C to stop.\n",
+        "cpi-gitops emulator: tenant (seed `{seed}`) listening on {url}\n\n  OData API     {api}\n  Basic auth    user `{user}`, password `{password}`\n  OAuth token   {token} (client id `{cid}`, client secret `{secret}`)\n  Admin API     {url}/admin (same Basic credentials)\n  Runtime       {url}/http/... (started flows; the companion's ping, when deployed: {url}/http/cpi-gitops/ping)\n{persisted}\nTry:\n  curl -u {user}:{password} -H 'Accept: application/json' {api}/IntegrationPackages\n\nPress Ctrl-C to stop.\n",
         api = handle.api_url(),
         user = c.user,
         password = c.password.expose(),

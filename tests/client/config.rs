@@ -158,10 +158,9 @@ async fn secrets_never_show_in_debug_errors_or_logs() {
     assert_clean("a token error's Debug", &format!("{err:?}"));
     assert_clean("Debug of an OAuth Client", &format!("{c:?}"));
 
+    // That requests are logged at all is proven through the binary (tests/export/secrets.rs,
+    // `-vv`): tracing's per-callsite interest cache is process-wide, and other tests' threads
+    // make an in-process positive check flaky. What this subscriber caught must be clean.
     let logs = logs.text();
-    assert!(
-        logs.contains("IntegrationPackages") && logs.contains("status=200"),
-        "requests are logged at debug level with path and status: {logs}"
-    );
     assert_clean("the log", &logs);
 }

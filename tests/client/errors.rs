@@ -96,19 +96,19 @@ async fn missing_optional_sets_and_endpoints_are_none() {
             .is_some(),
         "7.5 CertificateUserMappings are read on Neo"
     );
-    assert!(
-        c.security_material(cpi_gitops::wire::companion::DEFAULT_PATH)
+    let ping = cpi_gitops::wire::companion::DEFAULT_PING_PATH;
+    assert_eq!(
+        c.runtime_get(ping)
             .await
-            .expect("the companion endpoint")
-            .is_some(),
-        "design 4: the companion endpoint answers"
+            .expect("the companion's ping")
+            .status,
+        200,
+        "design 8: the companion's ping answers"
     );
     t.switches(serde_json::json!({"companion": false})).await;
-    assert!(
-        c.security_material(cpi_gitops::wire::companion::DEFAULT_PATH)
-            .await
-            .expect("404 is not an error")
-            .is_none(),
-        "design 4: no companion endpoint -> None"
+    assert_eq!(
+        c.runtime_get(ping).await.expect("404 is an answer").status,
+        404,
+        "design 4: a companion not running answers 404, which runtime calls return"
     );
 }

@@ -18,7 +18,7 @@ use crate::common::{PASSWORD, Tenant, USER};
 use cpi_gitops::client::{Auth, Client, ClientConfig, ClientError, RetryPolicy};
 use cpi_gitops::emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use cpi_gitops::secrets::Secret;
-use cpi_gitops::wire::companion::DEFAULT_PATH;
+use cpi_gitops::wire::companion::DEFAULT_PING_PATH;
 use cpi_gitops::wire::designtime::ArtifactKind;
 use reqwest::Method;
 use serde_json::Value;
@@ -165,11 +165,8 @@ pub async fn read_everything(c: &Client) -> Result<Vec<String>, ClientError> {
         "authorized users {:?}",
         c.authorized_users().await?
     ));
-    let material = c.security_material(DEFAULT_PATH).await?;
-    out.push(format!(
-        "security material {}",
-        serde_json::to_string(&material).unwrap_or_default()
-    ));
+    let ping = c.runtime_get(DEFAULT_PING_PATH).await?;
+    out.push(format!("companion ping {}", ping.status));
     Ok(out)
 }
 

@@ -133,7 +133,7 @@ impl StateRepo {
         let options = ExportOptions {
             tenant: "primary".into(),
             state_dir: config.state_dir.clone(),
-            companion_path: config.companion_path("primary"),
+            companion: cpi_gitops::companion::export_call(&config, "primary", &self.env).unwrap(),
             commit,
             message: None,
             limits: config.content_limits(),

@@ -308,19 +308,19 @@ async fn rule_12_8_page_cap_next_links_and_counts() {
     }
     assert_eq!(
         ids.len(),
-        5,
+        6,
         "12.8 following __next returns every package exactly once: {ids:?}"
     );
     assert_eq!(
         pages, 3,
-        "12.8 five packages at a cap of two are three pages"
+        "12.8 six packages at a cap of two are three pages"
     );
     let counted = t
         .get_json("IntegrationPackages?$inlinecount=allpages&$top=1")
         .await;
     assert_eq!(
         counted["d"]["__count"],
-        json!("5"),
+        json!("6"),
         "12.8 __count is a string of the total"
     );
     assert_eq!(
@@ -328,12 +328,12 @@ async fn rule_12_8_page_cap_next_links_and_counts() {
         1,
         "12.8 $top"
     );
-    let skipped = t.results("IntegrationPackages?$skip=4").await;
+    let skipped = t.results("IntegrationPackages?$skip=5").await;
     assert_eq!(skipped.len(), 1, "12.8 $skip");
     let count = t.get("IntegrationPackages/$count").await;
     assert_eq!(
         (count.status.as_u16(), count.text().as_str()),
-        (200, "5"),
+        (200, "6"),
         "12.8 /$count is plain text"
     );
     assert!(

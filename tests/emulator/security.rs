@@ -234,53 +234,90 @@ async fn rule_12_10_security_writes_are_202_and_put_replaces() {
 }
 
 #[tokio::test]
-async fn companion_endpoint_reveals_secrets_only_when_enabled() {
+async fn companion_endpoint_reveals_secrets_only_while_its_flow_runs() {
+    use cpi_gitops::wire::companion::crypto::RecipientKey;
+    use cpi_gitops::wire::companion::{Answers, Envelope};
     let t = Tenant::start(Seed::Demo).await;
     let url = format!("{}/http/cpi-gitops/security-material", t.handle.url());
-    let none = t.raw(t.http.get(&url)).await;
+    let none = t.raw(t.http.post(&url)).await;
     assert_status!(
         none,
         401,
-        "design 4: the companion endpoint needs the API's auth"
+        "design 4: the companion endpoint needs credentials"
     );
-    let r = t
-        .raw(t.http.get(&url).basic_auth(USER, Some(PASSWORD)))
-        .await;
-    assert_status!(r, 200, "design 4: companion endpoint");
-    let m = r.json();
-    assert_eq!(m["format"], 1, "design 4: format 1");
-    let names: Vec<&str> = m["user_credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert!(
-        names.contains(&"ERP_Basic") && names.contains(&"pd:ACME:SFTP_Login:UserCredential"),
-        "design 4: user credentials, Partner Directory ones included: {names:?}"
+    let key = RecipientKey::generate().unwrap();
+    let request = json!({"protocol": 1, "public_key": key.public_key_base64().unwrap(), "items": [
+        {"kind": "user-credential", "name": "ERP_Basic"},
+        {"kind": "user-credential-parameter", "pid": "ACME", "id": "SFTP_Login"},
+        {"kind": "oauth2-client-credential", "name": "S4_OAuth"},
+        {"kind": "secure-parameter", "name": "Bank_API_Key"},
+        {"kind": "key-pair", "name": "demo_signing"},
+        {"kind": "key-pair", "name": "sap_cloudintegrationcertificate"}
+    ]});
+    let post = || {
+        t.http
+            .post(&url)
+            .basic_auth(USER, Some(PASSWORD))
+            .json(&request)
+    };
+    let r = t.raw(post()).await;
+    assert_status!(r, 200, "design 4: the demo's companion answers");
+    let envelope: Envelope = serde_json::from_slice(&r.body).unwrap();
+    let plain = key.open(&envelope, 1).unwrap();
+    let answers: Answers = serde_json::from_slice(&plain).unwrap();
+    let a = &answers.items;
+    assert_eq!(
+        a[0].password.as_ref().unwrap().expose(),
+        "demo-erp-password"
     );
     assert_eq!(
-        m["oauth2_client_credentials"][0]["client_secret"],
+        a[1].status, "ok",
+        "Partner Directory credentials by their pd: name"
+    );
+    assert_eq!(a[1].name, "pd:ACME:SFTP_Login:UserCredential");
+    assert_eq!(
+        a[2].client_secret.as_ref().unwrap().expose(),
         "demo-s4-client-secret"
     );
-    assert!(
-        m["secure_parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["name"] == "Bank_API_Key")
-    );
-    let kp = &m["key_pairs"][0];
+    assert_eq!(a[3].value.as_ref().unwrap().expose(), "demo-bank-api-key");
+    assert_eq!((a[4].status.as_str(), a[4].certificates), ("ok", Some(1)));
     assert_eq!(
-        (kp["alias"].as_str(), kp["password"].as_str()),
-        (Some("demo_signing"), Some("demo-keypair-pass")),
-        "design 4: key pairs as PKCS#12 with their password"
+        a[5].status, "unreadable",
+        "SAP's own keys are not given to scripts"
     );
+    assert!(!String::from_utf8_lossy(&r.body).contains("demo-erp-password"));
+
     t.switches(json!({"companion": false})).await;
+    assert_status!(t.raw(post()).await, 404, "the companion not running");
+    t.switches(json!({"companion": true})).await;
     assert_status!(
-        t.raw(t.http.get(&url).basic_auth(USER, Some(PASSWORD)))
-            .await,
-        404,
-        "a tenant without the companion iFlow"
+        t.send(
+            Method::DELETE,
+            "IntegrationRuntimeArtifacts('CPIGitOps_SecurityMaterial')",
+            None
+        )
+        .await,
+        202,
+        "undeploy"
     );
+    t.admin(Method::POST, "settle", None).await;
+    assert_status!(
+        t.raw(post()).await,
+        404,
+        "design 4: only while deployed and started"
+    );
+    let empty = Tenant::start(Seed::Empty).await;
+    let r = empty
+        .raw(
+            empty
+                .http
+                .post(format!(
+                    "{}/http/cpi-gitops/security-material",
+                    empty.handle.url()
+                ))
+                .basic_auth(USER, Some(PASSWORD))
+                .json(&request),
+        )
+        .await;
+    assert_status!(r, 404, "the empty seed has no companion");
 }

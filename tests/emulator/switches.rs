@@ -202,7 +202,7 @@ async fn admin_reset_seed_and_dump() {
         .await;
     assert_eq!(
         t.results("IntegrationPackages").await.len(),
-        5,
+        6,
         "admin: seed loads a seed"
     );
     let other = Tenant::start(Seed::Demo).await;

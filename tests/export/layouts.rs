@@ -229,7 +229,11 @@ async fn json_output_lists_every_object_outcome() {
     assert_eq!(doc["changed"], true);
     assert!(doc["commit"].as_str().is_some_and(|c| c.len() == 40));
     let objects = doc["objects"].as_array().unwrap();
-    assert_eq!(objects.len(), 32, "every object of the demo tenant");
+    assert_eq!(
+        objects.len(),
+        35,
+        "every object of the demo tenant (its companion package and two flows included)"
+    );
     assert!(
         objects
             .iter()

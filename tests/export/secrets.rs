@@ -138,6 +138,13 @@ async fn canary_secrets_appear_only_in_age_files() {
             "export {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if args[0] == "-vv" {
+            let log = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                log.contains("tenant answered") && log.contains("IntegrationPackages"),
+                "-vv logs each request with its path and status: {log}"
+            );
+        }
         outputs.push(out.stdout);
         outputs.push(out.stderr);
         t.send(Method::PUT, "UserCredentials('Canary_User')", Some(json!({"Name": "Canary_User", "Kind": "default", "User": "u", "Password": CANARIES[4]}))).await;

@@ -276,7 +276,8 @@ async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
             flows_with_parameters.push(path.split("/content/").next().unwrap().to_string());
         }
     }
-    assert_eq!(flows_with_parameters.len(), 4);
+    // The demo's four flows with parameters and the companion's two.
+    assert_eq!(flows_with_parameters.len(), 6);
     p.repo.commit_all("a state of format 1");
 
     let restore = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);

@@ -48,7 +48,7 @@ async fn restore_onto_an_empty_tenant_makes_the_twins_equal() {
     let doc: Value = serde_json::from_str(&plan.stdout).unwrap();
     assert_eq!(
         doc["steps"].as_array().unwrap().len(),
-        32,
+        35,
         "every object of the primary is to be created"
     );
     assert!(

@@ -2,8 +2,9 @@
 //!
 //! It implements the parts of the OData API (`/api/v1`) that a sync touches, with the rules a
 //! real tenant enforces (section 12 of the API reference), so that a client tested against it
-//! works against a real tenant; plus an OAuth token endpoint, the companion security-material
-//! endpoint, started flows' `/http/...` endpoints, and an admin API for tests and benchmarks.
+//! works against a real tenant; plus an OAuth token endpoint, the `/http/...` endpoints of
+//! started flows (the companion package's two flows answered natively, as their scripts answer
+//! on a tenant), and an admin API for tests and benchmarks.
 //!
 //! It is a product feature (the offline demo, users' own pipeline tests), embeddable several
 //! times in one process, each on its own port. It shares only the wire types and the artifact
@@ -25,6 +26,7 @@ mod api;
 mod app;
 mod auth;
 mod clock;
+mod companion;
 pub mod content;
 mod dump;
 mod filter;
@@ -32,6 +34,7 @@ mod odata;
 mod render;
 mod router;
 mod runtime_http;
+mod scheduler;
 pub(crate) mod seed;
 mod server;
 mod state;
@@ -42,9 +45,8 @@ pub use auth::{
     Credentials, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USER,
 };
 pub use clock::ClockMode;
-pub use runtime_http::COMPANION_PATH;
 pub use seed::Seed;
-pub use switches::{Echo, Garbage, Switches};
+pub use switches::{Echo, Garbage, RuntimeUser, Switches};
 
 /// Text that makes a deployment fail when it appears in an artifact's files; the rest of its line
 /// is the error text the runtime reports.
@@ -152,6 +154,24 @@ impl EmulatorHandle {
     /// The accepted credentials.
     pub fn credentials(&self) -> &Credentials {
         &self.app.credentials
+    }
+
+    /// The current switches (as `GET /admin/switches` answers them).
+    pub fn switches(&self) -> Switches {
+        self.app.switches()
+    }
+
+    /// Replaces the switches (as `PUT /admin/switches` does).
+    pub fn set_switches(&self, switches: Switches) -> Result<(), EmulatorError> {
+        switches.validate().map_err(EmulatorError::Switch)?;
+        *app::lock(&self.app.switches) = switches;
+        Ok(())
+    }
+
+    /// One `POST /admin/tick`: every started flow that starts by itself runs once; the ids of
+    /// those that ran.
+    pub fn tick(&self) -> Vec<String> {
+        scheduler::tick(&self.app).ran
     }
 
     /// Waits until the server stops (it runs until the process ends).

@@ -97,6 +97,10 @@ async fn api_handler(
 ) -> Response<Body> {
     let now = app.clock.now();
     let principal = match gate(&app, &method, &headers, now) {
+        Ok(Principal::Client { client_id }) if client_id != app.credentials.client_id => {
+            // A runtime user's token (the `runtime_users` switch) reaches `/http` only.
+            return refusal(Refusal::ReadOnly);
+        }
         Ok(p) => p,
         Err(r) => return refusal(r),
     };
@@ -196,7 +200,14 @@ async fn token_handler(
             );
         }
     };
-    if id != app.credentials.client_id || secret != app.credentials.client_secret.expose() {
+    let api_client =
+        id == app.credentials.client_id && secret == app.credentials.client_secret.expose();
+    let runtime_user = app
+        .switches()
+        .runtime_users
+        .get(&id)
+        .is_some_and(|u| u.password == secret);
+    if !api_client && !runtime_user {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -225,13 +236,69 @@ async fn http_handler(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response<Body> {
     let now = app.clock.now();
-    if let Err(r) = gate(&app, &Method::GET, &headers, now) {
-        return refusal(r);
-    }
-    let path = uri.path().strip_prefix("/http").unwrap_or("").to_string();
     let switches = app.switches();
-    let tenant = lock(&app.tenant);
-    render(runtime_http::handle(&tenant, &switches, &method, &path))
+    let roles = match runtime_roles(&app, &switches, &headers, now) {
+        Ok(roles) => roles,
+        Err(r) => return refusal(r),
+    };
+    let path = uri.path().strip_prefix("/http").unwrap_or("").to_string();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let result = {
+        let tenant = lock(&app.tenant);
+        let request = runtime_http::HttpRequest {
+            method: &method,
+            path: &path,
+            body: &body,
+            host: &host,
+            roles: &roles,
+            now_ms: now,
+        };
+        runtime_http::handle(&tenant, &switches, &request)
+    };
+    // The companion's answer encrypts: off the async workers, after the tenant's lock.
+    let result = match result {
+        Ok(reply) => tokio::task::spawn_blocking(move || reply.resolve())
+            .await
+            .map_err(|e| crate::odata::ApiError::internal(format!("the answer failed: {e}"))),
+        Err(e) => Err(e),
+    };
+    render(result)
+}
+
+/// The roles of the caller of `/http/...`: a runtime user's (the `runtime_users` switch, by Basic
+/// credentials or a token of theirs), or every role for the API's own credentials.
+fn runtime_roles(
+    app: &App,
+    switches: &crate::switches::Switches,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<runtime_http::Roles, Refusal> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::basic);
+    if let Some((user, password)) = basic {
+        if let Some(u) = switches.runtime_users.get(&user) {
+            return if u.password == password {
+                Ok(runtime_http::Roles::Only(u.roles.clone()))
+            } else {
+                Err(Refusal::Unauthenticated)
+            };
+        }
+    }
+    match gate(app, &Method::GET, headers, now)? {
+        Principal::Client { client_id } if client_id != app.credentials.client_id => switches
+            .runtime_users
+            .get(&client_id)
+            .map(|u| runtime_http::Roles::Only(u.roles.clone()))
+            .ok_or(Refusal::Unauthenticated),
+        _ => Ok(runtime_http::Roles::All),
+    }
 }

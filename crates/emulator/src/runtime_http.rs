@@ -1,33 +1,76 @@
-//! The runtime's own HTTP endpoints under `/http/...`: the companion security-material endpoint
-//! of design.md section 4, and the endpoints of deployed HTTPS-started integration flows (so that
-//! a health probe such as the demo's `/http/ping` answers only while its flow is `STARTED`).
+//! The runtime's `/http/...` endpoints, as a tenant's runtime serves them: the address of every
+//! deployed integration flow that is `STARTED` and has an HTTPS sender (its `urlPath`, with the
+//! flow's configured values in place of `{{parameters}}`), guarded by the sender's `userRole`.
+//! Nothing answers at an address whose flow is not deployed and started (`404`).
+//!
+//! The companion package's flows are recognized by their `Bundle-SymbolicName` and answered
+//! natively by [`crate::companion`], as their Groovy scripts answer on a tenant; any other flow
+//! answers a small JSON document (`{"status": "UP", "artifact", "version"}`), so that a team's
+//! own health flow (the demo's `Health_Ping` on `/http/ping`) answers only while it runs.
+//!
+//! Who may call (README.md, "The emulator"): the API's user, read-only user and OAuth client hold
+//! every role; the `runtime_users` switch adds users (Basic, or OAuth client credentials at the
+//! token endpoint) that hold only the roles listed, like the clients of an `integration-flow`
+//! service instance on Cloud Foundry. A caller without the flow's role gets `403`.
 
 use super::api::configurations;
+use super::companion::{self, SecureStore};
 use super::content;
 use super::odata::{ApiError, ApiResult, Reply};
 use super::state::Tenant;
 use super::switches::Switches;
 use axum::http::{Method, StatusCode};
-use cpi_gitops_wire::companion::{
-    KeyPairMaterial, NamedClientSecret, NamedPassword, NamedValue, SecurityMaterial,
-};
+use cpi_gitops_wire::artifact::MANIFEST_PATH;
+use cpi_gitops_wire::artifact::manifest::Manifest;
+use cpi_gitops_wire::companion::{FLOWS, PING_FLOW, SECURITY_MATERIAL_FLOW};
 use cpi_gitops_wire::designtime::ArtifactKind;
 use cpi_gitops_wire::runtime::status;
 use serde_json::json;
 
-/// The companion endpoint's path below `/http`.
-pub const COMPANION_PATH: &str = "/cpi-gitops/security-material";
+/// The roles a caller of `/http/...` holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roles {
+    /// Every role (the API's own credentials).
+    All,
+    /// Only these.
+    Only(Vec<String>),
+}
 
-pub fn handle(t: &Tenant, switches: &Switches, method: &Method, path: &str) -> ApiResult {
-    if path == COMPANION_PATH {
-        if !switches.companion || method != Method::GET {
-            return Err(ApiError::not_found("No endpoint at this address."));
+impl Roles {
+    fn allow(&self, role: &str) -> bool {
+        match self {
+            Roles::All => true,
+            Roles::Only(roles) => roles.iter().any(|r| r == role),
         }
-        return Ok(Reply::Json(
-            StatusCode::OK,
-            serde_json::to_value(security_material(t)).unwrap_or_default(),
-        ));
     }
+}
+
+/// One request to `/http/...`.
+pub struct HttpRequest<'a> {
+    /// The method.
+    pub method: &'a Method,
+    /// The path below `/http`.
+    pub path: &'a str,
+    /// The body.
+    pub body: &'a [u8],
+    /// The `Host` the request was sent to.
+    pub host: &'a str,
+    /// What the caller may call.
+    pub roles: &'a Roles,
+    /// The tenant's clock.
+    pub now_ms: i64,
+}
+
+/// A started flow listening at an address.
+struct Endpoint {
+    id: String,
+    symbolic_name: String,
+    version: String,
+    role: Option<String>,
+}
+
+/// The started flow with an HTTPS sender at `path`.
+fn find(t: &Tenant, path: &str) -> Option<Endpoint> {
     for (id, d) in &t.deployments {
         let Some(live) = d
             .live
@@ -48,67 +91,67 @@ pub fn handle(t: &Tenant, switches: &Switches, method: &Method, path: &str) -> A
             let Ok(resolved) = content::resolve_placeholders(&text, &values) else {
                 continue;
             };
-            if content::property_values(&resolved, "urlPath")
+            if !content::property_values(&resolved, "urlPath")
                 .iter()
                 .any(|p| p == path)
             {
-                return Ok(Reply::Json(
-                    StatusCode::OK,
-                    json!({ "status": "UP", "artifact": id, "version": live.version }),
-                ));
+                continue;
             }
+            let role_based = content::property_values(&resolved, "senderAuthType")
+                .iter()
+                .any(|v| v == "RoleBased");
+            let symbolic_name = a
+                .file(MANIFEST_PATH)
+                .and_then(|m| Manifest::parse(&m.data).symbolic_name().map(str::to_string))
+                .unwrap_or_else(|| id.clone());
+            return Some(Endpoint {
+                id: id.clone(),
+                symbolic_name,
+                version: live.version.clone(),
+                role: if role_based {
+                    content::property_values(&resolved, "userRole")
+                        .into_iter()
+                        .next()
+                } else {
+                    None
+                },
+            });
         }
     }
-    Err(ApiError::not_found(format!(
-        "No started integration flow listens on /http{path}."
-    )))
+    None
 }
 
-/// Every secret of the tenant, as the companion iFlow reads them from its secure store (Partner
-/// Directory credentials included, under their `pd:<Pid>:<Id>:UserCredential` names).
-pub fn security_material(t: &Tenant) -> SecurityMaterial {
-    SecurityMaterial {
-        format: 1,
-        user_credentials: t
-            .user_credentials
-            .values()
-            .filter_map(|c| {
-                Some(NamedPassword {
-                    name: c.name.clone(),
-                    password: c.password.clone()?,
-                })
-            })
-            .collect(),
-        oauth2_client_credentials: t
-            .oauth2_client_credentials
-            .values()
-            .filter_map(|c| {
-                Some(NamedClientSecret {
-                    name: c.credential.name.clone(),
-                    client_secret: c.credential.client_secret.clone()?,
-                })
-            })
-            .collect(),
-        secure_parameters: t
-            .secure_parameters
-            .values()
-            .filter_map(|p| {
-                Some(NamedValue {
-                    name: p.name.clone(),
-                    value: p.secure_param.clone()?,
-                })
-            })
-            .collect(),
-        key_pairs: t
-            .keystore
-            .values()
-            .filter_map(|e| {
-                Some(KeyPairMaterial {
-                    alias: e.alias.clone(),
-                    pkcs12: e.pkcs12.clone()?,
-                    password: e.pkcs12_password.clone()?,
-                })
-            })
-            .collect(),
+/// Answers a request to `/http<path>`. The security-material answer is computed later (it
+/// encrypts), outside the tenant's lock: resolve the reply with [`Reply::resolve`].
+pub fn handle(t: &Tenant, switches: &Switches, req: &HttpRequest) -> ApiResult {
+    let not_found = || {
+        ApiError::not_found(format!(
+            "No started integration flow listens on /http{}.",
+            req.path
+        ))
+    };
+    let endpoint = find(t, req.path).ok_or_else(not_found)?;
+    let is_companion = FLOWS.contains(&endpoint.symbolic_name.as_str());
+    if is_companion && !switches.companion {
+        return Err(not_found());
     }
+    if let Some(role) = &endpoint.role {
+        if !req.roles.allow(role) {
+            return Ok(Reply::Empty(StatusCode::FORBIDDEN));
+        }
+    }
+    Ok(match endpoint.symbolic_name.as_str() {
+        SECURITY_MATERIAL_FLOW => {
+            let store = SecureStore::of(t, &switches.companion_unreadable);
+            let method = req.method.clone();
+            let body = req.body.to_vec();
+            let version = endpoint.version;
+            Reply::later(move || companion::security_material(&store, &method, &body, &version))
+        }
+        PING_FLOW => companion::ping(req.host, req.now_ms, &endpoint.version),
+        _ => Reply::Json(
+            StatusCode::OK,
+            json!({ "status": "UP", "artifact": endpoint.id, "version": endpoint.version }),
+        ),
+    })
 }

@@ -1,7 +1,8 @@
 //! The network side: accept connections, and in front of the router add what a real network and
 //! a loaded tenant add: latency, rate limiting, seeded faults (503, 429 with `Retry-After`,
 //! connections closed without an answer before or after the tenant acted), answers that are not
-//! the API's (an HTML sign-in page, garbage), and error answers that repeat the request body.
+//! the API's (an HTML sign-in page, garbage), error answers that repeat the request body, and a
+//! tenant that is down (every connection closed).
 //! `/admin` requests bypass all of it.
 
 use super::app::{App, lock};
@@ -76,6 +77,10 @@ async fn handle(
     let route = route_of(req.method().as_str(), &path);
     let _in_flight = app.stats.begin(route.clone(), json);
     let switches = app.switches();
+    if switches.down {
+        app.stats.fault("down");
+        return Err(InjectedReset);
+    }
     if switches.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(switches.latency_ms)).await;
     }

@@ -35,8 +35,17 @@ pub struct Switches {
     pub neo: bool,
     /// Observations (status reads or ticks) per deploy phase; 0 settles deploys at once.
     pub deploy_steps: u32,
-    /// Serve the companion security-material endpoint.
+    /// Answer the companion package's flows while they are deployed and started; `false` makes
+    /// their addresses answer `404` as if they were not running (the content stays as it is).
     pub companion: bool,
+    /// Users of the runtime's `/http/...` endpoints besides the API's own credentials (which hold
+    /// every role), by name: Basic credentials, or OAuth client credentials at the token
+    /// endpoint, holding only `roles`. They cannot use the API.
+    pub runtime_users: BTreeMap<String, RuntimeUser>,
+    /// Kinds of the companion protocol (`oauth2-client-credential`, `key-pair`, ...) whose
+    /// secrets the companion's script API stand-ins do not reveal (answered `unreadable`), as on
+    /// a tenant that does not expose them; by default every kind is revealed.
+    pub companion_unreadable: Vec<String>,
     /// `__next` links as absolute URLs instead of relative to the service root.
     pub absolute_next_links: bool,
     /// Artifacts whose next deployments fail, with the error text to report.
@@ -64,6 +73,11 @@ pub struct Switches {
     /// Error answers of the API repeat the request's body in their message, as some services
     /// do: `raw`, or encoded as `base64` or `url` (percent-encoding).
     pub echo_request_bodies: Option<Echo>,
+    /// The tenant is unreachable, as a region that is down: every connection outside `/admin` is
+    /// closed without an answer (a client sees a connection failure, a traffic manager's probe
+    /// fails). Its state is kept, and `/admin/tick` still runs its started flows: a region cut
+    /// off from the network may well still be polling.
+    pub down: bool,
 }
 
 /// What a garbage answer is.
@@ -104,6 +118,8 @@ impl Default for Switches {
             neo: false,
             deploy_steps: 2,
             companion: true,
+            runtime_users: BTreeMap::new(),
+            companion_unreadable: Vec::new(),
             absolute_next_links: false,
             fail_deploys: BTreeMap::new(),
             fail_routes: BTreeMap::new(),
@@ -114,8 +130,20 @@ impl Default for Switches {
             expire_sessions_every: None,
             expire_tokens_every: None,
             echo_request_bodies: None,
+            down: false,
         }
     }
+}
+
+/// A user of the runtime's `/http/...` endpoints (the `runtime_users` switch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeUser {
+    /// The password (Basic) or client secret (OAuth).
+    pub password: String,
+    /// The roles the user holds.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 impl Switches {

@@ -1,7 +1,8 @@
 //! The `demo` seed: a small tenant as integration teams really have them, used by the demo, the
 //! README walkthrough and the committed `tenant-state/` at the repository root.
 //!
-//! Its secrets are demo values, known to the companion endpoint like every secret of a tenant.
+//! Its secrets are demo values, which its deployed companion package reveals to export like every
+//! secret of a tenant.
 
 use super::builder::Builder;
 use crate::content::{self, FlowSpec, Receiver, Sender};
@@ -55,6 +56,8 @@ pub fn build(b: &mut Builder) {
     sap_content(b);
     security(b);
     partner_directory(b);
+    // Last, so that the seed's other timestamps and ids stay as they were before it shipped.
+    super::companion::install(b);
 }
 
 fn orders(b: &mut Builder) {

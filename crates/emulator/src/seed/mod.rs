@@ -2,6 +2,7 @@
 //! `generate:PACKAGES:ARTIFACTS[:SEED]`, a large tenant of realistic sizes for benchmarks.
 
 mod builder;
+mod companion;
 mod demo;
 mod generate;
 
