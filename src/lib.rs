@@ -26,6 +26,7 @@
 //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits, one method per endpoint | know about files, git or the model |
 //! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
+//! | [`redact`] | the secret values known to the run, masked in everything printed | |
 //! | [`git`] | read revisions; write each run's objects as one pack, the work tree and index in one pass, refs | know about tenants |
 //! | [`interrupt`] | signals (exit 130/143), locks, journals of interrupted runs, fail points | know about tenants or git objects |
 //! | [`blocking`] | blocking work off the async workers, one job at a time | |
@@ -67,6 +68,7 @@ pub mod interrupt;
 pub mod model;
 pub mod probe;
 pub mod read;
+pub mod redact;
 pub mod report;
 pub mod scaffold;
 pub mod secrets;

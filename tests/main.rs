@@ -8,3 +8,4 @@ mod emulator;
 mod export;
 mod ha;
 mod sync;
+mod usage;

@@ -3,10 +3,13 @@
 mod badinput;
 mod demo;
 mod drift;
+mod faults;
 mod fidelity;
 mod interrupt;
 mod json;
+mod leaks;
 mod oauth;
 mod restore;
 mod robustness;
+mod sessions;
 mod validation;
