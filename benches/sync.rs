@@ -4,7 +4,13 @@
 //! ```sh
 //! cargo bench --bench sync                    # 2,000 artifacts, 50 ms latency, 3 runs
 //! cargo bench --bench sync -- --artifacts 500 --latency-ms 20 --runs 5
+//! cargo bench --bench sync -- --export-only --baseline /tmp/cpi-gitops-old --git-add
 //! ```
+//!
+//! `--baseline BIN` measures a second binary (an older build) in the same run, alternating with
+//! this one run by run, against the same emulated tenants; `--export-only` skips the restore and
+//! the drift check; `--git-add` also measures `git add -A && git -c gc.auto=0 commit` of the tree
+//! the full export wrote, in a fresh repository, as git itself would store it.
 //!
 //! For each run: a fresh git repository, `cpi-gitops export` of the primary (the first, full
 //! export), a second export of the unchanged primary, then a disaster-recovery restore of the
@@ -29,6 +35,9 @@ struct Args {
     latency_ms: u64,
     runs: usize,
     concurrency: usize,
+    baseline: Option<String>,
+    export_only: bool,
+    git_add: bool,
 }
 
 fn parse_args() -> Args {
@@ -38,10 +47,31 @@ fn parse_args() -> Args {
         latency_ms: 50,
         runs: 3,
         concurrency: 8,
+        baseline: None,
+        export_only: false,
+        git_add: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
+        match argv[i].as_str() {
+            "--baseline" => {
+                a.baseline = argv.get(i + 1).cloned();
+                i += 2;
+                continue;
+            }
+            "--export-only" => {
+                a.export_only = true;
+                i += 1;
+                continue;
+            }
+            "--git-add" => {
+                a.git_add = true;
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
         let value = argv.get(i + 1).and_then(|v| v.parse::<u64>().ok());
         match (argv[i].as_str(), value) {
             ("--packages", Some(v)) => a.packages = v as usize,
@@ -63,6 +93,8 @@ fn parse_args() -> Args {
 struct Measured {
     wall: Duration,
     max_rss_kb: i64,
+    user: f64,
+    sys: f64,
     success: bool,
 }
 
@@ -82,9 +114,12 @@ fn measure(mut cmd: Command) -> Measured {
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     std::mem::forget(child);
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Measured {
         wall,
         max_rss_kb: usage.ru_maxrss,
+        user: secs(usage.ru_utime),
+        sys: secs(usage.ru_stime),
         success: reaped == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
     }
 }
@@ -182,11 +217,11 @@ fn repo(primary: &str, secondary: &str, concurrency: usize) -> tempfile::TempDir
     dir
 }
 
-/// `cpi-gitops --quiet ARGS` in `dir`, with both tenants' credentials and the demo identity.
-fn command(dir: &Path, args: &[&str]) -> Command {
+/// `BIN --quiet ARGS` in `dir`, with both tenants' credentials and the demo identity.
+fn command(bin: &str, dir: &Path, args: &[&str]) -> Command {
     let identity =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/age/demo-identity.txt");
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin);
     cmd.arg("--quiet")
         .args(args)
         .current_dir(dir)
@@ -205,19 +240,58 @@ struct Sample {
     requests: u64,
     in_flight: u64,
     rss_mb: f64,
+    user: f64,
+    sys: f64,
 }
 
-/// Runs `cpi-gitops ARGS` in `dir` and measures it, counting the requests `emulator` answered.
-fn run(emulator: &Emulator, dir: &Path, args: &[&str]) -> Sample {
+/// Runs `BIN ARGS` in `dir` and measures it, counting the requests `emulator` answered.
+fn run(bin: &str, emulator: &Emulator, dir: &Path, args: &[&str]) -> Sample {
     admin(&emulator.url, "DELETE", "stats");
-    let m = measure(command(dir, args));
-    assert!(m.success, "cpi-gitops {args:?} succeeded");
+    let m = measure(command(bin, dir, args));
+    assert!(m.success, "{bin} {args:?} succeeded");
     let stats = admin(&emulator.url, "GET", "stats");
     Sample {
         wall: m.wall.as_secs_f64(),
         requests: stats["requests"].as_u64().unwrap_or(0),
         in_flight: stats["max_in_flight"].as_u64().unwrap_or(0),
         rss_mb: m.max_rss_kb as f64 / 1024.0,
+        user: m.user,
+        sys: m.sys,
+    }
+}
+
+/// `git add -A && git -c gc.auto=0 commit` of the state folder of `exported`, copied into a fresh
+/// repository first (the copy is not measured).
+fn git_add(exported: &Path) -> Sample {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(exported.join("tenant-state"))
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "cp -a tenant-state");
+    let init = Command::new("git")
+        .args(["init", "-q", "-b", "main"])
+        .current_dir(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(init, "git init");
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        "git add -A && git -c gc.auto=0 -c user.name=bench -c user.email=bench@example.com commit -qm export",
+    ])
+    .current_dir(dir.path());
+    let m = measure(cmd);
+    assert!(m.success, "git add and commit");
+    Sample {
+        wall: m.wall.as_secs_f64(),
+        requests: 0,
+        in_flight: 0,
+        rss_mb: m.max_rss_kb as f64 / 1024.0,
+        user: m.user,
+        sys: m.sys,
     }
 }
 
@@ -227,14 +301,23 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn report(name: &str, samples: &[Sample], args: &Args) {
+    if samples.is_empty() {
+        return;
+    }
     let wall = median(samples.iter().map(|s| s.wall).collect());
     let requests = median(samples.iter().map(|s| s.requests as f64).collect());
     let ideal = requests * args.latency_ms as f64 / 1000.0 / args.concurrency as f64;
     let rss = median(samples.iter().map(|s| s.rss_mb).collect());
+    let user = median(samples.iter().map(|s| s.user).collect());
+    let sys = median(samples.iter().map(|s| s.sys).collect());
     let in_flight = samples.iter().map(|s| s.in_flight).max().unwrap_or(0);
+    let ratio = if ideal > 0.0 {
+        format!("{:.2}x", wall / ideal)
+    } else {
+        "-".into()
+    };
     println!(
-        "| {name} | {wall:.2} s | {ideal:.2} s | {:.2}x | {requests:.0} | {in_flight} | {rss:.0} MB |",
-        wall / ideal
+        "| {name} | {wall:.2} s | {ideal:.2} s | {ratio} | {requests:.0} | {in_flight} | {user:.2} s / {sys:.2} s | {rss:.0} MB |"
     );
 }
 
@@ -251,42 +334,82 @@ fn main() {
         &args,
         &format!("generate:{}:{}", args.packages, args.artifacts),
     );
-    let mut full = Vec::new();
-    let mut again = Vec::new();
-    let mut restores = Vec::new();
-    let mut drifts = Vec::new();
+    let mut bins: Vec<(&str, String)> = vec![("", BIN.to_string())];
+    if let Some(b) = &args.baseline {
+        bins.push((" (baseline)", b.clone()));
+    }
+    #[derive(Default)]
+    struct Rows {
+        full: Vec<Sample>,
+        again: Vec<Sample>,
+        restores: Vec<Sample>,
+        drifts: Vec<Sample>,
+    }
+    let mut rows: Vec<Rows> = bins.iter().map(|_| Rows::default()).collect();
+    let mut adds = Vec::new();
     for n in 0..args.runs {
-        let secondary = start_emulator(&args, "empty");
-        let dir = repo(&primary.url, &secondary.url, args.concurrency);
-        let export = ["export", "--tenant", "primary"];
-        let first = run(&primary, dir.path(), &export);
-        let second = run(&primary, dir.path(), &export);
-        let restore = run(
-            &secondary,
-            dir.path(),
-            &["apply", "--tenant", "secondary", "--overwrite-drift"],
-        );
-        let drift = run(&secondary, dir.path(), &["drift", "--tenant", "secondary"]);
-        eprintln!(
-            "run {}: full export {:.2} s, no-change export {:.2} s, restore {:.2} s, drift {:.2} s",
-            n + 1,
-            first.wall,
-            second.wall,
-            restore.wall,
-            drift.wall
-        );
-        full.push(first);
-        again.push(second);
-        restores.push(restore);
-        drifts.push(drift);
+        for (b, (label, bin)) in bins.iter().enumerate() {
+            let secondary = start_emulator(&args, "empty");
+            let dir = repo(&primary.url, &secondary.url, args.concurrency);
+            let export = ["export", "--tenant", "primary"];
+            let first = run(bin, &primary, dir.path(), &export);
+            let second = run(bin, &primary, dir.path(), &export);
+            if args.git_add && b == 0 {
+                adds.push(git_add(dir.path()));
+            }
+            let mut line = format!(
+                "run {}{label}: full export {:.2} s, no-change export {:.2} s",
+                n + 1,
+                first.wall,
+                second.wall
+            );
+            rows[b].full.push(first);
+            rows[b].again.push(second);
+            if !args.export_only {
+                let restore = run(
+                    bin,
+                    &secondary,
+                    dir.path(),
+                    &["apply", "--tenant", "secondary", "--overwrite-drift"],
+                );
+                let drift = run(
+                    bin,
+                    &secondary,
+                    dir.path(),
+                    &["drift", "--tenant", "secondary"],
+                );
+                line.push_str(&format!(
+                    ", restore {:.2} s, drift {:.2} s",
+                    restore.wall, drift.wall
+                ));
+                rows[b].restores.push(restore);
+                rows[b].drifts.push(drift);
+            }
+            eprintln!("{line}");
+        }
     }
     println!(
-        "| {} artifacts | wall (median) | ideal | ratio | requests | max in flight | peak memory |",
-        args.artifacts
+        "| {} artifacts, {} ms | wall (median) | ideal | ratio | requests | max in flight | CPU user / sys | peak memory |",
+        args.artifacts, args.latency_ms
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    report("full export", &full, &args);
-    report("no-change export", &again, &args);
-    report("restore onto an empty tenant", &restores, &args);
-    report("drift check of the restored tenant", &drifts, &args);
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for ((label, _), r) in bins.iter().zip(&rows) {
+        report(&format!("full export{label}"), &r.full, &args);
+        report(&format!("no-change export{label}"), &r.again, &args);
+        report(
+            &format!("restore onto an empty tenant{label}"),
+            &r.restores,
+            &args,
+        );
+        report(
+            &format!("drift check of the restored tenant{label}"),
+            &r.drifts,
+            &args,
+        );
+    }
+    report(
+        "`git add -A && git -c gc.auto=0 commit` of the same tree",
+        &adds,
+        &args,
+    );
 }

@@ -27,7 +27,8 @@
 //! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
 //! | [`redact`] | the secret values known to the run, masked in everything printed | |
-//! | [`git`] | read revisions, write blobs, trees, commits and refs, off the async workers | know about tenants |
+//! | [`git`] | read revisions; write each run's objects as one pack, the work tree and index in one pass, refs | know about tenants |
+//! | [`interrupt`] | signals (exit 130/143), locks, journals of interrupted runs, fail points | know about tenants or git objects |
 //! | [`blocking`] | blocking work off the async workers, one job at a time | |
 //! | [`scaffold`] | a new state repository on disk (the demo's) | |
 //! | [`wire`] | the API's types, artifact zips, canonical JSON | do I/O |
@@ -38,16 +39,20 @@
 //! | path | written by | read by |
 //! |---|---|---|
 //! | `recipients.txt` | people | [`export`], [`store::worktree`] (`secret set`, `secret rekey`) |
-//! | `.gitattributes`, `.export-marks.json` | [`export`] ([`store::marks`]) | [`export`] |
+//! | `.gitattributes` | [`export`] | git |
 //! | `format.json` | [`export`] ([`store::format`]) | [`export`], [`sync::desired`] |
+//! | `.export-marks.json` (older versions) | nobody: the first export after upgrading removes it | [`export::marks`] (once) |
 //! | `packages/...`, `security/...`, `number-ranges/...`, `partner-directory/...` | [`export`] through [`read`] ([`model::kinds`] per kind, [`store::layout`]) | [`sync::desired`] |
 //! | `security/**/*.age` | [`read`] (export), [`store::worktree`] | [`sync::apply`] (decrypted in its preflight) |
 //! | `overrides/<tenant>.json` | people | [`sync::desired`] |
 //!
-//! Outside the branches: `refs/cpi-gitops/applied/<tenant>` (the base), written by
-//! [`sync::apply`] ([`sync::base`]) and [`sync::failover`], read by plan, apply, drift and
-//! failover; `refs/cpi-gitops/roles` (the roles of a high-availability pair), written by
+//! Outside the branches (README.md, "Refs outside the branches"): `refs/cpi-gitops/applied/<tenant>`
+//! (the base), written by [`sync::apply`] ([`sync::base`]) and [`sync::failover`], read by plan,
+//! apply, drift and failover; `refs/cpi-gitops/marks/<tenant>` (the export marks), written by
+//! [`export`] and `secret set`/`rekey` ([`export::marks`]), read by [`export`];
+//! `refs/cpi-gitops/roles` (the roles of a high-availability pair), written by
 //! [`sync::failover`] ([`sync::roles`]) and read by every command that needs a tenant's role.
+//! Under `.git/cpi-gitops/`: locks and journals ([`interrupt`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -59,6 +64,7 @@ pub mod companion;
 pub mod config;
 pub mod export;
 pub mod git;
+pub mod interrupt;
 pub mod model;
 pub mod probe;
 pub mod read;

@@ -35,6 +35,10 @@ pub struct ApplyArgs {
     /// Reset number ranges' CurrentValue to MinValue when updating them (kept by default)
     #[arg(long)]
     pub reset_number_ranges: bool,
+    /// Push refs/cpi-gitops/applied/<tenant> to REMOTE (forced, with the system's git) before
+    /// the first write and after the run, so a runner that dies leaves its progress behind
+    #[arg(long, value_name = "REMOTE")]
+    pub push_progress: Option<String>,
     /// On a passive tenant, check first that the flows it holds back run on the active twin
     /// (refuse when the roles contradict where they run); `off` skips the check
     #[arg(long, value_enum, value_name = "on|off", default_value_t = RoleCheck::On)]
@@ -53,7 +57,17 @@ pub enum RoleCheck {
 pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliError> {
     let started = std::time::Instant::now();
     let identity = config::age_identity(&ctx.env)?;
-    let loaded = target::load(ctx, &args.target).await?;
+    let command = format!("apply --tenant {}", args.target.tenant);
+    // Until the first write nothing needs finishing: a signal stops the command at once.
+    let loaded = tokio::select! {
+        loaded = target::load(ctx, &args.target, Some(&command)) => loaded?,
+        signal = crate::interrupt::signals::wait() => {
+            return Err(CliError::new(
+                super::ErrorKind::Stopped(signal),
+                format!("apply stopped by {signal} before the first write: nothing was written"),
+            ));
+        }
+    };
     let (target, config) = (&loaded.target, &loaded.config);
     if target.role == Role::Passive && args.role_check == RoleCheck::On {
         let active = loaded.roles.active_besides(&target.tenant)?;
@@ -74,11 +88,19 @@ pub async fn cmd_apply(ctx: &Context, args: &ApplyArgs) -> Result<Outcome, CliEr
         reset_number_ranges: args.reset_number_ranges,
         deploy_poll,
         deploy_timeout,
+        push_progress: args.push_progress.clone(),
     };
     let mut report = apply::apply(target, &plan, identity.as_ref(), &options).await?;
     // The whole command's time: a restore's time includes reading the target and git.
     report.seconds = started.elapsed().as_secs_f64();
     crate::report::apply::apply(&report, ctx.format);
+    if let Some(signal) = report.stopped {
+        crate::report::stopped(
+            signal,
+            "writes still running were cut, nothing new was started, and the base records what was done; run apply again to converge",
+        );
+        return Ok(Outcome::Stopped(signal));
+    }
     Ok(if report.failed() {
         Outcome::Failed
     } else {

@@ -44,13 +44,26 @@ pub struct Context {
 }
 
 impl Context {
-    /// The git repository (found from `--repo`).
+    /// The git repository (found from `--repo`), after recovering what a killed export left in
+    /// it (said on stderr; see `crate::interrupt`).
     pub fn repo(&self) -> Result<Repo, CliError> {
-        Repo::discover(&self.repo_dir).map_err(|e| {
+        Ok(self.repo_recovered()?.0)
+    }
+
+    /// [`Context::repo`], with what was recovered (already said on stderr), for a report that
+    /// lists it too.
+    pub fn repo_recovered(&self) -> Result<(Repo, Vec<String>), CliError> {
+        let repo = Repo::discover(&self.repo_dir).map_err(|e| {
             CliError::from(e).hinted(
                 "run inside the git repository that holds tenant-state/, or pass --repo DIR",
             )
-        })
+        })?;
+        let notes = crate::export::recover(&repo, "recovery at the start of a command")
+            .map_err(|e| CliError::export(e, "tenant-state"))?;
+        for note in &notes {
+            crate::report::recovered(note);
+        }
+        Ok((repo, notes))
     }
 
     /// The configuration (`--config`, else `cpi-gitops.toml` at the repository root).

@@ -151,6 +151,7 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         no_deploy: false,
         max_prune_share: 0.25,
         reset_number_ranges: false,
+        push_progress: None,
         role_check: super::apply::RoleCheck::On,
     };
     next(

@@ -19,7 +19,8 @@ pub struct DriftArgs {
 
 /// Compares the revision with the target (every difference counts) and prints the report.
 pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
-    let loaded = target::load(ctx, &args.target).await?;
+    let command = format!("drift --tenant {}", args.target.tenant);
+    let loaded = target::load(ctx, &args.target, Some(&command)).await?;
     let target = &loaded.target;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let mut review = review::review(target, &plan, true)?;

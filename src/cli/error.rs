@@ -31,6 +31,10 @@ pub enum ErrorKind {
     Drift,
     /// A bug or an environment failure.
     Internal,
+    /// Another run holds a lock the command needs.
+    Locked,
+    /// Stopped by a signal (exit code 130 or 143), after rolling back.
+    Stopped(crate::interrupt::Signal),
 }
 
 impl ErrorKind {
@@ -42,6 +46,8 @@ impl ErrorKind {
             ErrorKind::Tenant => "tenant",
             ErrorKind::Drift => "drift",
             ErrorKind::Internal => "internal",
+            ErrorKind::Locked => "locked",
+            ErrorKind::Stopped(_) => "stopped",
         }
     }
 }
@@ -119,6 +125,7 @@ impl CliError {
     pub fn outcome(&self) -> Outcome {
         match self.kind {
             ErrorKind::Drift => Outcome::Differences,
+            ErrorKind::Stopped(signal) => Outcome::Stopped(signal),
             _ => Outcome::Failed,
         }
     }
@@ -159,6 +166,12 @@ impl CliError {
             ExportError::Content(c) => CliError::from_error(ErrorKind::Tenant, &c).hinted(
                 "fix the artifact on the tenant (its zip holds an unsafe entry name); nothing was written",
             ),
+            ExportError::Locked(l) => (*l).into(),
+            ExportError::Stopped(signal) => CliError::new(
+                ErrorKind::Stopped(signal),
+                format!("export stopped by {signal}"),
+            )
+            .hinted("nothing was written: the repository is as it was; run the export again"),
             ExportError::StateFormat(f) => CliError::from_error(ErrorKind::User, &f).hinted(
                 "upgrade cpi-gitops to the version that wrote this state; nothing was written",
             ),
@@ -191,6 +204,18 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+impl From<crate::interrupt::LockError> for CliError {
+    fn from(e: crate::interrupt::LockError) -> CliError {
+        let hint = match &e {
+            crate::interrupt::LockError::Held { .. } => Some(
+                "wait until that run ends (or stop it); a lock is released when its run ends, also when it is killed".to_string(),
+            ),
+            crate::interrupt::LockError::Io { .. } => None,
+        };
+        CliError::from_error(ErrorKind::Locked, &e).maybe_hinted(hint)
+    }
+}
 
 impl From<ConfigError> for CliError {
     fn from(e: ConfigError) -> CliError {
@@ -233,6 +258,11 @@ impl From<ReadError> for CliError {
     fn from(e: ReadError) -> CliError {
         match e {
             ReadError::Git(g) => g.into(),
+            ReadError::Locked(l) => (*l).into(),
+            ReadError::Stopped(signal) => {
+                CliError::new(ErrorKind::Stopped(signal), format!("stopped by {signal}"))
+                    .hinted("nothing was written")
+            }
             ReadError::Tenant(t) => {
                 let hint = t.hint();
                 CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint)
@@ -284,6 +314,9 @@ impl From<ApplyError> for CliError {
                 .hinted("nothing was written to the tenant"),
             ApplyError::Read(r) => r.into(),
             ApplyError::Git(g) => g.into(),
+            ApplyError::Stopped(signal) => {
+                CliError::new(ErrorKind::Stopped(signal), e.to_string())
+            }
         }
     }
 }
@@ -368,8 +401,6 @@ impl From<SecretFileError> for CliError {
             SecretFileError::Decrypt(_) => of(ErrorKind::Config).hinted(
                 "rekey with an identity that is one of the files' current recipients; nothing was changed",
             ),
-            SecretFileError::Marks { .. } => of(ErrorKind::User)
-                .hinted("restore it from git (git checkout -- the file) and run rekey again"),
             SecretFileError::Io { .. } | SecretFileError::Encrypt { .. } => {
                 of(ErrorKind::Internal)
             }

@@ -30,7 +30,7 @@ pub struct ExportArgs {
 
 /// Exports the tenant and prints what changed.
 pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, CliError> {
-    let repo = ctx.repo()?;
+    let (repo, mut recovered) = ctx.repo_recovered()?;
     let config = ctx.config(&repo)?;
     config.check_tenant(&args.tenant)?;
     refuse_passive(&Roles::load(&repo, &config)?, &args.tenant)?;
@@ -44,12 +44,32 @@ pub async fn cmd_export(ctx: &Context, args: &ExportArgs) -> Result<Outcome, Cli
         message: args.message.clone(),
         limits: config.content_limits(),
     };
+    let (lock, notes) = export::lock(&repo, &format!("export --tenant {}", args.tenant))
+        .map_err(|e| CliError::export(e, &config.state_dir))?;
+    for note in &notes {
+        crate::report::recovered(note);
+    }
     let progress = crate::report::progress::export(ctx.format, &args.tenant, ctx.quiet);
-    let result = export::run(&repo, client, &options, progress.clone()).await;
+    let result = export::run_locked(&repo, &lock, client, &options, progress.clone()).await;
     progress.finish();
-    let report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
+    let mut report = result.map_err(|e| CliError::export(e, &config.state_dir))?;
+    recovered.extend(notes);
+    report.recovered = recovered;
     crate::report::export::print(&report, ctx.format, &config.state_dir);
-    Ok(Outcome::Success)
+    Ok(match report.stopped {
+        Some(signal) => {
+            crate::report::stopped(
+                signal,
+                match (&report.commit, report.changed) {
+                    (Some(_), _) => "the commit it was making was finished first",
+                    (None, true) => "the work tree it was writing was finished first",
+                    (None, false) => "the export had finished: the tenant is unchanged",
+                },
+            );
+            Outcome::Stopped(signal)
+        }
+        None => Outcome::Success,
+    })
 }
 
 /// A passive tenant holds back the flows that start by themselves: exported, they would read as

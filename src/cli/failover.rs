@@ -120,6 +120,19 @@ pub async fn cmd_failover(ctx: &Context, args: &FailoverArgs) -> Result<Outcome,
             timing: Timing { poll, timeout },
         })
     };
+    // Both twins' locks (not for a dry run, which writes nothing), in name order.
+    let _locks = if args.dry_run {
+        Vec::new()
+    } else {
+        let mut tenants = vec![args.to.as_str()];
+        tenants.extend(from.as_deref());
+        let command = format!("failover --to {}", args.to);
+        let (locks, notes) = crate::sync::apply::progress::lock_all(&repo, &tenants, &command)?;
+        for note in notes {
+            crate::report::recovered(&note);
+        }
+        locks
+    };
     let to = twin(&args.to)?;
     let from = from.as_deref().map(twin).transpose()?;
     let report = failover::failover(Request {

@@ -30,6 +30,7 @@ mod values;
 pub use context::{Context, Format, FormatArg};
 pub use error::{CliError, ErrorKind};
 
+use crate::interrupt::{failpoint, signals};
 use clap::{Parser, Subcommand};
 
 /// Keep SAP Cloud Integration tenants in git
@@ -114,6 +115,8 @@ pub enum Outcome {
     Differences,
     /// An error was reported.
     Failed,
+    /// Stopped by a signal, after finishing or rolling back what was in progress.
+    Stopped(crate::interrupt::Signal),
 }
 
 impl Outcome {
@@ -126,12 +129,14 @@ impl Outcome {
         }
     }
 
-    /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`.
+    /// The process exit code: 0, 2 or 1, like `terraform plan -detailed-exitcode`; 130 or 143
+    /// when stopped by SIGINT or SIGTERM.
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Success => 0,
             Outcome::Differences => 2,
             Outcome::Failed => 1,
+            Outcome::Stopped(signal) => signal.exit_code(),
         }
     }
 }
@@ -175,7 +180,60 @@ pub fn main() -> Outcome {
         env: crate::config::Env::from_process(),
         quiet: cli.quiet,
     };
-    settle_as(format, name, runtime.block_on(run(&context, cli.command)))
+    if let Some(name) = context.env.get(failpoint::VARIABLE) {
+        failpoint::arm(name);
+    }
+    runtime.block_on(run_until_stopped(&context, format, name, cli.command))
+}
+
+/// Runs one command with SIGINT and SIGTERM caught (design.md section 6: exit 130 or 143 after
+/// finishing or rolling back). Export and apply decide themselves what to finish and what to roll
+/// back; any other command stops at once and says what that leaves ([`stop_leaves`]). The emulator keeps its own
+/// handling (Ctrl-C stops it; SIGTERM ends it as before).
+async fn run_until_stopped(ctx: &Context, format: Format, name: &str, command: Command) -> Outcome {
+    match &command {
+        Command::Emulator(_) => return settle_as(format, name, run(ctx, command).await),
+        Command::Export(_) | Command::Apply(_) => {
+            signals::install();
+            return settle_as(format, name, run(ctx, command).await);
+        }
+        _ => signals::install(),
+    }
+    let left = stop_leaves(&command);
+    tokio::select! {
+        result = run(ctx, command) => settle_as(format, name, result),
+        signal = signals::wait() => {
+            if format == Format::Json {
+                settle_as(
+                    format,
+                    name,
+                    Err(CliError::new(
+                        ErrorKind::Stopped(signal),
+                        format!("stopped by {signal}"),
+                    )
+                    .hinted(left)),
+                )
+            } else {
+                crate::report::stopped(signal, left);
+                Outcome::Stopped(signal)
+            }
+        }
+    }
+}
+
+/// What a command stopped at once by a signal leaves, in words.
+fn stop_leaves(command: &Command) -> &'static str {
+    match command {
+        Command::Failover(_) => {
+            "the failover was cut short between its steps: run the same failover command again to finish it"
+        }
+        Command::Companion(_) => "the install was cut short: run it again",
+        Command::Secret(_) => {
+            "some secret files may be written already (each one whole): run the command again"
+        }
+        Command::Demo(_) => "the demo was cut short",
+        _ => "nothing was written",
+    }
 }
 
 /// A command's outcome; an error is reported (as text on stderr), and its kind decides the

@@ -23,7 +23,7 @@ pub struct PlanArgs {
 
 /// Plans the revision against the target and prints the plan.
 pub async fn cmd_plan(ctx: &Context, args: &PlanArgs) -> Result<Outcome, CliError> {
-    let loaded = target::load(ctx, &args.target).await?;
+    let loaded = target::load(ctx, &args.target, None).await?;
     let target = &loaded.target;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
     let mut review = review::review(target, &plan, args.prune)?;

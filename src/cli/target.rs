@@ -3,6 +3,8 @@
 
 use super::{CliError, Context};
 use crate::config::{Config, Role};
+use crate::interrupt::Lock;
+use crate::sync::apply::progress;
 use crate::sync::passive;
 use crate::sync::roles::Roles;
 use crate::sync::target::Target;
@@ -29,14 +31,35 @@ pub struct Loaded {
     pub config: Config,
     /// The roles.
     pub roles: Roles,
+    /// The tenant's lock, when the command takes it (apply, drift): held, never read, until
+    /// this value is dropped.
+    #[allow(dead_code)]
+    pub lock: Option<Lock>,
 }
 
 /// Loads the target of `args`, with the configuration that names it and the roles. A passive
-/// target holds back its self-starting flows.
-pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> {
+/// target holds back its self-starting flows. With `command` (apply, drift), the tenant's lock
+/// is taken for it and held by the returned [`Loaded::lock`]; without (plan), nothing is
+/// locked. Either way, what a killed apply to the tenant left is recovered first (when no run
+/// holds the lock), and said on stderr.
+pub async fn load(
+    ctx: &Context,
+    args: &TargetArgs,
+    command: Option<&str>,
+) -> Result<Loaded, CliError> {
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
+    let (lock, notes) = match command {
+        Some(command) => {
+            let (lock, notes) = progress::lock(&repo, &args.tenant, command)?;
+            (Some(lock), notes)
+        }
+        None => (None, progress::recover(&repo, &args.tenant)),
+    };
+    for note in notes {
+        crate::report::recovered(&note);
+    }
     let roles = Roles::load(&repo, &config)?;
     let mut target = Target::load(
         repo,
@@ -54,5 +77,6 @@ pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> 
         target,
         config,
         roles,
+        lock,
     })
 }

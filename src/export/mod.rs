@@ -1,32 +1,42 @@
 //! Export: a tenant into `tenant-state/` as one git commit (design.md sections 3, 4 and 7).
 //!
-//! 1. Refuse when the state folder has uncommitted changes (nothing is lost).
-//! 2. Read the tenant (`crate::read`), writing every file as a blob as it arrives (memory stays
-//!    flat). Integration flows whose version and modification time are unchanged, and secrets
-//!    whose change markers are unchanged, are kept from git without downloading or re-encrypting
-//!    (`store::marks`).
+//! 1. Take the repository's export lock; finish or undo what a killed export left
+//!    (`crate::interrupt`); refuse when the state folder has uncommitted changes (nothing is
+//!    lost).
+//! 2. Read the tenant (`crate::read`), storing every file as it arrives: hashed once, and written
+//!    into one new pack when the repository does not have it (memory stays flat). Integration
+//!    flows whose version and modification time are unchanged, and secrets whose change markers
+//!    are unchanged, are kept from git without downloading or re-encrypting, as the export
+//!    marks (`refs/cpi-gitops/marks/<tenant>`, [`marks`]) prove, while git still holds what
+//!    they describe.
 //!    Where the tenant's value equals its override (`overrides/<tenant>.json`), git's shared value
 //!    is kept (`regional.rs`): a secondary exported after a failover leaks no regional values.
 //! 3. Compare the new files with the commit's (`summary.rs`); equal means no commit. Files in the
 //!    state folder that belong to no object the exporter knows are kept, and reported.
-//! 4. Commit the new state folder on top of the `HEAD` it started from, check out that folder,
-//!    then move the branch (refusing if it moved meanwhile).
+//! 4. The commit phase (`crate::git`): the state's trees and commit into the pack, the pack
+//!    installed, the marks ref moved, then under a journal the work tree written in one pass
+//!    over the paths that differ, the branch moved (refusing if it moved meanwhile), the index
+//!    updated.
 //!
-//! A failure leaves the branch, index and work tree as they were (only unreferenced blobs may
-//! remain in the object database, which `git gc` removes).
+//! A failure leaves the branch, index and work tree as they were (only unreferenced objects may
+//! remain in the object database, which `git gc` removes). SIGINT or SIGTERM before the commit
+//! phase stops the export with nothing written; in it, the commit is finished first. Either way
+//! the command then exits 130 or 143.
 
+pub mod marks;
 mod regional;
 mod summary;
 
 pub use summary::{Change, ObjectOutcome};
 
 use crate::client::Client;
-use crate::git::{BlobId, BlobSink, FileMode, GitError, Repo, StateFiles};
+use crate::git::{BlobSink, GitError, Repo, StateFiles};
+use crate::interrupt::{Lock, Signal, failpoint, lock, signals};
 use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
 use crate::secrets::Recipients;
 use crate::store::format::{self, StateFormat};
 use crate::store::layout::{self, locate};
-use crate::store::marks::Marks;
+use crate::store::marks::Source;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -62,19 +72,33 @@ pub struct ExportReport {
     pub warnings: Vec<Warning>,
     /// Secrets the tenant could not reveal and git does not have (`kind/key#slot`).
     pub missing_secrets: Vec<String>,
+    /// Secrets kept as git has them without proof that they hold the tenant's value, because
+    /// there were no export marks (a clone that did not fetch `refs/cpi-gitops/*`): a secret
+    /// rotated on the tenant would stay stale in git (`kind/key#slot`).
+    pub unverified_secrets: Vec<String>,
     /// What the companion endpoint did.
     pub companion: Companion,
     /// Requests sent to the tenant (retries included).
     pub requests: u64,
     /// Bytes received from the tenant.
     pub bytes: u64,
+    /// What this export recovered before it started: leftovers of an export that was killed, a
+    /// stale lock taken over.
+    pub recovered: Vec<String>,
+    /// SIGINT or SIGTERM arrived during the commit phase, which was finished.
+    #[serde(skip)]
+    pub stopped: Option<Signal>,
 }
 
 /// Why an export failed: reading the tenant is most of an export, so its errors are the
 /// reader's. Messages name the tenant, object, request or file.
 pub use crate::read::ReadError as ExportError;
 
-/// Files of the state folder that export itself owns (and rewrites).
+/// The export lock's name (one export at a time per repository).
+pub const LOCK: &str = "export";
+
+/// Files of the state folder that export itself owns (and rewrites or, for the marks file of
+/// older versions, removes).
 fn is_bookkeeping(path: &str) -> bool {
     path == layout::MARKS || path == format::FILE
 }
@@ -84,9 +108,70 @@ fn is_kept_as_is(path: &str) -> bool {
     path == layout::RECIPIENTS || path == layout::GITATTRIBUTES || path.starts_with("overrides/")
 }
 
-/// Runs an export of `client`'s tenant into `repo`.
+/// Takes the export lock of `repo` for `command`, and recovers what a killed export left.
+/// Returns the lock and what the user should be told.
+pub fn lock(repo: &Repo, command: &str) -> Result<(Lock, Vec<String>), ExportError> {
+    let taken = Lock::acquire(
+        &lock::dir(repo.common_dir()),
+        LOCK,
+        "export in this repository",
+        command,
+    )
+    .map_err(|e| ExportError::Locked(Box::new(e)))?;
+    let mut notes = Vec::new();
+    if let Some(stale) = taken.stale {
+        notes.push(format!(
+            "took over the export lock of {stale}, which ended without releasing it"
+        ));
+    }
+    notes.extend(recover_locked(repo)?);
+    Ok((taken.lock, notes))
+}
+
+/// What a killed export left, recovered (the export lock must be held).
+fn recover_locked(repo: &Repo) -> Result<Vec<String>, ExportError> {
+    let mut notes = Vec::new();
+    if let Some(text) = repo.recover_commit()? {
+        notes.push(text);
+    }
+    let swept = crate::git::pack::sweep(&repo.git_dir().join("objects").join("pack"), LOCK);
+    if swept > 0 {
+        notes.push(format!(
+            "removed {swept} temporary pack files an export left when it was killed"
+        ));
+    }
+    Ok(notes)
+}
+
+/// At the start of any command: recovers what a killed export left, unless an export is running
+/// (its lock is held). Returns what the user should be told.
+pub fn recover(repo: &Repo, command: &str) -> Result<Vec<String>, ExportError> {
+    match lock(repo, command) {
+        Ok((_lock, notes)) => Ok(notes),
+        Err(ExportError::Locked(_)) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs an export of `client`'s tenant into `repo`, taking the export lock (what it recovered
+/// from a killed export is in the report's `recovered`).
 pub async fn run(
     repo: &Repo,
+    client: Client,
+    options: &ExportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ExportReport, ExportError> {
+    let (lock, notes) = lock(repo, &format!("export --tenant {}", options.tenant))?;
+    let mut report = run_locked(repo, &lock, client, options, progress).await?;
+    report.recovered = notes;
+    Ok(report)
+}
+
+/// Runs an export of `client`'s tenant into `repo`, whose export lock the caller holds
+/// ([`lock`]).
+pub async fn run_locked(
+    repo: &Repo,
+    _lock: &Lock,
     client: Client,
     options: &ExportOptions,
     progress: Arc<dyn Progress>,
@@ -94,6 +179,12 @@ pub async fn run(
     let state_dir = options.state_dir.trim_matches('/').to_string();
     repo.ensure_clean(&state_dir)?;
     let head = repo.commit_id("HEAD")?;
+    if let Some(path) = repo.unusual_entries(head, &state_dir)?.first() {
+        return Err(ExportError::TenantData {
+            object: path.clone(),
+            reason: "is a symbolic link or submodule in the state folder, which export never writes: remove it from git first".into(),
+        });
+    }
     let base = repo.state_files(head, &state_dir)?;
     let read_file = |name: &str| -> Result<Option<Vec<u8>>, GitError> {
         base.get(name).map(|id| repo.blob(*id)).transpose()
@@ -103,11 +194,13 @@ pub async fn run(
         &format!("{state_dir}/{}", format::FILE),
     )
     .map_err(ExportError::StateFormat)?;
-    let mut marks = Marks::parse(read_file(layout::MARKS)?.as_deref());
+    let loaded = marks::load(repo, &options.tenant, &base)?;
+    let mut read_marks = loaded.marks.clone();
     if old_format < StateFormat::CURRENT {
         // Content exported in an older layout is downloaded again and stored in the current one
-        // (the first export after an upgrade touches every integration flow's folder).
-        marks.artifacts.clear();
+        // (the first export after an upgrade touches every integration flow's folder), whatever
+        // the marks ref says.
+        read_marks.artifacts.clear();
     }
     let recipients_file = format!("{state_dir}/{}", layout::RECIPIENTS);
     let recipients = match read_file(layout::RECIPIENTS)? {
@@ -121,13 +214,15 @@ pub async fn run(
         )),
         None => None,
     };
-    let sink = BlobSink::start(repo.git_dir().to_path_buf())?;
-    let result = read::read(
+    let sink = BlobSink::start(repo.git_dir(), LOCK, base.values().copied())?;
+    let writer = sink.writer();
+    let read = read::read(
         client.clone(),
-        sink.writer(),
+        writer.clone(),
         ReadOptions {
             base: Arc::new(base.clone()),
-            marks,
+            marks: read_marks,
+            marks_source: loaded.source,
             secrets: SecretMode::Export {
                 companion: options.companion.clone(),
                 recipients,
@@ -136,27 +231,45 @@ pub async fn run(
             progress,
             limits: options.limits,
         },
-    )
-    .await;
-    // The writer thread's own error (a full disk, a path written twice) explains a failure
-    // better than the reader's "the blob writer stopped".
-    let files = tokio::task::spawn_blocking(move || sink.finish())
-        .await
-        .map_err(|e| ExportError::Internal(format!("the blob writer did not finish: {e}")));
-    let (result, mut files) = match (result, files) {
-        (Ok(r), Ok(Ok(f))) => (r, f),
-        (_, Ok(Err(e))) => return Err(e.into()),
-        (Err(e), _) => return Err(e),
-        (_, Err(e)) => return Err(e),
+    );
+    let result = tokio::select! {
+        biased;
+        signal = signals::wait() => Err(ExportError::Stopped(signal)),
+        result = read => result,
     };
+    // A signal that arrived as the read finished stops it all the same: nothing is written.
+    let result = match signals::received() {
+        Some(signal) if result.is_ok() => Err(ExportError::Stopped(signal)),
+        _ => result,
+    };
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            drop(writer);
+            sink.abort();
+            return Err(e);
+        }
+    };
+    let gitattributes = match base.get(layout::GITATTRIBUTES) {
+        Some(_) => None,
+        None => Some(
+            writer
+                .write(
+                    layout::GITATTRIBUTES.to_string(),
+                    layout::GITATTRIBUTES_TEXT.as_bytes().to_vec(),
+                )
+                .await?,
+        ),
+    };
+    let format_json = writer
+        .write(format::FILE.to_string(), format::current_bytes())
+        .await?;
+    drop(writer);
+    let mut stored = sink.finish();
     let mut warnings = result.warnings;
-    for value in regional::keep_shared_values(repo, &base, &mut files, &options.tenant)? {
+    for value in regional::keep_shared_values(repo, &base, &mut stored, LOCK, &options.tenant)? {
         tracing::info!("{value}: the tenant has its override; git's shared value kept");
     }
-    files.insert(
-        layout::MARKS.to_string(),
-        repo.write_blob(&result.marks.to_bytes())?,
-    );
     for (path, id) in &base {
         if is_kept_as_is(path) || (locate(path).is_none() && !is_bookkeeping(path)) {
             if !is_kept_as_is(path) {
@@ -165,23 +278,21 @@ pub async fn run(
                     message: "belongs to no object cpi-gitops knows: kept as it is".into(),
                 });
             }
-            files.insert(path.clone(), *id);
+            stored.files.insert(path.clone(), *id);
         }
     }
-    files.insert(
-        format::FILE.to_string(),
-        repo.write_blob(&format::current_bytes())?,
-    );
-    if !files.contains_key(layout::GITATTRIBUTES) {
-        files.insert(
-            layout::GITATTRIBUTES.to_string(),
-            repo.write_blob(layout::GITATTRIBUTES_TEXT.as_bytes())?,
-        );
+    stored.files.insert(format::FILE.to_string(), format_json);
+    if let Some(id) = gitattributes {
+        stored.files.insert(layout::GITATTRIBUTES.to_string(), id);
     }
-    warnings.extend(case_collisions(&files, &state_dir));
-    let objects = summary::outcomes(&base, &files);
-    let changed = files != base;
+    let files = &stored.files;
+    warnings.extend(case_collisions(files, &state_dir));
+    let objects = summary::outcomes(&base, files);
+    let changed = *files != base;
     let stats = client.stats();
+    let mut new_marks = result.marks;
+    new_marks.other = loaded.marks.other.clone();
+    let marks_changed = loaded.source != Source::Ref || new_marks != loaded.marks;
     let mut report = ExportReport {
         tenant: options.tenant.clone(),
         commit: None,
@@ -189,25 +300,70 @@ pub async fn run(
         objects,
         warnings,
         missing_secrets: result.missing,
+        unverified_secrets: result.unverified,
         companion: result.companion,
         requests: stats.requests,
         bytes: stats.bytes_received,
+        recovered: Vec::new(),
+        stopped: None,
     };
+    let marks_message = format!("export of tenant {}: marks", options.tenant);
     if !changed {
+        drop(stored);
+        if marks_changed {
+            marks::save(
+                repo,
+                &options.tenant,
+                &new_marks,
+                loaded.commit,
+                &marks_message,
+            )?;
+        }
+        // Nothing to commit: a signal from here on found the export finished.
+        report.stopped = signals::received();
         return Ok(report);
     }
-    let tree_files: BTreeMap<String, (BlobId, FileMode)> = files
-        .iter()
-        .map(|(p, id)| (p.clone(), (*id, FileMode::Blob)))
-        .collect();
-    let tree = repo.write_tree(&tree_files)?;
-    let message = options
+    let mut message = options
         .message
         .clone()
         .unwrap_or_else(|| summary::message(&options.tenant, &report.objects));
-    repo.ensure_clean(&state_dir)?;
-    let commit = repo.commit_state(&state_dir, tree, &message, options.commit, head)?;
-    report.commit = commit.map(|c| c.to_string());
+    if base.contains_key(layout::MARKS) && options.message.is_none() {
+        message.push_str(&format!(
+            "\nRemoves {state_dir}/{}: the export marks now live outside the branch, in {} (see README.md, \"Upgrading\").\n",
+            layout::MARKS,
+            crate::store::marks::ref_name(&options.tenant)
+        ));
+    }
+    // The commit phase: local work only, on a thread of its own with its own handle on the
+    // repository. A signal before the pack is installed rolls back; after, the commit is
+    // finished.
+    let git_dir = repo.git_dir().to_path_buf();
+    let tenant = options.tenant.clone();
+    let commit = options.commit;
+    let expected_marks = loaded.commit;
+    let committed = tokio::task::spawn_blocking(move || -> Result<_, ExportError> {
+        let repo = Repo::discover(&git_dir)?;
+        let mut prepared =
+            repo.prepare_commit(&state_dir, stored, base, &message, commit, head, LOCK)?;
+        failpoint::reach("export:pack-finished");
+        if let Some(signal) = signals::received() {
+            return Err(ExportError::Stopped(signal));
+        }
+        prepared.install(&repo)?;
+        if marks_changed {
+            marks::save(&repo, &tenant, &new_marks, expected_marks, &marks_message)?;
+        }
+        let commit = repo.write_commit(prepared)?;
+        // Keeps the number of packs bounded across exports (a failure only leaves more packs).
+        if let Err(e) = crate::git::pack::consolidate(repo.git_dir(), LOCK) {
+            tracing::warn!("could not merge the small packs of earlier exports: {e}");
+        }
+        Ok(commit)
+    })
+    .await
+    .map_err(|e| ExportError::Internal(format!("the commit phase did not finish: {e}")))??;
+    report.commit = committed.map(|c| c.to_string());
+    report.stopped = signals::received();
     Ok(report)
 }
 

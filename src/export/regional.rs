@@ -4,19 +4,20 @@
 //! override, export writes git's value back instead, so a failover never turns the secondary's
 //! regional values into everybody's.
 
-use crate::git::{GitError, Repo, StateFiles};
+use crate::git::{GitError, Repo, StateFiles, Stored};
 use crate::model::{Kind, ObjectId};
 use crate::store::layout::{Role, locate};
 use serde_json::Value;
 
-/// In `files` (the tenant as read), puts back git's value (from `base`, the commit export starts
+/// In `stored` (the tenant as read), puts back git's value (from `base`, the commit export starts
 /// from) wherever the tenant's value equals its override in `overrides/<tenant>.json`. Returns
 /// the values put back (`kind/key Field`). An overrides file that does not parse is left to
 /// plan and apply to report.
 pub fn keep_shared_values(
     repo: &Repo,
     base: &StateFiles,
-    files: &mut StateFiles,
+    stored: &mut Stored,
+    label: &str,
     tenant: &str,
 ) -> Result<Vec<String>, GitError> {
     let Some(blob) = base.get(&format!("overrides/{tenant}.json")) else {
@@ -37,14 +38,17 @@ pub fn keep_shared_values(
             } else {
                 Role::Json
             };
-            let (Some(new_path), Some(old_path)) =
-                (file_of(files, &id, &role), file_of(base, &id, &role))
-            else {
+            let (Some(new_path), Some(old_path)) = (
+                file_of(&stored.files, &id, &role),
+                file_of(base, &id, &role),
+            ) else {
                 continue;
             };
-            let (Some(mut doc), Some(git)) =
-                (json(repo, files, &new_path)?, json(repo, base, &old_path)?)
-            else {
+            let new_doc: Option<Value> = match stored.files.get(&new_path) {
+                Some(blob) => serde_json::from_slice(&stored.blob(repo, *blob)?).ok(),
+                None => None,
+            };
+            let (Some(mut doc), Some(git)) = (new_doc, json(repo, base, &old_path)?) else {
                 continue;
             };
             let mut changed = false;
@@ -75,8 +79,8 @@ pub fn keep_shared_values(
                 }
             }
             if changed {
-                let blob = repo.write_blob(&crate::wire::canonical::to_vec(&doc))?;
-                files.insert(new_path, blob);
+                let blob = stored.add_blob(repo, label, &crate::wire::canonical::to_vec(&doc))?;
+                stored.files.insert(new_path, blob);
             }
         }
     }

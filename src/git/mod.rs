@@ -1,16 +1,22 @@
-//! Git: read the state of a revision, write new blobs and trees directly (no index, no work-tree
-//! scan), commit the state folder, and bring the work tree along. All through git2 with
-//! vendored libgit2; nothing here knows about tenants.
+//! Git: read the state of a revision; write each run's new objects as one pack (`pack.rs`,
+//! `blobs.rs`: hashed once, compressed on a pool of threads, memory bounded by bytes); commit
+//! the state folder and bring the work tree and index along in one pass under a journal
+//! (`commit.rs`); refs outside the branches (`refs.rs`). Reads go through git2 with vendored
+//! libgit2; nothing here knows about tenants.
 
 mod blobs;
 mod chain;
+mod commit;
+pub mod pack;
 mod pool;
 mod refs;
 mod repo;
 
-pub use blobs::{BlobSink, BlobWriter};
+pub use blobs::{BlobSink, BlobWriter, Store, Stored};
+pub use commit::{CommitJournal, JOURNAL as COMMIT_JOURNAL, Prepared};
 pub use pool::RepoPool;
-pub use repo::{FileMode, Repo, StateFiles};
+pub use refs::RefDocument;
+pub use repo::{Repo, StateFiles};
 
 use git2::Oid;
 use std::fmt;
@@ -23,7 +29,7 @@ pub struct BlobId(pub(crate) Oid);
 impl BlobId {
     /// The id git gives `bytes` as a blob (nothing is written).
     pub fn hash(bytes: &[u8]) -> BlobId {
-        BlobId(Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap_or(Oid::ZERO_SHA1))
+        BlobId(pack::object_id(pack::ObjectKind::Blob, bytes))
     }
 
     /// An id from its raw bytes (20 for SHA-1).
@@ -93,6 +99,18 @@ pub enum GitError {
         /// The commit the state was read from.
         expected: String,
         /// Where `HEAD` is now.
+        found: String,
+    },
+    /// A ref outside the branches moved since it was read (another run wrote it).
+    #[error(
+        "{reference} moved while this run was using it (expected {expected}, found {found}): nothing was written there"
+    )]
+    RefMoved {
+        /// The ref.
+        reference: String,
+        /// Where it was expected.
+        expected: String,
+        /// Where it is.
         found: String,
     },
     /// A revision does not exist.

@@ -1,27 +1,9 @@
 //! The repository: revisions, the state folder's files, commits and checkout.
 
-use super::{BlobId, CommitId, GitError, TreeId};
+use super::{BlobId, CommitId, GitError};
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A file's mode in a tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileMode {
-    /// A plain file.
-    Blob,
-    /// An executable file.
-    Executable,
-}
-
-impl FileMode {
-    fn raw(self) -> i32 {
-        match self {
-            FileMode::Blob => 0o100644,
-            FileMode::Executable => 0o100755,
-        }
-    }
-}
 
 /// The files of a state folder in one revision: relative path -> blob id.
 pub type StateFiles = BTreeMap<String, BlobId>;
@@ -92,6 +74,12 @@ impl Repo {
     /// The work tree's root.
     pub fn workdir(&self) -> &Path {
         &self.workdir
+    }
+
+    /// The `.git` folder shared by every work tree of the repository (where refs and locks
+    /// live).
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
     }
 
     /// The `.git` folder (for opening a second handle on another thread).
@@ -167,6 +155,11 @@ impl Repo {
             .map_err(GitError::failed(format!("read blob {id}")))
     }
 
+    /// Whether the repository has blob `id`.
+    pub fn has_blob(&self, id: BlobId) -> bool {
+        self.repo.odb().is_ok_and(|odb| odb.exists(id.0))
+    }
+
     /// Writes bytes as a blob.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<BlobId, GitError> {
         self.repo
@@ -203,146 +196,14 @@ impl Repo {
         }
     }
 
-    /// Builds the tree of a state folder from its files; returns the tree id.
-    pub fn write_tree(
-        &self,
-        files: &BTreeMap<String, (BlobId, FileMode)>,
-    ) -> Result<TreeId, GitError> {
-        #[derive(Default)]
-        struct Dir {
-            files: BTreeMap<String, (BlobId, FileMode)>,
-            dirs: BTreeMap<String, Dir>,
-        }
-        let mut root = Dir::default();
-        for (path, entry) in files {
-            let mut node = &mut root;
-            let mut parts: Vec<&str> = path.split('/').collect();
-            let name = parts.pop().unwrap_or_default();
-            for part in parts {
-                node = node.dirs.entry(part.to_string()).or_default();
-            }
-            node.files.insert(name.to_string(), *entry);
-        }
-        fn write(repo: &Repository, dir: &Dir) -> Result<Oid, git2::Error> {
-            let mut builder = repo.treebuilder(None)?;
-            for (name, (id, mode)) in &dir.files {
-                builder.insert(name, id.0, mode.raw())?;
-            }
-            for (name, sub) in &dir.dirs {
-                let id = write(repo, sub)?;
-                builder.insert(name, id, 0o040000)?;
-            }
-            builder.write()
-        }
-        write(&self.repo, &root)
-            .map(TreeId)
-            .map_err(GitError::failed("write the state tree"))
-    }
-
-    /// Commits `state_tree` as `state_dir` on top of `HEAD` (replacing that folder only) and
-    /// brings the work tree and index of `state_dir` along; the branch moves last, and only if it
-    /// still points at `expected_head` (the commit the state was read from). With
-    /// `commit == false` only the work tree is updated. If checkout fails, the folder is checked
-    /// out from `HEAD` again before the error is returned. Returns the new commit.
-    pub fn commit_state(
-        &self,
-        state_dir: &str,
-        state_tree: TreeId,
-        message: &str,
-        commit: bool,
-        expected_head: Option<CommitId>,
-    ) -> Result<Option<CommitId>, GitError> {
-        let head = self.commit_id("HEAD")?;
-        if head != expected_head {
-            return Err(GitError::HeadMoved {
-                expected: describe(expected_head),
-                found: describe(head),
-            });
-        }
-        let base_tree = match head {
-            Some(h) => Some(
-                self.repo
-                    .find_commit(h.0)
-                    .and_then(|c| c.tree())
-                    .map_err(GitError::failed("read HEAD"))?,
-            ),
-            None => None,
-        };
-        let parts: Vec<&str> = state_dir.split('/').filter(|p| !p.is_empty()).collect();
-        let root = replace_path(&self.repo, base_tree.as_ref(), &parts, state_tree.0)
-            .map_err(GitError::failed("build the commit's tree"))?;
-        let root_tree = self
-            .repo
-            .find_tree(root)
-            .map_err(GitError::failed("read the new tree"))?;
-        if !commit {
-            self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, false)?;
-            return Ok(None);
-        }
-        let signature = self.signature()?;
-        let parents: Vec<git2::Commit> = match head {
-            Some(h) => vec![
-                self.repo
-                    .find_commit(h.0)
-                    .map_err(GitError::failed("read HEAD"))?,
-            ],
-            None => vec![],
-        };
-        let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
-        let id = self
-            .repo
-            .commit(
-                None,
-                &signature,
-                &signature,
-                message,
-                &root_tree,
-                &parent_refs,
-            )
-            .map_err(GitError::failed("write the commit"))?;
-        self.checkout_or_restore(&root_tree, base_tree.as_ref(), state_dir, true)?;
-        if let Err(e) = self.move_head(id, head.map(|h| h.0), message) {
-            self.restore(base_tree.as_ref(), state_dir);
-            return Err(e);
-        }
-        Ok(Some(CommitId(id)))
-    }
-
-    /// Checks out `state_dir` from `tree`; on failure checks it out from `base` again.
-    fn checkout_or_restore(
-        &self,
-        tree: &git2::Tree,
-        base: Option<&git2::Tree>,
-        state_dir: &str,
-        update_index: bool,
-    ) -> Result<(), GitError> {
-        let mut checkout = git2::build::CheckoutBuilder::new();
-        checkout.force().path(state_dir).update_index(update_index);
-        if let Err(e) = self
-            .repo
-            .checkout_tree(tree.as_object(), Some(&mut checkout))
-        {
-            self.restore(base, state_dir);
-            return Err(GitError::Failed {
-                action: format!("write {state_dir}/"),
-                reason: e.message().to_string(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Best effort: the state folder's work tree and index as in `base` again.
-    fn restore(&self, base: Option<&git2::Tree>, state_dir: &str) {
-        if let Some(base) = base {
-            let mut back = git2::build::CheckoutBuilder::new();
-            back.force().path(state_dir).update_index(true);
-            let _ = self.repo.checkout_tree(base.as_object(), Some(&mut back));
-        }
-    }
-
     /// Moves the branch `HEAD` names (or a detached `HEAD`) from `old` to `id`, refusing when it
     /// no longer points at `old`.
-    fn move_head(&self, id: Oid, old: Option<Oid>, message: &str) -> Result<(), GitError> {
+    pub(super) fn move_head(
+        &self,
+        id: Oid,
+        old: Option<Oid>,
+        message: &str,
+    ) -> Result<(), GitError> {
         let head = self
             .repo
             .find_reference("HEAD")
@@ -386,37 +247,4 @@ impl Repo {
             .or_else(|_| git2::Signature::now("cpi-gitops", "cpi-gitops@localhost"))
             .map_err(GitError::failed("make a commit signature"))
     }
-}
-
-fn describe(commit: Option<CommitId>) -> String {
-    commit
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| "no commit".into())
-}
-
-/// A copy of `base` with the entry at `path` replaced by tree `id` (created if missing).
-fn replace_path(
-    repo: &Repository,
-    base: Option<&git2::Tree>,
-    path: &[&str],
-    id: Oid,
-) -> Result<Oid, git2::Error> {
-    let Some((first, rest)) = path.split_first() else {
-        return Ok(id);
-    };
-    let mut builder = repo.treebuilder(base)?;
-    let child = if rest.is_empty() {
-        id
-    } else {
-        let existing = base
-            .and_then(|t| t.get_name(first))
-            .filter(|e| e.kind() == Some(ObjectType::Tree));
-        let sub = match existing {
-            Some(e) => Some(repo.find_tree(e.id())?),
-            None => None,
-        };
-        replace_path(repo, sub.as_ref(), rest, id)?
-    };
-    builder.insert(first, child, 0o040000)?;
-    builder.write()
 }

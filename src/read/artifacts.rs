@@ -1,11 +1,13 @@
 //! An artifact read from the tenant: its metadata (with whether it is deployed), an integration
-//! flow's configured values, and its content, downloaded and unpacked on a blocking thread, or
+//! flow's configured values, and its content, downloaded and then unpacked, hashed and stored on
+//! the blob sink's pool as soon as it arrives (what waits for the pool bounded by bytes), or
 //! kept from git when its change markers prove it unchanged (`store::marks`). A draft (edited
 //! on the tenant, not saved as a version) keeps the last saved state git has.
 
 use super::ReadError;
 use super::collect::{Shared, lock};
 use crate::git::BlobId;
+use crate::interrupt::failpoint;
 use crate::model::kinds;
 use crate::model::{Kind, ObjectId};
 use crate::store::content;
@@ -113,22 +115,28 @@ impl Shared {
         } else {
             let zip = self.client.download_artifact(kind, &a.id).await?;
             let bytes = zip.len() as u64;
-            let (object, name, limits) = (id.kind, id.to_string(), self.limits);
-            let (files, digest) = self
-                .blocking
-                .run(move || {
+            // What the job holds at most: the zip, its files, one file compressed.
+            let held = bytes + unpacked_size(&zip).saturating_mul(5) / 4;
+            let (object, name, dir, limits) =
+                (id.kind, id.to_string(), content_dir.clone(), self.limits);
+            let digest = self
+                .writer
+                .job(held, move |store| {
                     let files = content::unpack(object, &name, &zip, &configured, &limits)?;
-                    let digest = content_digest(
-                        files
-                            .iter()
-                            .map(|(p, data)| (p.as_str(), BlobId::hash(data))),
-                    );
-                    Ok::<_, ReadError>((files, digest))
+                    drop(zip);
+                    let mut ids = Vec::with_capacity(files.len());
+                    for (path, data) in files {
+                        let blob = store.put(format!("{dir}{path}"), &data)?;
+                        ids.push((path, blob));
+                    }
+                    Ok::<_, ReadError>(content_digest(ids.iter().map(|(p, i)| (p.as_str(), *i))))
                 })
-                .await
-                .map_err(|e| ReadError::Internal(format!("unpacking {id} failed: {e}")))??;
-            for (name, data) in files {
-                self.file(format!("{content_dir}{name}"), data).await?;
+                .await??;
+            if !self
+                .first_content
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                failpoint::reach_async("export:read").await;
             }
             (digest, bytes)
         };
@@ -144,5 +152,16 @@ impl Shared {
         }
         self.progress.done(&id, bytes);
         Ok(())
+    }
+}
+
+/// The bytes a zip's files take unpacked, from its central directory (the zip's own size when
+/// that cannot be read: the unpacking then fails and says why).
+fn unpacked_size(zip: &[u8]) -> u64 {
+    match ::zip::ZipArchive::new(std::io::Cursor::new(zip)) {
+        Ok(mut archive) => (0..archive.len())
+            .filter_map(|i| archive.by_index_raw(i).ok().map(|f| f.size()))
+            .fold(0u64, u64::saturating_add),
+        Err(_) => zip.len() as u64,
     }
 }

@@ -10,13 +10,12 @@ use super::secrets::{
     Revealed, SecretFile, SecretMarks, partner_credential, request_items, secret_file, secret_marks,
 };
 use super::{Companion, Progress, ReadError, ReadOptions, ReadResult, SecretMode, Warning, Writer};
-use crate::blocking::Blocking;
 use crate::client::Client;
-use crate::git::StateFiles;
+use crate::git::{BlobId, StateFiles};
 use crate::model::kinds::{self, Entry, Malformed};
 use crate::model::{Kind, ObjectId};
 use crate::store::layout::{Place, place};
-use crate::store::marks::{Marks, SecretMark};
+use crate::store::marks::{Marks, SecretMark, Source as MarksSource, content_digest};
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
 use crate::wire::keystore::{KeystoreEntry, OWNER_SAP};
 use crate::wire::runtime::IntegrationRuntimeArtifact;
@@ -39,8 +38,11 @@ pub(super) struct Shared {
     missing: Mutex<Vec<String>>,
     revealed: Revealed,
     pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
-    /// Unpacking and hashing downloads, off the async workers.
-    pub blocking: Blocking,
+    /// Whether an artifact's content was stored yet (the `export:read` fail point).
+    pub first_content: std::sync::atomic::AtomicBool,
+    /// Where the old marks came from.
+    marks_source: MarksSource,
+    unverified: Mutex<Vec<String>>,
     /// Size limits of artifact content.
     pub limits: crate::store::content::Limits,
     /// Change markers of the Partner Directory's `pd:` credentials, by `<Pid>/<Id>`.
@@ -171,7 +173,9 @@ pub async fn read(
         missing: Mutex::new(Vec::new()),
         revealed,
         runtime: runtime.iter().map(|r| (r.id.clone(), r.clone())).collect(),
-        blocking: Blocking::new(),
+        first_content: std::sync::atomic::AtomicBool::new(false),
+        marks_source: options.marks_source,
+        unverified: Mutex::new(Vec::new()),
         limits: options.limits,
         pd_markers,
     });
@@ -298,7 +302,13 @@ pub async fn read(
         .into_inner()
         .unwrap_or_else(|p| p.into_inner());
     missing.sort();
+    let mut unverified = shared
+        .unverified
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    unverified.sort();
     Ok(ReadResult {
+        unverified,
         marks: shared
             .new_marks
             .into_inner()
@@ -311,7 +321,7 @@ pub async fn read(
 }
 
 impl Shared {
-    pub(super) async fn file(&self, path: String, bytes: Vec<u8>) -> Result<(), ReadError> {
+    pub(super) async fn file(&self, path: String, bytes: Vec<u8>) -> Result<BlobId, ReadError> {
         Ok(self.writer.write(path, bytes).await?)
     }
 
@@ -361,6 +371,8 @@ impl Shared {
                         SecretMark {
                             changed,
                             recipients: String::new(),
+                            files: String::new(),
+                            unverified: false,
                         },
                     );
                 }
@@ -372,20 +384,53 @@ impl Shared {
                 ..
             } => (recipients, recipients_file),
         };
-        let old = self.old_marks.secrets.get(&key).cloned();
+        let paths: Vec<String> = id
+            .kind
+            .secret_slots()
+            .iter()
+            .map(|s| at.secret(*s))
+            .collect();
+        let in_git = content_digest(
+            paths
+                .iter()
+                .filter_map(|p| self.base.get(p).map(|b| (p.as_str(), *b))),
+        );
+        // A mark proves something only while git still holds the files it describes (marks of
+        // older versions recorded no files and were committed with them).
+        let old = self
+            .old_marks
+            .secrets
+            .get(&key)
+            .filter(|m| m.files.is_empty() || m.files == in_git)
+            .cloned();
         let fingerprint = recipients.as_ref().map(|r| r.fingerprint());
         let unchanged = match (&old, &marker, &fingerprint) {
             (Some(old), Some(m), Some(fp)) => &old.changed == m && &old.recipients == fp,
             _ => false,
         };
+        let unverified = match &old {
+            None => self.marks_source == MarksSource::None,
+            Some(old) => old.unverified && unchanged,
+        };
         let mut files = Vec::new();
-        for slot in id.kind.secret_slots() {
-            let path = at.secret(*slot);
+        let mut blobs = Vec::new();
+        for (slot, path) in id.kind.secret_slots().iter().zip(paths) {
             let revealed = self.revealed.get(id, slot);
-            let file = secret_file(revealed.is_some(), self.base.get(&path).copied(), unchanged);
+            let file = secret_file(
+                revealed.is_some(),
+                self.base.get(&path).copied(),
+                unchanged,
+                unverified,
+            );
             match (file, revealed) {
-                (SecretFile::KeepUnchanged(blob) | SecretFile::KeepGits(blob), _) => {
-                    self.writer.keep(path, blob).await?
+                (
+                    SecretFile::KeepUnchanged(blob)
+                    | SecretFile::KeepGits(blob)
+                    | SecretFile::KeepUnverified(blob),
+                    _,
+                ) => {
+                    self.writer.keep(path.clone(), blob).await?;
+                    blobs.push((path, blob));
                 }
                 (SecretFile::Encrypt, Some(plaintext)) => {
                     let recipients =
@@ -400,15 +445,22 @@ impl Shared {
                                 file: path.clone(),
                                 source,
                             })?;
-                    self.file(path, sealed).await?;
+                    let blob = self.file(path.clone(), sealed).await?;
+                    blobs.push((path, blob));
                 }
                 (SecretFile::Encrypt, None) => {}
                 (SecretFile::Missing, _) => lock(&self.missing).push(format!("{id}#{}", slot.name)),
             }
+            if matches!(file, SecretFile::KeepUnverified(_)) {
+                lock(&self.unverified).push(format!("{id}#{}", slot.name));
+            }
             files.push(file);
         }
         if let Some(u) = self.revealed.unread(id) {
-            let kept = if files.iter().any(|f| matches!(f, SecretFile::KeepGits(_))) {
+            let kept = if files
+                .iter()
+                .any(|f| matches!(f, SecretFile::KeepGits(_) | SecretFile::KeepUnverified(_)))
+            {
                 "git's copy is kept".to_string()
             } else {
                 format!("git has none: set it with `cpi-gitops secret set {id}`")
@@ -421,8 +473,27 @@ impl Shared {
                 ),
             );
         }
+        let now_files = content_digest(blobs.iter().map(|(p, b)| (p.as_str(), *b)));
+        if files
+            .iter()
+            .any(|f| matches!(f, SecretFile::KeepUnverified(_)))
+        {
+            if let (Some(changed), Some(recipients)) = (marker, fingerprint) {
+                lock(&self.new_marks).secrets.insert(
+                    key,
+                    SecretMark {
+                        changed,
+                        recipients,
+                        files: now_files,
+                        unverified: true,
+                    },
+                );
+            }
+            return Ok(());
+        }
         let SecretMarks { mark, warnings } = secret_marks(&files, old, marker, fingerprint);
-        if let Some(mark) = mark {
+        if let Some(mut mark) = mark {
+            mark.files = now_files;
             lock(&self.new_marks).secrets.insert(key, mark);
         }
         for w in warnings {

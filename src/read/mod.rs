@@ -59,8 +59,11 @@ pub struct ReadOptions {
     /// The files this state had before (a proven-unchanged integration flow's content is kept
     /// from here instead of downloaded).
     pub base: Arc<StateFiles>,
-    /// The markers recorded with `base`.
+    /// The markers recorded with `base` (export: only those still trusted).
     pub marks: Marks,
+    /// Where the markers came from (export: without any, secret files that cannot be proven
+    /// changed are kept and listed as unverified).
+    pub marks_source: crate::store::marks::Source,
     /// What to do about secrets.
     pub secrets: SecretMode,
     /// Who watches the read.
@@ -98,6 +101,9 @@ pub struct ReadResult {
     pub warnings: Vec<Warning>,
     /// Secrets that neither the tenant nor git has (`kind/key#slot`).
     pub missing: Vec<String>,
+    /// Secrets the tenant revealed whose file in git was kept without proof that it holds the
+    /// same value (`kind/key#slot`): there were no export marks to tell.
+    pub unverified: Vec<String>,
     /// The tenant's runtime artifacts.
     pub runtime: Vec<IntegrationRuntimeArtifact>,
     /// What the companion endpoint did.
@@ -149,6 +155,12 @@ pub enum ReadError {
     #[error("internal error: {0}")]
     /// A bug or an environment failure.
     Internal(String),
+    /// Another run holds the lock.
+    #[error(transparent)]
+    Locked(Box<crate::interrupt::LockError>),
+    /// Stopped by a signal before anything was written.
+    #[error("stopped by {0}: nothing was written")]
+    Stopped(crate::interrupt::Signal),
 }
 
 /// Where the reader writes files.

@@ -178,6 +178,9 @@ pub(super) enum SecretFile {
     Encrypt,
     /// The tenant does not reveal it: keep git's file.
     KeepGits(BlobId),
+    /// The tenant revealed it, and nothing tells whether git's file holds the same value (no
+    /// export marks): keep git's file and say it is unverified.
+    KeepUnverified(BlobId),
     /// Neither the tenant nor git has it.
     Missing,
 }
@@ -189,10 +192,17 @@ impl SecretFile {
     }
 }
 
-/// The rule for one secret file: `revealed` by the tenant, `in_git` as a blob, and `unchanged`
-/// when the object's change marker and the recipients are as recorded.
-pub(super) fn secret_file(revealed: bool, in_git: Option<BlobId>, unchanged: bool) -> SecretFile {
+/// The rule for one secret file: `revealed` by the tenant, `in_git` as a blob, `unchanged`
+/// when the object's change marker and the recipients are as recorded, `unverified` when there
+/// is no mark to tell (exported without marks, or kept so since).
+pub(super) fn secret_file(
+    revealed: bool,
+    in_git: Option<BlobId>,
+    unchanged: bool,
+    unverified: bool,
+) -> SecretFile {
     match (revealed, in_git) {
+        (true, Some(blob)) if unverified => SecretFile::KeepUnverified(blob),
         (true, Some(blob)) if unchanged => SecretFile::KeepUnchanged(blob),
         (true, _) => SecretFile::Encrypt,
         (false, Some(blob)) => SecretFile::KeepGits(blob),
@@ -257,6 +267,7 @@ pub(super) fn secret_marks(
                 out.mark = Some(SecretMark {
                     changed,
                     recipients,
+                    ..Default::default()
                 })
             }
             _ => out.warnings.push(SecretWarning::NoMarker),
@@ -280,6 +291,7 @@ pub(super) fn secret_marks(
             out.mark = Some(SecretMark {
                 changed,
                 recipients: recipients.unwrap_or_default(),
+                ..Default::default()
             })
         }
         (None, None) => {}
@@ -299,6 +311,8 @@ mod tests {
         SecretMark {
             changed: changed.into(),
             recipients: recipients.into(),
+            files: String::new(),
+            unverified: false,
         }
     }
 
@@ -306,18 +320,20 @@ mod tests {
     fn a_secret_file_is_kept_encrypted_or_missing() {
         use SecretFile::*;
         let table = [
-            ((true, Some(oid(1)), true), KeepUnchanged(oid(1))),
-            ((true, Some(oid(1)), false), Encrypt),
-            ((true, None, true), Encrypt),
-            ((false, Some(oid(1)), true), KeepGits(oid(1))),
-            ((false, Some(oid(1)), false), KeepGits(oid(1))),
-            ((false, None, false), Missing),
+            ((true, Some(oid(1)), true, false), KeepUnchanged(oid(1))),
+            ((true, Some(oid(1)), false, false), Encrypt),
+            ((true, Some(oid(1)), false, true), KeepUnverified(oid(1))),
+            ((true, None, false, true), Encrypt),
+            ((true, None, true, false), Encrypt),
+            ((false, Some(oid(1)), true, false), KeepGits(oid(1))),
+            ((false, Some(oid(1)), false, true), KeepGits(oid(1))),
+            ((false, None, false, false), Missing),
         ];
-        for ((revealed, in_git, unchanged), want) in table {
+        for ((revealed, in_git, unchanged, unverified), want) in table {
             assert_eq!(
-                secret_file(revealed, in_git, unchanged),
+                secret_file(revealed, in_git, unchanged, unverified),
                 want,
-                "{revealed} {in_git:?} {unchanged}"
+                "{revealed} {in_git:?} {unchanged} {unverified}"
             );
         }
     }

@@ -68,6 +68,16 @@ fn text(r: &ExportReport, state_dir: &str) -> String {
             out.push_str(&format!("  {m}\n"));
         }
     }
+    if !r.unverified_secrets.is_empty() {
+        out.push_str(&format!(
+            "unverified secrets ({}): kept as git has them, but without the export marks ({}) nothing tells whether they changed on the tenant; fetch refs/cpi-gitops/* before exporting, or replace them with `cpi-gitops secret set`:\n",
+            r.unverified_secrets.len(),
+            crate::store::marks::ref_name(&r.tenant)
+        ));
+        for m in &r.unverified_secrets {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
     out.push_str(&format!(
         "{} requests, {} received\n",
         r.requests,
@@ -120,6 +130,16 @@ fn markdown(r: &ExportReport, state_dir: &str) -> String {
     if !r.missing_secrets.is_empty() {
         out.push_str(&format!("**Missing secrets** (set them with `cpi-gitops secret set`, then commit to {state_dir}/)\n\n"));
         for m in &r.missing_secrets {
+            out.push_str(&format!("- {}\n", super::markdown::code(m)));
+        }
+        out.push('\n');
+    }
+    if !r.unverified_secrets.is_empty() {
+        out.push_str(&format!(
+            "**Unverified secrets**: kept as git has them, but the export ran without its marks ({}), so nothing tells whether they changed on the tenant. A password rotated there would stay stale in git: check that the pipeline fetches `refs/cpi-gitops/*`, or replace them with `cpi-gitops secret set`.\n\n",
+            super::markdown::code(&crate::store::marks::ref_name(&r.tenant))
+        ));
+        for m in &r.unverified_secrets {
             out.push_str(&format!("- {}\n", super::markdown::code(m)));
         }
     }

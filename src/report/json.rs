@@ -12,7 +12,8 @@
 //!
 //! An error is `{"format_version", "command", "error": {"kind", "message", "causes", "hint"}}`
 //! with `kind` one of `user`, `config`, `tenant`, `drift` (exit code 2: apply refused because of
-//! drift), `internal`.
+//! drift), `internal`, `locked` (another run holds a lock the command needs), `stopped` (SIGINT or
+//! SIGTERM ended the command after it rolled back: exit code 130 or 143).
 
 use super::words::{effect_text, problem_text, recreation_text, skip_text, status};
 use crate::export::{Change, ExportReport};
@@ -280,6 +281,8 @@ struct ApplyDoc<'a> {
     seconds: f64,
     requests: u64,
     held_back: Vec<super::ha::HeldBackDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -348,6 +351,7 @@ pub fn apply(report: &ApplyReport) -> String {
             seconds: report.seconds,
             requests: report.requests,
             held_back: super::ha::held_back_docs(&report.held_back),
+            stopped: report.stopped.map(|s| s.to_string()),
         },
     )
 }
@@ -362,9 +366,14 @@ struct ExportDoc<'a> {
     objects: Vec<ExportObjectDoc<'a>>,
     warnings: Vec<WarningDoc<'a>>,
     missing_secrets: &'a [String],
+    unverified_secrets: &'a [String],
     companion: &'static str,
     requests: u64,
     bytes: u64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    recovered: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -404,6 +413,7 @@ pub fn export(report: &ExportReport) -> String {
                 .collect(),
             warnings: warnings(&report.warnings),
             missing_secrets: &report.missing_secrets,
+            unverified_secrets: &report.unverified_secrets,
             companion: match report.companion {
                 Companion::NotAsked => "not-asked",
                 Companion::Used => "used",
@@ -411,6 +421,8 @@ pub fn export(report: &ExportReport) -> String {
             },
             requests: report.requests,
             bytes: report.bytes,
+            recovered: &report.recovered,
+            stopped: report.stopped.map(|s| s.to_string()),
         },
     )
 }

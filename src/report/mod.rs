@@ -37,6 +37,18 @@ pub fn error(e: &dyn Display) {
     let _ = writeln!(std::io::stderr(), "{}", crate::redact::redact(&text));
 }
 
+/// Says on stderr that a signal stopped the command, and what it left (`nothing was written`,
+/// `the commit was finished`).
+pub fn stopped(signal: crate::interrupt::Signal, what: &str) {
+    let _ = writeln!(std::io::stderr(), "stopped by {signal}: {what}");
+}
+
+/// Says on stderr what the start of a command recovered from a run that was killed, or which
+/// stale lock it took over.
+pub fn recovered(text: &str) {
+    let _ = writeln!(std::io::stderr(), "note: {text}");
+}
+
 /// Writes one line to stdout.
 pub fn line(text: &str) {
     out(&format!("{text}\n"));

@@ -7,7 +7,8 @@
 //! | path under `tenant-state/` | written by | read by |
 //! |---|---|---|
 //! | `recipients.txt` | people | export, `secret set`, `secret rekey` |
-//! | `.gitattributes`, `.export-marks.json` | export | export |
+//! | `.gitattributes` | export | export |
+//! | `.export-marks.json` (older versions) | nobody: the first export after upgrading removes it | export (once) |
 //! | `format.json` (the state format, [`format`]) | export | export, plan, apply, drift |
 //! | `packages/<Package>/package.json` | export | plan, apply, drift |
 //! | `packages/<Package>/<kind>s/<Id>/artifact.json`, `configuration.json`, `content/...` | export | plan, apply, drift |

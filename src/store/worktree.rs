@@ -4,7 +4,6 @@
 //! then renamed), and a rekey decrypts everything before it changes anything.
 
 use super::layout::{self, Role, locate, place};
-use super::marks::Marks;
 use crate::model::{ObjectId, SecretSlot};
 use crate::secrets::{Identity, Recipients, SecretsError};
 use std::path::{Path, PathBuf};
@@ -37,14 +36,6 @@ pub enum SecretFileError {
     /// A secret file cannot be decrypted with the identity.
     #[error(transparent)]
     Decrypt(SecretsError),
-    /// The export marks cannot be read.
-    #[error("{file} is not readable: {reason}")]
-    Marks {
-        /// The marks file, as shown.
-        file: String,
-        /// Why.
-        reason: String,
-    },
     /// Encryption failed.
     #[error("cannot encrypt {file}")]
     Encrypt {
@@ -77,10 +68,12 @@ pub struct SetSecret {
 /// What a `secret rekey` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rekeyed {
-    /// How many files were encrypted again.
-    pub files: usize,
+    /// The files encrypted again (path relative to the state folder -> new bytes).
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
     /// To how many recipients.
     pub recipients: usize,
+    /// The recipients' fingerprint (what the export marks record).
+    pub fingerprint: String,
 }
 
 /// The state folder in the work tree.
@@ -148,37 +141,9 @@ impl StateFolder {
         })
     }
 
-    /// Drops the export mark of `id`'s secrets, if the marks file has one.
-    fn forget_mark(&self, id: &ObjectId) -> Result<(), SecretFileError> {
-        let path = self.dir.join(layout::MARKS);
-        let Ok(bytes) = std::fs::read(&path) else {
-            return Ok(());
-        };
-        let Ok(mut marks) = Marks::parse_strict(&bytes) else {
-            return Ok(());
-        };
-        if marks.secrets.remove(&id.to_string()).is_some() {
-            write_atomically(&path, &marks.to_bytes())
-                .map_err(io(format!("write {}", self.shown(layout::MARKS))))?;
-        }
-        Ok(())
-    }
-
     /// Encrypts every secret file again to the recipients, with `identity` reading them first.
     pub fn rekey(&self, identity: &Identity) -> Result<Rekeyed, SecretFileError> {
         let recipients = self.recipients()?;
-        let marks_path = self.dir.join(layout::MARKS);
-        let marks = match std::fs::read(&marks_path) {
-            Ok(bytes) => {
-                Some(
-                    Marks::parse_strict(&bytes).map_err(|reason| SecretFileError::Marks {
-                        file: self.shown(layout::MARKS),
-                        reason,
-                    })?,
-                )
-            }
-            Err(_) => None,
-        };
         let mut files = Vec::new();
         age_files(&self.dir, &self.dir, &mut files).map_err(io(format!("list {}/", self.name)))?;
         files.sort();
@@ -204,17 +169,13 @@ impl StateFolder {
             write_atomically(&self.dir.join(rel), bytes)
                 .map_err(io(format!("write {}", self.shown(rel))))?;
         }
-        if let Some(mut marks) = marks {
-            let fp = recipients.fingerprint();
-            for mark in marks.secrets.values_mut() {
-                mark.recipients = fp.clone();
-            }
-            write_atomically(&marks_path, &marks.to_bytes())
-                .map_err(io(format!("write {}", marks_path.display())))?;
-        }
         Ok(Rekeyed {
-            files: resealed.len(),
             recipients: recipients.len(),
+            fingerprint: recipients.fingerprint(),
+            files: resealed
+                .into_iter()
+                .map(|(rel, bytes)| (rel.clone(), bytes))
+                .collect(),
         })
     }
 }
@@ -228,9 +189,13 @@ pub struct NewSecret<'a> {
 }
 
 impl NewSecret<'_> {
-    /// Encrypts `value` to the recipients into the secret's file, and forgets the export mark of
-    /// the object's secrets (so the next export records the tenant's current change marker as
-    /// the baseline of the value just set).
+    /// The object whose secret this is.
+    pub fn id(&self) -> &ObjectId {
+        &self.id
+    }
+
+    /// Encrypts `value` to the recipients into the secret's file (the caller drops the export
+    /// marks of the object's secrets: `crate::export::marks::forget_secret`).
     pub fn write(&self, value: &[u8]) -> Result<SetSecret, SecretFileError> {
         let file = self.folder.shown(&self.path);
         let sealed = self
@@ -242,7 +207,6 @@ impl NewSecret<'_> {
             })?;
         write_atomically(&self.folder.dir.join(&self.path), &sealed)
             .map_err(io(format!("write {file}")))?;
-        self.folder.forget_mark(&self.id)?;
         Ok(SetSecret {
             file,
             recipients: self.recipients.len(),

@@ -4,6 +4,15 @@
 //! the applied revision, every object's fingerprint as live on the target after the apply, the
 //! fingerprint of the secrets that were written, the target's change markers of those secrets
 //! (their `DeployedOn`), and the markers that let a read of the target skip downloads.
+//!
+//! **Progress**: before its first write, apply records the objects it is about to write as
+//! `in_progress` (with the revision), and the pipeline can push the ref then; it journals each
+//! object as written (`crate::interrupt`) and records the final base after the run. An apply that
+//! was killed leaves `in_progress`: what the target has of those objects is that apply's own work,
+//! not drift, so running apply again converges without `--overwrite-drift` (plan classifies them
+//! as pending). The next command folds the killed run's journal in ([`Base::record_written`]):
+//! the objects it wrote are recorded as git has them and leave `in_progress`. An object leaves
+//! `in_progress` once a later apply writes it or finds it equal to git.
 
 use super::state::ObjectState;
 use crate::git::{GitError, Repo};
@@ -49,6 +58,20 @@ pub struct Base {
     pub objects: BTreeMap<String, BaseObject>,
     /// Markers of the target (integration flows' versions and times; secrets' `DeployedOn`).
     pub marks: Marks,
+    /// Objects an apply was writing when it was cut short (or is writing now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_progress: Option<InProgress>,
+}
+
+/// The objects an apply is about to write (recorded before its first write).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InProgress {
+    /// The revision being applied.
+    pub revision: String,
+    /// When the apply started (RFC 3339).
+    pub started: String,
+    /// The objects, by id.
+    pub objects: std::collections::BTreeSet<String>,
 }
 
 /// A runtime artifact's state as the base records it: `STATUS@version`.
@@ -82,6 +105,56 @@ impl Base {
         self.objects.get(&id.to_string())
     }
 
+    /// Whether an apply that did not finish was writing `id`.
+    pub fn was_interrupted(&self, id: &ObjectId) -> bool {
+        self.in_progress
+            .as_ref()
+            .is_some_and(|p| p.objects.contains(&id.to_string()))
+    }
+
+    /// This base with `objects` (ids) added to those in progress, toward `revision`: what apply
+    /// records before its first write.
+    pub fn with_intent(&self, revision: &str, objects: impl IntoIterator<Item = String>) -> Base {
+        let mut next = self.clone();
+        let progress = next.in_progress.get_or_insert_with(Default::default);
+        progress.revision = revision.to_string();
+        progress.started = crate::interrupt::lock::now();
+        progress.objects.extend(objects);
+        next
+    }
+
+    /// Records the objects a killed apply journaled as written (`(id, secrets written)`), as
+    /// `desired` (the revision it applied) has them, their secrets' markers unknown (not judged);
+    /// they leave `in_progress`.
+    pub fn record_written(&mut self, desired: &ObjectState, written: &[(String, bool)]) {
+        for (key, secrets) in written {
+            let wanted = ObjectId::parse(key).and_then(|id| desired.objects.get(&id));
+            match wanted {
+                Some(d) => {
+                    let entry = self.objects.entry(key.clone()).or_default();
+                    entry.fingerprint = d.fingerprint();
+                    if *secrets {
+                        entry.secrets = d.secrets_fingerprint();
+                        entry.marker.clear();
+                    }
+                }
+                None => {
+                    self.objects.remove(key);
+                }
+            }
+            if let Some(p) = &mut self.in_progress {
+                p.objects.remove(key);
+            }
+        }
+        if self
+            .in_progress
+            .as_ref()
+            .is_some_and(|p| p.objects.is_empty())
+        {
+            self.in_progress = None;
+        }
+    }
+
     /// Reads the base of `tenant`; `None` before the first successful apply.
     pub fn read(repo: &Repo, tenant: &str) -> Result<Option<Base>, GitError> {
         let name = ref_name(tenant);
@@ -96,20 +169,34 @@ impl Base {
             })
     }
 
-    /// Records this base as `refs/cpi-gitops/applied/<tenant>`.
+    /// Records this base as `refs/cpi-gitops/applied/<tenant>` (a commit whose parent is the
+    /// applied revision, or the revision in progress before the first apply finished).
     pub fn write(&self, repo: &Repo) -> Result<(), GitError> {
         let bytes = crate::wire::canonical::to_vec(&serde_json::to_value(self).unwrap_or_default());
-        let message = format!(
-            "cpi-gitops: applied {} to tenant {}",
-            self.applied.chars().take(12).collect::<String>(),
-            self.tenant
-        );
-        repo.write_ref_commit(
-            &ref_name(&self.tenant),
-            &[(FILE, &bytes)],
-            &self.applied,
-            &message,
-        )
+        let (message, parent) = match &self.in_progress {
+            Some(p) => (
+                format!(
+                    "cpi-gitops: applying {} to tenant {} ({} objects in progress)",
+                    p.revision.chars().take(12).collect::<String>(),
+                    self.tenant,
+                    p.objects.len()
+                ),
+                if self.applied.is_empty() {
+                    p.revision.as_str()
+                } else {
+                    self.applied.as_str()
+                },
+            ),
+            None => (
+                format!(
+                    "cpi-gitops: applied {} to tenant {}",
+                    self.applied.chars().take(12).collect::<String>(),
+                    self.tenant
+                ),
+                self.applied.as_str(),
+            ),
+        };
+        repo.write_ref_commit(&ref_name(&self.tenant), &[(FILE, &bytes)], parent, &message)
     }
 
     /// The base an apply leaves. An object's entry moves to what is on the target now only when
@@ -132,6 +219,7 @@ impl Base {
             applied,
             objects: BTreeMap::new(),
             marks: after.marks.clone(),
+            in_progress: old.and_then(|b| b.in_progress.clone()),
         };
         let mut ids: Vec<&ObjectId> = after
             .state
@@ -156,6 +244,9 @@ impl Base {
                 _ => String::new(),
             };
             if !verified && succeeded {
+                if let Some(p) = &mut record.in_progress {
+                    p.objects.remove(&key);
+                }
                 if let Some(d) = wanted {
                     record.objects.insert(
                         key,
@@ -179,6 +270,11 @@ impl Base {
                 }
                 continue;
             }
+            if succeeded || equals_git {
+                if let Some(p) = &mut record.in_progress {
+                    p.objects.remove(&key);
+                }
+            }
             let Some(now) = now else { continue };
             let marker = after
                 .marks
@@ -201,6 +297,21 @@ impl Base {
                     runtime,
                 },
             );
+        }
+        if let Some(p) = &mut record.in_progress {
+            // Deleted objects are in neither state.
+            for (id, w) in written {
+                if w.succeeded {
+                    p.objects.remove(&id.to_string());
+                }
+            }
+        }
+        if record
+            .in_progress
+            .as_ref()
+            .is_some_and(|p| p.objects.is_empty())
+        {
+            record.in_progress = None;
         }
         record
     }
@@ -244,7 +355,7 @@ mod tests {
                 id.to_string(),
                 SecretMark {
                     changed: m.into(),
-                    recipients: String::new(),
+                    ..Default::default()
                 },
             );
         }

@@ -39,11 +39,13 @@ impl Live {
     }
 }
 
-/// Reads the target of `client`, grouped into objects as a state of `format` groups them (so
-/// that both sides of a comparison are judged alike).
+/// Reads the target `tenant` of `client`, grouped into objects as a state of `format` groups
+/// them (so that both sides of a comparison are judged alike); what the repository lacks of what
+/// it read is written as one pack (plan and drift show differences from it).
 pub async fn read(
     repo: &Repo,
     client: Client,
+    tenant: &str,
     base: Option<&Base>,
     state_dir: &str,
     (format, limits): (StateFormat, Limits),
@@ -60,27 +62,48 @@ pub async fn read(
         None => StateFiles::new(),
     };
     let marks = base.map(|b| b.marks.clone()).unwrap_or_default();
-    let sink = BlobSink::start(repo.git_dir().to_path_buf())?;
+    let sink = BlobSink::start(
+        repo.git_dir(),
+        &crate::sync::lock_name(tenant),
+        base_files.values().copied(),
+    )?;
     let result = read::read(
         client,
         sink.writer(),
         ReadOptions {
             base: Arc::new(base_files),
             marks,
+            marks_source: crate::store::marks::Source::Ref,
             secrets: SecretMode::Markers,
             progress,
             limits,
         },
     )
     .await;
-    let files = tokio::task::spawn_blocking(move || sink.finish())
-        .await
-        .map_err(|e| ReadError::Internal(format!("the blob writer did not finish: {e}")))?;
-    let (result, files) = match (result, files) {
-        (Ok(r), Ok(f)) => (r, f),
-        (_, Err(e)) => return Err(ReadError::Git(e)),
-        (Err(e), _) => return Err(e),
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            sink.abort();
+            return Err(e);
+        }
     };
+    let stored = sink.finish();
+    let files = stored.files;
+    if let Some(pack) = stored.pack {
+        let git_dir = repo.git_dir().to_path_buf();
+        let label = crate::sync::lock_name(tenant);
+        tokio::task::spawn_blocking(move || {
+            let repo = Repo::discover(&git_dir)?;
+            repo.install_pack(pack)?;
+            if let Err(e) = crate::git::pack::consolidate(repo.git_dir(), &label) {
+                tracing::warn!("could not merge the small packs of earlier reads: {e}");
+            }
+            Ok::<_, crate::git::GitError>(())
+        })
+        .await
+        .map_err(|e| ReadError::Internal(format!("writing the pack did not finish: {e}")))??;
+        repo.refresh_objects()?;
+    }
     let state = ObjectState::read(&files, format, |id| repo.blob(id))?;
     Ok(Live {
         files,

@@ -29,3 +29,8 @@ pub mod roles;
 pub mod starts;
 pub mod state;
 pub mod target;
+
+/// The name of a tenant's lock (apply, drift and failover take it; see `crate::interrupt`).
+pub fn lock_name(tenant: &str) -> String {
+    format!("tenant.{tenant}")
+}

@@ -159,6 +159,9 @@ pub struct Sides<'a> {
     pub facts: Option<&'a Facts>,
     /// The object's runtime on the target (artifacts).
     pub runtime: Option<&'a IntegrationRuntimeArtifact>,
+    /// An apply that was cut short (killed) was writing the object: what the target has of it
+    /// is that apply's own work, not drift.
+    pub interrupted: bool,
 }
 
 /// One object's verdict, apart from its id and files.
@@ -207,13 +210,13 @@ pub fn classify(s: &Sides) -> Verdict {
             (true, Some(b)) => {
                 let live_as_applied =
                     l_fp.as_deref() == Some(b.fingerprint.as_str()) && !secrets_drifted;
-                if live_as_applied {
+                if live_as_applied || s.interrupted {
                     Reason::Pending
                 } else {
                     Reason::Drifted
                 }
             }
-            (true, None) if l.is_none() => Reason::Pending,
+            (true, None) if l.is_none() || s.interrupted => Reason::Pending,
             (true, None) if d.is_none() => Reason::Drifted,
             (true, None) => Reason::NeverApplied,
         }
@@ -238,7 +241,7 @@ pub fn classify(s: &Sides) -> Verdict {
         _ => false,
     };
     let reason = match (reason, &runtime) {
-        (Reason::InSync, Some(_)) if runtime_as_applied => Reason::Pending,
+        (Reason::InSync, Some(_)) if runtime_as_applied || s.interrupted => Reason::Pending,
         (Reason::InSync, Some(_)) if s.has_base => Reason::Drifted,
         (Reason::InSync, Some(_)) => Reason::NeverApplied,
         (r, _) => r,
@@ -284,6 +287,7 @@ pub fn plan(desired: &Desired, live: &Live, base: Option<&Base>) -> Plan {
                 .map(|m| m.changed.as_str()),
             facts: desired.artifacts.get(id),
             runtime: live.runtime.get(&id.key),
+            interrupted: base.is_some_and(|b| b.was_interrupted(id)),
         });
         steps.push(Step {
             id: id.clone(),
@@ -315,6 +319,31 @@ mod tests {
             marker: marker.into(),
             runtime: String::new(),
         }
+    }
+
+    #[test]
+    fn what_an_interrupted_apply_was_writing_is_pending_not_drift() {
+        let (desired, live, applied) = (files(1, None), files(2, None), files(3, None));
+        let b = base_of(&applied, &desired, "");
+        let sides = |interrupted| Sides {
+            desired: Some(&desired),
+            live: Some(&live),
+            has_base: true,
+            base: Some(&b),
+            interrupted,
+            ..Default::default()
+        };
+        assert_eq!(classify(&sides(false)).reason, Reason::Drifted);
+        let v = classify(&sides(true));
+        assert_eq!((v.action, v.reason), (Action::Update, Reason::Pending));
+        let created = Sides {
+            live: Some(&live),
+            desired: Some(&desired),
+            has_base: true,
+            interrupted: true,
+            ..Default::default()
+        };
+        assert_eq!(classify(&created).reason, Reason::Pending);
     }
 
     /// desired, live, has a base, base object -> action, reason

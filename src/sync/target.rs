@@ -63,6 +63,7 @@ impl Target {
         let live = live::read(
             &repo,
             client.clone(),
+            tenant,
             base.as_ref(),
             state_dir,
             (desired.format, limits),

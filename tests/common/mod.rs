@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod pair;
+pub mod process;
 pub mod repo;
 
 use cpi_gitops::emulator::{self, ClockMode, EmulatorConfig, EmulatorHandle, Seed};

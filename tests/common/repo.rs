@@ -103,6 +103,46 @@ impl StateRepo {
         self.dir.path()
     }
 
+    /// A fresh clone of this repository (its branches), as a pipeline's runner makes one; with
+    /// `fetch_refs`, it also fetches `refs/cpi-gitops/*` as the pipeline does.
+    pub fn clone_of(&self, fetch_refs: bool) -> StateRepo {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let repo = git2::Repository::clone(self.path().to_str().unwrap(), dir.path())
+            .expect("a local clone");
+        {
+            let mut cfg = repo.config().unwrap();
+            cfg.set_str("user.name", "Test").unwrap();
+            cfg.set_str("user.email", "test@example.com").unwrap();
+        }
+        if fetch_refs {
+            repo.find_remote("origin")
+                .unwrap()
+                .fetch(&["+refs/cpi-gitops/*:refs/cpi-gitops/*"], None, None)
+                .expect("fetch refs/cpi-gitops/*");
+        }
+        StateRepo {
+            dir,
+            env: self.env.clone(),
+            state_dir: self.state_dir.clone(),
+        }
+    }
+
+    /// The commit a ref points at, if it exists.
+    pub fn ref_target(&self, name: &str) -> Option<String> {
+        git2::Repository::open(self.path())
+            .unwrap()
+            .refname_to_id(name)
+            .ok()
+            .map(|id| id.to_string())
+    }
+
+    /// `git reset --hard REV`.
+    pub fn reset_hard(&self, rev: &str) {
+        let repo = git2::Repository::open(self.path()).unwrap();
+        let target = repo.revparse_single(rev).unwrap();
+        repo.reset(&target, git2::ResetType::Hard, None).unwrap();
+    }
+
     /// `git add -A && git commit`.
     pub fn commit_all(&self, message: &str) {
         let repo = git2::Repository::open(self.path()).unwrap();

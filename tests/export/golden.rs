@@ -2,6 +2,10 @@
 //! emulator's `demo` seed, encrypted to the demo recipient (identity: tests/fixtures/age).
 //! When a change to the exporter or the seed makes these tests fail, regenerate it as README.md
 //! says ("The committed tenant-state/") and review the diff.
+//!
+//! The copy has no export marks (they live outside the branch, in `refs/cpi-gitops/marks/`), so
+//! the export downloads and unpacks every artifact and compares it file by file, and keeps the
+//! secret files it cannot prove changed, listing them as unverified.
 
 use crate::common::Tenant;
 use crate::common::repo::{DEMO_IDENTITY, Login, StateRepo};
@@ -33,7 +37,22 @@ async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
     let repo = StateRepo::new(&t, Login::OAuth, "");
     copy_tree(&committed(), &repo.path().join("tenant-state"));
     repo.commit_all("the committed tenant-state");
+    t.admin(reqwest::Method::DELETE, "stats", None).await;
     let report = repo.export_ok().await;
+    let stats = t.stats().await;
+    let with_content = std::fs::read_dir(committed().join("packages"))
+        .unwrap()
+        .filter_map(|p| std::fs::read_dir(p.unwrap().path().join("integration-flows")).ok())
+        .flatten()
+        .filter(|f| f.as_ref().unwrap().path().join("content").is_dir())
+        .count();
+    assert!(with_content >= 5);
+    assert_eq!(
+        stats["by_route"]["GET IntegrationDesigntimeArtifacts(..)/$value"],
+        serde_json::json!(with_content),
+        "without marks every integration flow with content is downloaded and unpacked: {}",
+        stats["by_route"]
+    );
     let stale: Vec<String> = report
         .objects
         .iter()
@@ -43,6 +62,18 @@ async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
     assert!(
         !report.changed,
         "tenant-state/ at the repository root is not the current export of the demo seed (regenerate it as README.md says): {stale:?}"
+    );
+    assert_eq!(
+        report.unverified_secrets.len(),
+        8,
+        "without marks the secret files are kept and listed as unverified: {:?}",
+        report.unverified_secrets
+    );
+    let again = repo.export_ok().await;
+    assert!(!again.changed);
+    assert_eq!(
+        again.unverified_secrets, report.unverified_secrets,
+        "they stay unverified until the tenant's marker moves or `secret set` replaces them"
     );
 }
 

@@ -251,9 +251,24 @@ async fn a_head_that_moved_is_not_overwritten() {
     let started_at = git.commit_id("HEAD").unwrap();
     std::fs::write(repo.path().join("other.txt"), "someone else's commit").unwrap();
     repo.commit_all("meanwhile");
-    let tree = git.write_tree(&Default::default()).unwrap();
+    let stored = cpi_gitops::git::Stored {
+        files: Default::default(),
+        pack: None,
+    };
+    let mut prepared = git
+        .prepare_commit(
+            "tenant-state",
+            stored,
+            Default::default(),
+            "export",
+            true,
+            started_at,
+            "test",
+        )
+        .unwrap();
+    prepared.install(&git).unwrap();
     let err = git
-        .commit_state("tenant-state", tree, "export", true, started_at)
+        .write_commit(prepared)
         .expect_err("a moved HEAD is refused");
     assert!(err.to_string().contains("HEAD moved"), "{err}");
     assert!(

@@ -2,8 +2,10 @@
 
 mod content;
 mod golden;
+mod interrupt;
 mod layouts;
 mod limits;
+mod marks;
 mod quiet;
 mod robustness;
 mod secrets;

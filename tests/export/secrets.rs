@@ -323,16 +323,10 @@ async fn secret_set_and_rekey() {
         set_by_hand,
         "and does not touch its file"
     );
-    if again.changed {
-        assert_eq!(
-            repo.last_diff()
-                .iter()
-                .map(|(p, _, _)| p.as_str())
-                .collect::<Vec<_>>(),
-            ["tenant-state/.export-marks.json"],
-            "only the baseline of its change marker is recorded"
-        );
-    }
+    assert!(
+        !again.changed,
+        "only the baseline of its change marker is recorded, outside the branch"
+    );
     assert!(
         !repo.export_ok().await.changed,
         "after that, exports are quiet"

@@ -336,3 +336,33 @@ async fn an_old_active_slower_than_the_fence_timeout_counts_as_unreachable() {
     run(&p, &["failover", "--to", "secondary"], 0);
     assert!(running(&p.primary).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failover_is_refused_while_a_twin_is_locked_and_a_dry_run_takes_no_lock() {
+    use cpi_gitops::interrupt::{Lock, lock};
+    let p = ready_pair().await;
+    // Another run (say an apply) holds the primary's lock.
+    let locks = lock::dir(&p.repo.path().join(".git"));
+    let held = Lock::acquire(
+        &locks,
+        "tenant.primary",
+        "tenant `primary`",
+        "apply --tenant primary",
+    )
+    .unwrap();
+    let r = p.run(&["failover", "--to", "secondary"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("locked by another cpi-gitops run")
+            && r.stderr.contains("apply --tenant primary"),
+        "the refusal names the holder: {}",
+        r.all()
+    );
+    assert_eq!(roles(&p)["active"], json!(["primary"]), "nothing switched");
+    // A dry run writes nothing and takes no lock.
+    let dry = p.run(&["failover", "--to", "secondary", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    drop(held);
+    run(&p, &["failover", "--to", "secondary"], 0);
+    assert_eq!(roles(&p)["active"], json!(["secondary"]));
+}

@@ -279,6 +279,9 @@ async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
     // The demo's four flows with parameters and the companion's two.
     assert_eq!(flows_with_parameters.len(), 6);
     p.repo.commit_all("a state of format 1");
+    // The marks an export of that layout would have left: every flow's mark describes its
+    // content as the format-1 tree holds it, so marks alone would spare every download.
+    marks_describe_head(p.repo.path());
 
     let restore = p.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);
     assert_eq!(restore.code, 0, "{}", restore.all());
@@ -295,14 +298,14 @@ async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
         configurations(&p.primary, "Orders_Inbound_HTTPS").await
     );
 
-    // The first export after the upgrade rewrites every integration flow that has parameters.
+    // The first export after the upgrade rewrites every integration flow that has parameters,
+    // although the marks ref would spare every unchanged flow's download.
     p.repo.export_ok().await;
     let mut touched: Vec<String> = p
         .repo
         .last_diff()
         .into_iter()
         .map(|(path, _, _)| path)
-        .filter(|path| path != "tenant-state/.export-marks.json")
         .collect();
     touched.sort();
     let mut want: Vec<String> = flows_with_parameters
@@ -312,4 +315,48 @@ async fn a_state_of_format_1_still_restores_and_the_next_export_upgrades_it() {
     want.push("tenant-state/format.json".into());
     want.sort();
     assert_eq!(touched, want);
+}
+
+/// Rewrites the marks ref of `primary` so that every integration flow's mark holds the digest
+/// of its content in `HEAD` (as the export that wrote `HEAD` would have recorded it).
+fn marks_describe_head(dir: &std::path::Path) {
+    use cpi_gitops::export::marks;
+    use cpi_gitops::store::marks::content_digest;
+    let repo = cpi_gitops::git::Repo::discover(dir).unwrap();
+    let head = repo.commit_id("HEAD").unwrap();
+    let files = repo.state_files(head, "tenant-state").unwrap();
+    let loaded = marks::load(&repo, "primary", &files).unwrap();
+    assert_eq!(
+        loaded.source,
+        cpi_gitops::store::marks::Source::Ref,
+        "the first export wrote its marks"
+    );
+    let mut updated = loaded.marks.clone();
+    let mut described = 0;
+    for (id, mark) in updated.artifacts.iter_mut() {
+        let flow = id.rsplit('/').next().unwrap();
+        let content_dir = files
+            .keys()
+            .find_map(|path| {
+                let (dir, _) = path.split_once(&format!("/integration-flows/{flow}/content/"))?;
+                Some(format!("{dir}/integration-flows/{flow}/content/"))
+            })
+            .unwrap();
+        mark.content = content_digest(
+            files
+                .range(content_dir.clone()..)
+                .take_while(|(path, _)| path.starts_with(&content_dir))
+                .map(|(path, id)| (&path[content_dir.len()..], *id)),
+        );
+        described += 1;
+    }
+    assert!(described >= 4, "{described} flows marked");
+    marks::save(
+        &repo,
+        "primary",
+        &updated,
+        loaded.commit,
+        "marks of a format-1 export",
+    )
+    .unwrap();
 }

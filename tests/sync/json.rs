@@ -83,6 +83,11 @@ async fn every_outcome_is_one_json_document() {
     assert_eq!(doc["changed"], false);
     assert_eq!(doc["companion"], "used");
     assert!(doc["objects"][0]["outcome"].is_string());
+    assert_eq!(doc["unverified_secrets"], serde_json::json!([]), "{doc}");
+    assert!(
+        doc.get("recovered").is_none() && doc.get("stopped").is_none(),
+        "{doc}"
+    );
 
     // Errors: configuration, bad input, a tenant that is not there.
     error_of(&json(&["plan", "--tenant", "nowhere"]), "plan", "config", 1);

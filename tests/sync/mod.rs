@@ -5,6 +5,7 @@ mod demo;
 mod drift;
 mod faults;
 mod fidelity;
+mod interrupt;
 mod json;
 mod leaks;
 mod oauth;

@@ -17,6 +17,8 @@ pub fn cmd_rekey(ctx: &Context) -> Result<Outcome, CliError> {
         )
     })?;
     let done = folder.rekey(&identity)?;
-    crate::report::secret::rekey(ctx.format, folder.name(), done.files, done.recipients);
+    let repo = ctx.repo()?;
+    crate::export::marks::rekeyed(&repo, &done.files, &done.fingerprint)?;
+    crate::report::secret::rekey(ctx.format, folder.name(), done.files.len(), done.recipients);
     Ok(Outcome::Success)
 }

@@ -67,6 +67,8 @@ pub fn cmd_set(ctx: &Context, args: &SetArgs) -> Result<Outcome, CliError> {
         );
     }
     let set = secret.write(&value)?;
+    let repo = ctx.repo()?;
+    crate::export::marks::forget_secret(&repo, secret.id())?;
     crate::report::secret::set(
         ctx.format,
         &id.to_string(),

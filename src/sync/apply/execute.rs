@@ -157,6 +157,19 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, WriteError>> + Send + 'static,
 {
+    all_with(tasks, |_, _| {}).await
+}
+
+/// [`all`], calling `done` with each object's result as it arrives (to journal it). Dropping the
+/// future aborts the tasks still running.
+pub(super) async fn all_with<T, F>(
+    tasks: Vec<(ObjectId, F)>,
+    mut done: impl FnMut(&ObjectId, &Result<T, WriteError>),
+) -> Vec<(ObjectId, Result<T, WriteError>)>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, WriteError>> + Send + 'static,
+{
     let mut set = tokio::task::JoinSet::new();
     let mut ids = HashMap::new();
     for (id, task) in tasks {
@@ -175,6 +188,7 @@ where
             ),
         };
         if let Some(id) = ids.remove(&task) {
+            done(&id, &result);
             results.push((id, result));
         }
     }

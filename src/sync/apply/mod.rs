@@ -24,12 +24,14 @@ pub mod guards;
 mod load;
 pub mod outcome;
 mod preflight;
+pub mod progress;
 mod verify;
 
 pub use outcome::{ApplyReport, ObjectOutcome, Problem, Remaining, Skip, Status, StillDifferent};
 
 use crate::blocking::Blocking;
 use crate::git::{GitError, RepoPool};
+use crate::interrupt::{failpoint, signals};
 use crate::model::{Effect, ObjectId, WriteError};
 use crate::read::ReadError;
 use crate::secrets::Identity;
@@ -40,7 +42,7 @@ use crate::sync::target::Target;
 use deploy::Deploy;
 use execute::Executor;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How to apply.
@@ -60,6 +62,8 @@ pub struct ApplyOptions {
     pub deploy_poll: Duration,
     /// Longest wait for one deploy.
     pub deploy_timeout: Duration,
+    /// Push the base to this remote before the first write and after the run.
+    pub push_progress: Option<String>,
 }
 
 impl Default for ApplyOptions {
@@ -72,6 +76,7 @@ impl Default for ApplyOptions {
             reset_number_ranges: false,
             deploy_poll: Duration::from_secs(1),
             deploy_timeout: Duration::from_secs(600),
+            push_progress: None,
         }
     }
 }
@@ -127,6 +132,9 @@ pub enum ApplyError {
     /// Git failed.
     #[error(transparent)]
     Git(#[from] GitError),
+    /// Stopped by SIGINT or SIGTERM before the first write.
+    #[error("stopped by {0} before the first write: nothing was written")]
+    Stopped(crate::interrupt::Signal),
 }
 
 /// Applies `plan` (made from `target`'s desired, live and base state) to the target.
@@ -154,99 +162,198 @@ pub async fn apply(
         .with_state(target.desired.format, target.limits),
     );
     let started = Instant::now();
-    let mut outcomes: BTreeMap<ObjectId, ObjectOutcome> = BTreeMap::new();
-    let mut deploys: Vec<Deploy> = Vec::new();
-    let mut undeploys: Vec<ObjectId> = Vec::new();
-
-    for steps in decision.writes.values() {
-        let tasks = steps
-            .iter()
-            .map(|s| {
-                let (ex, step) = (executor.clone(), (*s).clone());
-                (s.id.clone(), async move { ex.write(&step).await })
+    // Progress: the objects about to be written, recorded in the base (and journaled) before
+    // the first write, so that a run cut short leaves them as its own work, not drift.
+    let revision = target.desired.commit.to_string();
+    let mut intent_ids: BTreeSet<String> = steps.iter().map(|s| s.id.to_string()).collect();
+    intent_ids.extend(decision.deploys.iter().map(|id| id.to_string()));
+    let old_base = target.base.clone().unwrap_or_else(|| Base {
+        tenant: target.tenant.clone(),
+        ..Default::default()
+    });
+    let mut journal = None;
+    if let Some(signal) = signals::received() {
+        return Err(ApplyError::Stopped(signal));
+    }
+    let intent = if intent_ids.is_empty() {
+        target.base.clone()
+    } else {
+        let intent = old_base.with_intent(&revision, intent_ids.iter().cloned());
+        intent.write(&target.repo)?;
+        if let Some(remote) = &options.push_progress {
+            // Before the first write: a runner that dies now leaves its intent where the next
+            // runner finds it. A push that fails stops the apply with nothing written.
+            target
+                .repo
+                .push_ref(remote, &crate::sync::base::ref_name(&target.tenant))?;
+        }
+        let previous: Vec<String> = target
+            .base
+            .as_ref()
+            .and_then(|b| b.in_progress.as_ref())
+            .map(|p| p.objects.iter().cloned().collect())
+            .unwrap_or_default();
+        journal = Some(progress::begin(
+            &target.repo,
+            &target.tenant,
+            &revision,
+            &target.state_dir,
+            previous,
+        )?);
+        failpoint::reach_async("apply:intent-recorded").await;
+        Some(intent)
+    };
+    let journal = Mutex::new(journal);
+    let first_written = std::sync::atomic::AtomicBool::new(false);
+    let outcomes: Mutex<BTreeMap<ObjectId, ObjectOutcome>> = Mutex::new(BTreeMap::new());
+    let begun: Mutex<BTreeSet<ObjectId>> = Mutex::new(BTreeSet::new());
+    let note = |id: &ObjectId, ok: bool, secrets: bool| {
+        if ok {
+            progress::written(&journal, id, secrets);
+        }
+    };
+    let secrets_written: BTreeSet<ObjectId> = steps
+        .iter()
+        .filter(|s| s.secrets == SecretChange::Write)
+        .map(|s| s.id.clone())
+        .collect();
+    let run = async {
+        let mut deploys: Vec<Deploy> = Vec::new();
+        let mut undeploys: Vec<ObjectId> = Vec::new();
+        for steps in decision.writes.values() {
+            let tasks = steps
+                .iter()
+                .map(|s| {
+                    lock(&begun).insert(s.id.clone());
+                    progress::begun(&journal, &s.id);
+                    let (ex, step) = (executor.clone(), (*s).clone());
+                    (s.id.clone(), async move { ex.write(&step).await })
+                })
+                .collect();
+            let results = execute::all_with(tasks, |id, r| {
+                note(id, r.is_ok(), secrets_written.contains(id))
+            })
+            .await;
+            for (id, result) in results {
+                let outcome = match result {
+                    Ok(done) => {
+                        deploys.extend(done.deploy);
+                        if done.undeploy {
+                            undeploys.push(id.clone());
+                        }
+                        match done.skipped {
+                            Some(skip) => {
+                                ObjectOutcome::new(&id, Status::Skipped(skip), done.effects)
+                            }
+                            None => ObjectOutcome::new(&id, Status::Done, done.effects),
+                        }
+                    }
+                    Err(e) => ObjectOutcome::new(&id, Status::Failed(e), vec![]),
+                };
+                lock(&outcomes).insert(id, outcome);
+            }
+            if !first_written.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                failpoint::reach_async("apply:object-written").await;
+            }
+        }
+        // Artifacts in sync whose runtime is not as desired (deployed in git, not deployed here).
+        for id in &decision.deploys {
+            if let (Some(kind), Some(facts)) =
+                (id.kind.artifact_kind(), target.desired.artifacts.get(id))
+            {
+                deploys.push(Deploy {
+                    id: (*id).clone(),
+                    kind,
+                    version: facts.version.clone(),
+                    previous: None,
+                });
+            }
+        }
+        let timing = executor.timing();
+        let tasks = deploys
+            .into_iter()
+            .map(|d| {
+                lock(&begun).insert(d.id.clone());
+                let client = target.client.clone();
+                (d.id.clone(), async move {
+                    deploy::deploy_and_wait(&client, &d, timing)
+                        .await
+                        .map(|()| Effect::Deployed(d.version))
+                })
             })
             .collect();
-        for (id, result) in execute::all(tasks).await {
-            let outcome = match result {
-                Ok(done) => {
-                    deploys.extend(done.deploy);
-                    if done.undeploy {
-                        undeploys.push(id.clone());
-                    }
-                    match done.skipped {
-                        Some(skip) => ObjectOutcome::new(&id, Status::Skipped(skip), done.effects),
-                        None => ObjectOutcome::new(&id, Status::Done, done.effects),
-                    }
-                }
-                Err(e) => ObjectOutcome::new(&id, Status::Failed(e), vec![]),
-            };
-            outcomes.insert(id, outcome);
-        }
-    }
-    // Artifacts in sync whose runtime is not as desired (deployed in git, not deployed here).
-    for id in &decision.deploys {
-        if let (Some(kind), Some(facts)) =
-            (id.kind.artifact_kind(), target.desired.artifacts.get(id))
-        {
-            deploys.push(Deploy {
-                id: (*id).clone(),
-                kind,
-                version: facts.version.clone(),
-                previous: None,
-            });
-        }
-    }
-    let timing = executor.timing();
-    let tasks = deploys
-        .into_iter()
-        .map(|d| {
-            let client = target.client.clone();
-            (d.id.clone(), async move {
-                deploy::deploy_and_wait(&client, &d, timing)
-                    .await
-                    .map(|()| Effect::Deployed(d.version))
-            })
-        })
-        .collect();
-    add_runtime_outcomes(&mut outcomes, execute::all(tasks).await);
-    let tasks = undeploys
-        .into_iter()
-        .map(|id| {
-            let client = target.client.clone();
-            let key = id.key.clone();
-            (id, async move {
-                deploy::undeploy_and_wait(&client, &key, timing)
-                    .await
-                    .map(|()| Effect::Undeployed)
-            })
-        })
-        .collect();
-    add_runtime_outcomes(&mut outcomes, execute::all(tasks).await);
-    for steps in decision.deletes.values().rev() {
-        let tasks = steps
-            .iter()
-            .map(|s| {
-                let (ex, step) = (executor.clone(), (*s).clone());
-                (s.id.clone(), async move { ex.delete(&step).await })
+        let results = execute::all(tasks).await;
+        add_runtime_outcomes(&mut lock(&outcomes), results);
+        let tasks = undeploys
+            .into_iter()
+            .map(|id| {
+                let client = target.client.clone();
+                let key = id.key.clone();
+                (id, async move {
+                    deploy::undeploy_and_wait(&client, &key, timing)
+                        .await
+                        .map(|()| Effect::Undeployed)
+                })
             })
             .collect();
-        for (id, result) in execute::all(tasks).await {
-            let outcome = match result {
-                Ok(effects) => ObjectOutcome::new(&id, Status::Done, effects),
-                Err(e) => ObjectOutcome::new(&id, Status::Failed(e), vec![]),
-            };
-            outcomes.insert(id, outcome);
+        let results = execute::all(tasks).await;
+        add_runtime_outcomes(&mut lock(&outcomes), results);
+        for steps in decision.deletes.values().rev() {
+            let tasks = steps
+                .iter()
+                .map(|s| {
+                    lock(&begun).insert(s.id.clone());
+                    progress::begun(&journal, &s.id);
+                    let (ex, step) = (executor.clone(), (*s).clone());
+                    (s.id.clone(), async move { ex.delete(&step).await })
+                })
+                .collect();
+            let results = execute::all_with(tasks, |id, r| note(id, r.is_ok(), false)).await;
+            for (id, result) in results {
+                let outcome = match result {
+                    Ok(effects) => ObjectOutcome::new(&id, Status::Done, effects),
+                    Err(e) => ObjectOutcome::new(&id, Status::Failed(e), vec![]),
+                };
+                lock(&outcomes).insert(id, outcome);
+            }
+        }
+        failpoint::reach_async("apply:writes-done").await;
+    };
+    // SIGINT or SIGTERM: the writes still running are cut (dropped), nothing new starts, and
+    // the base records what is known.
+    let stopped = tokio::select! {
+        () = run => None,
+        signal = signals::wait() => Some(signal),
+    }
+    .or_else(signals::received);
+    let mut outcomes = std::mem::take(&mut *lock(&outcomes));
+    if stopped.is_some() {
+        // An object whose write was cut may or may not have been written.
+        for id in lock(&begun).iter() {
+            if !outcomes.contains_key(id) {
+                outcomes.insert(
+                    id.clone(),
+                    ObjectOutcome::new(
+                        id,
+                        Status::Failed(WriteError::Unexpected(
+                            "cut short: the apply was stopped".into(),
+                        )),
+                        vec![],
+                    ),
+                );
+            }
         }
     }
 
     // Verify, and record what the apply left. Nothing written: the plan's read is the proof.
     let mut problems = Vec::new();
-    let reread = if outcomes.is_empty() {
+    let reread = if outcomes.is_empty() || stopped.is_some() {
         None
     } else {
         match live::read(
             &target.repo,
             target.client.clone(),
+            &target.tenant,
             target.base.as_ref(),
             &target.state_dir,
             (target.desired.format, target.limits),
@@ -261,18 +368,13 @@ pub async fn apply(
             }
         }
     };
-    let verified = reread.is_some() || outcomes.is_empty();
+    let verified = reread.is_some() || (outcomes.is_empty() && stopped.is_none());
     let after: &Live = reread.as_ref().unwrap_or(&target.live);
     let remaining = if verified {
         verify::still_different(&target.repo, &target.desired, after, options)
     } else {
         Vec::new()
     };
-    let secrets_written: BTreeSet<&ObjectId> = steps
-        .iter()
-        .filter(|s| s.secrets == SecretChange::Write)
-        .map(|s| &s.id)
-        .collect();
     let written: BTreeMap<ObjectId, Written> = outcomes
         .values()
         .map(|o| {
@@ -285,15 +387,33 @@ pub async fn apply(
             )
         })
         .collect();
-    let record = Base::after_apply(
+    let mut record = Base::after_apply(
         &target.tenant,
         target.desired.commit.to_string(),
         &target.desired.state,
         after.observed(),
         verified,
-        target.base.as_ref(),
+        intent.as_ref(),
         &written,
     );
+    if stopped.is_some() {
+        // Objects never started are not in progress: only the old ones and those cut short.
+        let previous = target.base.as_ref().and_then(|b| b.in_progress.clone());
+        if let Some(p) = &mut record.in_progress {
+            let begun = lock(&begun);
+            p.objects.retain(|key| {
+                previous.as_ref().is_some_and(|o| o.objects.contains(key))
+                    || begun.iter().any(|id| &id.to_string() == key)
+            });
+        }
+        if record
+            .in_progress
+            .as_ref()
+            .is_some_and(|p| p.objects.is_empty())
+        {
+            record.in_progress = None;
+        }
+    }
     let base_recorded = match record.write(&target.repo) {
         Ok(()) => true,
         Err(e) => {
@@ -301,6 +421,19 @@ pub async fn apply(
             false
         }
     };
+    if base_recorded {
+        if let Some(j) = lock(&journal).take() {
+            let _ = j.finish();
+        }
+        if let Some(remote) = &options.push_progress {
+            if let Err(e) = target
+                .repo
+                .push_ref(remote, &crate::sync::base::ref_name(&target.tenant))
+            {
+                problems.push(Problem::BaseNotRecorded(target.tenant.clone(), e));
+            }
+        }
+    }
     Ok(ApplyReport {
         tenant: target.tenant.clone(),
         revision: target.desired.commit.to_string(),
@@ -310,8 +443,13 @@ pub async fn apply(
         base_recorded,
         seconds: started.elapsed().as_secs_f64(),
         requests: target.client.stats().requests,
+        stopped,
         held_back: target.held_back.clone(),
     })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Adds what deploys or undeploys did to each object's outcome (a failure fails the object).

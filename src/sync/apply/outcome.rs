@@ -102,6 +102,9 @@ pub struct ApplyReport {
     pub seconds: f64,
     /// Requests sent to the tenant by the whole command.
     pub requests: u64,
+    /// Stopped by SIGINT or SIGTERM: writes still running were cut, nothing new started, the
+    /// base recorded what is known (objects whose write was cut stay in progress).
+    pub stopped: Option<crate::interrupt::Signal>,
     /// The flows a passive target holds back (not deployed, undeployed if they ran).
     pub held_back: Vec<crate::sync::passive::HeldBack>,
 }

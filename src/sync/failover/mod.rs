@@ -715,6 +715,7 @@ async fn update_base(
     let after = match live::read(
         repo,
         twin.client.clone(),
+        &twin.name,
         Some(&old),
         state_dir,
         (desired.format, limits),
