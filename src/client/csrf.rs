@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderValue};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{Mutex, watch};
 
@@ -56,6 +57,9 @@ pub(crate) struct Csrf {
     /// request that merely waited for `single` would hold it for a moment, and two writes
     /// waiting for each other's moment would wait forever.
     fetching: watch::Sender<bool>,
+    /// Writes accepted so far: a refusal after some were accepted means sessions end while the
+    /// client makes progress, not that the tenant refuses the client's tokens.
+    accepted: AtomicU64,
     cookies: Arc<SessionCookies>,
 }
 
@@ -75,6 +79,7 @@ impl Csrf {
             token: RwLock::new(None),
             single: Mutex::new(()),
             fetching: watch::Sender::new(false),
+            accepted: AtomicU64::new(0),
             cookies,
         }
     }
@@ -94,6 +99,16 @@ impl Csrf {
         let mut receiver = self.fetching.subscribe();
         // The sender lives as long as `self`: the wait cannot fail.
         let _ = receiver.wait_for(|fetching| !*fetching).await;
+    }
+
+    /// Counts one write the tenant accepted with a CSRF token.
+    pub fn accepted(&self) {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes accepted so far.
+    pub fn accepted_count(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     fn set(&self, token: HeaderValue) {

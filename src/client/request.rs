@@ -7,8 +7,11 @@
 //!   after the tenant asked for it. A session can end at any moment (a timeout, or a request
 //!   landing on another instance of the tenant): a `403` with `X-CSRF-Token: Required` makes the
 //!   client fetch a new token in a fresh session and repeat the request, up to
-//!   [`CSRF_REPEATS`] times, then [`ClientError::CsrfRefused`]. Requests refused at the same time
-//!   share one fetch. A `403` without the header is final.
+//!   [`CSRF_REPEATS`] times in a row, then [`ClientError::CsrfRefused`]. Where the client's other
+//!   writes were accepted between two refusals, sessions end while the client makes progress
+//!   (not the tenant refusing its tokens): the count starts again, up to [`CSRF_SESSION_ENDS`]
+//!   repeats in all.
+//!   Requests refused at the same time share one fetch. A `403` without the header is final.
 //! - An answer that is an HTML page (a sign-in page or a proxy's error page in front of the
 //!   tenant) is never taken for the API's answer.
 //!
@@ -27,6 +30,10 @@ use reqwest::{Method, Url};
 /// How often one write is repeated with a fresh CSRF token after `403` + `X-CSRF-Token:
 /// Required` (the refusal after the last repeat is an error).
 pub(crate) const CSRF_REPEATS: u32 = 3;
+
+/// How often one write is repeated in all, counting sessions that ended after working (many
+/// concurrent writes on a tenant whose sessions end often can each be refused several times).
+pub(crate) const CSRF_SESSION_ENDS: u32 = 32;
 
 /// Whether `method` changes state and needs a CSRF token.
 pub(crate) fn is_modifying(method: &Method) -> bool {
@@ -72,19 +79,31 @@ impl Inner {
             self.csrf_token(None).await?;
         }
         let mut refusals = 0;
+        let mut repeats = 0;
+        let mut accepted = self.csrf.accepted_count();
         loop {
             let raw = self
-                .authorized(request, CsrfHeader::Current(&self.csrf), refusals > 0)
+                .authorized(request, CsrfHeader::Current(&self.csrf), repeats > 0)
                 .await?;
             if !csrf::is_required(raw.status, &raw.headers) {
+                if raw.csrf_sent.is_some() && raw.status.is_success() {
+                    self.csrf.accepted();
+                }
                 return Ok(raw);
             }
-            refusals += 1;
-            if refusals > CSRF_REPEATS {
+            repeats += 1;
+            let now = self.csrf.accepted_count();
+            if now > accepted {
+                accepted = now;
+                refusals = 1;
+            } else {
+                refusals += 1;
+            }
+            if refusals > CSRF_REPEATS || repeats > CSRF_SESSION_ENDS {
                 return Err(ClientError::CsrfRefused {
                     tenant: self.name.clone(),
                     request: request.label.clone(),
-                    refusals,
+                    refusals: repeats,
                 });
             }
             tracing::debug!(
