@@ -20,9 +20,12 @@
 //! `CPI_<NAME>_SERVICE_KEY` (the JSON service key SAP issues: `url`, `tokenurl`, `clientid`,
 //! `clientsecret`, at the top level or under `oauth`); `CPI_<NAME>_CLIENT_ID` with
 //! `CPI_<NAME>_CLIENT_SECRET` (needs `token_url`); `CPI_<NAME>_USER` with `CPI_<NAME>_PASSWORD`
-//! (Basic). Calls to the runtime (`/http/...`) use `CPI_<NAME>_RUNTIME_SERVICE_KEY`, or
-//! `_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET`, or `_RUNTIME_USER` with `_RUNTIME_PASSWORD`,
-//! falling back to the API's ([`Config::runtime_client`]). The age identity is
+//! (Basic). Without a complete set of these, the same names without the tenant's name:
+//! `CPI_SERVICE_KEY`, `CPI_CLIENT_ID` with `CPI_CLIENT_SECRET`, `CPI_USER` with `CPI_PASSWORD`
+//! (a workflow matrix job holds one tenant's key under them). Calls to the runtime (`/http/...`)
+//! use `CPI_<NAME>_RUNTIME_SERVICE_KEY`, or `_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET`,
+//! or `_RUNTIME_USER` with `_RUNTIME_PASSWORD`; when the API's credentials are the unprefixed
+//! ones, `CPI_RUNTIME_...` next; then the API's ([`Config::runtime_client`]). The age identity is
 //! `CPI_GITOPS_AGE_IDENTITY` (the key text) or `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
 
 use crate::client::{Auth, ClientConfig, RetryPolicy};
@@ -200,7 +203,7 @@ impl ConfigError {
                 Some(format!("configured tenants: {}", known.join(", ")))
             }
             ConfigError::NoCredentials { prefix, .. } => Some(format!(
-                "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD"
+                "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD; or the same without the tenant's name (CPI_SERVICE_KEY, ...), as a workflow matrix does"
             )),
             _ => None,
         }
@@ -256,6 +259,45 @@ pub fn env_prefix(tenant: &str) -> String {
     format!("CPI_{name}_")
 }
 
+/// The unprefixed names' prefix: `CPI_SERVICE_KEY`, `CPI_CLIENT_ID`, ... hold the credentials of
+/// whichever tenant a command names (a workflow matrix cannot name its `env:` variables).
+pub const UNPREFIXED: &str = "CPI_";
+
+/// Whether `env` holds one complete set of credentials under `prefix`: `SERVICE_KEY`, or
+/// `CLIENT_ID` with `CLIENT_SECRET`, or `USER` with `PASSWORD`.
+fn has_credentials(prefix: &str, env: &Env) -> bool {
+    let set = |name: &str| env.get(&format!("{prefix}{name}")).is_some();
+    set("SERVICE_KEY")
+        || (set("CLIENT_ID") && set("CLIENT_SECRET"))
+        || (set("USER") && set("PASSWORD"))
+}
+
+/// The prefix of `tenant`'s API credentials: `CPI_<NAME>_` when it holds a complete set (the
+/// tenant's own names win), else the unprefixed `CPI_` when that does, else `CPI_<NAME>_` (for
+/// the error naming what to set).
+fn api_prefix(tenant: &str, env: &Env) -> String {
+    let own = env_prefix(tenant);
+    if !has_credentials(&own, env) && has_credentials(UNPREFIXED, env) {
+        UNPREFIXED.to_string()
+    } else {
+        own
+    }
+}
+
+/// The prefix of `tenant`'s runtime credentials: `CPI_<NAME>_RUNTIME_`; the unprefixed
+/// `CPI_RUNTIME_` only when the API credentials are the unprefixed ones too (so that a job
+/// holding one tenant's unprefixed runtime key never sends it to another tenant named by its
+/// own variables).
+fn runtime_prefix(tenant: &str, api: &str, env: &Env) -> String {
+    let own = format!("{}RUNTIME_", env_prefix(tenant));
+    let unprefixed = format!("{UNPREFIXED}RUNTIME_");
+    if !has_credentials(&own, env) && api == UNPREFIXED && has_credentials(&unprefixed, env) {
+        unprefixed
+    } else {
+        own
+    }
+}
+
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -291,7 +333,7 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
-        let prefix = env_prefix(tenant);
+        let prefix = api_prefix(tenant, env);
         let bad = |reason: String| ConfigError::Tenant {
             tenant: tenant.into(),
             reason,
@@ -344,7 +386,7 @@ impl Config {
         } else {
             return Err(ConfigError::NoCredentials {
                 tenant: tenant.into(),
-                prefix,
+                prefix: env_prefix(tenant),
             });
         };
         let url = section.url.clone().or(key_url).ok_or_else(|| {
@@ -448,13 +490,14 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
-        let prefix = format!("{}RUNTIME_", env_prefix(tenant));
+        let api = api_prefix(tenant, env);
+        let prefix = runtime_prefix(tenant, &api, env);
         let bad = |reason: String| ConfigError::Tenant {
             tenant: tenant.into(),
             reason,
         };
         let api_key = env
-            .get(&format!("{}SERVICE_KEY", env_prefix(tenant)))
+            .get(&format!("{api}SERVICE_KEY"))
             .and_then(|k| ServiceKey::parse(k).ok());
         let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
             let key = ServiceKey::parse(key)
@@ -637,6 +680,82 @@ mod tests {
             c.client("dr-site", &env).unwrap().auth,
             Auth::Basic { .. }
         ));
+    }
+
+    #[test]
+    fn unprefixed_credentials_serve_any_tenant_and_the_prefixed_win() {
+        let c = config(
+            "[tenants.dr]\nurl = \"https://dr.example\"\ntoken_url = \"https://auth.example/token\"\n",
+        );
+        let env = Env::from_pairs([("CPI_CLIENT_ID", "matrix"), ("CPI_CLIENT_SECRET", "s")]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::OAuth { client_id, .. } if client_id == "matrix"),
+            "unprefixed names serve the tenant a command names"
+        );
+        let env = Env::from_pairs([
+            ("CPI_CLIENT_ID", "matrix"),
+            ("CPI_CLIENT_SECRET", "s"),
+            ("CPI_DR_USER", "own"),
+            ("CPI_DR_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "own"),
+            "a complete prefixed set wins over unprefixed names, whatever its form"
+        );
+        let env = Env::from_pairs([
+            ("CPI_USER", "matrix"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_DR_CLIENT_ID", "half"),
+        ]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "matrix"),
+            "half a prefixed pair does not count"
+        );
+        let env = Env::from_pairs([(
+            "CPI_SERVICE_KEY",
+            r#"{"clientid":"sk","clientsecret":"s","url":"https://ignored.example"}"#,
+        )]);
+        let cc = c.client("dr", &env).unwrap();
+        assert_eq!(
+            cc.url, "https://dr.example",
+            "the file's url wins over the key's"
+        );
+        assert!(matches!(&cc.auth, Auth::OAuth { client_id, .. } if client_id == "sk"));
+    }
+
+    #[test]
+    fn unprefixed_runtime_credentials_go_with_unprefixed_api_credentials_only() {
+        let c = config("[tenants.dr]\nurl = \"https://dr.example\"\n");
+        let env = Env::from_pairs([
+            ("CPI_USER", "api"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "rt"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "rt")
+        );
+        let env = Env::from_pairs([
+            ("CPI_DR_USER", "api"),
+            ("CPI_DR_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "someone-elses"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "api"),
+            "a tenant named by its own variables never gets the unprefixed runtime key"
+        );
+        let env = Env::from_pairs([
+            ("CPI_USER", "api"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "matrix-rt"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+            ("CPI_DR_RUNTIME_USER", "own-rt"),
+            ("CPI_DR_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "own-rt")
+        );
     }
 
     #[test]
