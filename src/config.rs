@@ -611,6 +611,25 @@ impl ServiceKey {
     }
 }
 
+/// The folder of the user's cpi-gitops files (the age identities `init` writes):
+/// `$XDG_CONFIG_HOME/cpi-gitops`, else `$HOME/.config/cpi-gitops`, else `%APPDATA%\cpi-gitops`.
+pub fn user_config_dir(env: &Env) -> Option<PathBuf> {
+    env.get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".config")))
+        .or_else(|| env.get("APPDATA").map(PathBuf::from))
+        .map(|d| d.join("cpi-gitops"))
+}
+
+/// What `init` pins the workflows' action to, when not what the release build recorded:
+/// `CPI_GITOPS_ACTION_REPOSITORY` (owner/name) and `CPI_GITOPS_ACTION_SHA` (a commit of it).
+pub fn action_override(env: &Env) -> (Option<&str>, Option<&str>) {
+    (
+        env.get("CPI_GITOPS_ACTION_REPOSITORY"),
+        env.get("CPI_GITOPS_ACTION_SHA"),
+    )
+}
+
 /// The age identity from `CPI_GITOPS_AGE_IDENTITY` or `CPI_GITOPS_AGE_IDENTITY_FILE`, if set.
 pub fn age_identity(env: &Env) -> Result<Option<Identity>, ConfigError> {
     if let Some(text) = env.get("CPI_GITOPS_AGE_IDENTITY") {

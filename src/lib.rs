@@ -27,7 +27,8 @@
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
 //! | [`git`] | read revisions, write blobs, trees, commits and refs, off the async workers | know about tenants |
 //! | [`blocking`] | blocking work off the async workers, one job at a time | |
-//! | [`scaffold`] | a new state repository on disk (the demo's) | |
+//! | [`scaffold`] | a new state repository on disk (the demo's), file writers | |
+//! | [`init`] | a team's state repository: configuration, recipient, workflows from embedded templates | print |
 //! | [`wire`] | the API's types, artifact zips, canonical JSON | do I/O |
 //! | [`emulator`] | the local tenant (axum) | use the engine, the client or git |
 //!
@@ -55,6 +56,7 @@ pub mod companion;
 pub mod config;
 pub mod export;
 pub mod git;
+pub mod init;
 pub mod model;
 pub mod probe;
 pub mod read;

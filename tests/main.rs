@@ -6,4 +6,5 @@ mod common;
 mod companion;
 mod emulator;
 mod export;
+mod init;
 mod sync;

@@ -10,6 +10,7 @@
 //! | `secret/` | `secret set`, `secret rekey` |
 //! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
+//! | `init.rs` | `init` |
 
 mod apply;
 mod companion;
@@ -19,6 +20,7 @@ mod drift;
 mod emulator;
 mod error;
 mod export;
+mod init;
 mod plan;
 mod probe;
 mod secret;
@@ -76,6 +78,8 @@ pub enum Command {
     Companion(companion::CompanionCommand),
     /// Check a tenant's runtime as a traffic manager's health probe does
     Probe(probe::ProbeArgs),
+    /// Scaffold a team's state repository: configuration, age key, workflows
+    Init(init::InitArgs),
 }
 
 impl Command {
@@ -92,6 +96,7 @@ impl Command {
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
             Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
             Command::Probe(_) => "probe",
+            Command::Init(_) => "init",
         }
     }
 }
@@ -215,6 +220,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
         Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
         Command::Probe(args) => probe::cmd_probe(ctx, &args).await,
+        Command::Init(args) => init::cmd_init(ctx, &args),
     }
 }
 
