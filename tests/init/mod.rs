@@ -2,6 +2,8 @@
 //! changes nothing, that files it did not write stop it (nothing written) unless --force, and
 //! where the age identity goes.
 
+mod pipeline;
+mod runner;
 mod workflows;
 
 use cpi_gitops::config::Config;
