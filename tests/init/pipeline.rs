@@ -1,5 +1,7 @@
 //! The workflows `init` writes, run end to end (tests/init/runner.rs says how) against two
-//! emulated tenants: export opens a pull request and a second export changes nothing; plan
+//! emulated tenants: export opens a pull request and a second export changes nothing, a
+//! person's commit on the export branch stays and the next change goes on top of it; a fork's
+//! pull request gets a note; plan
 //! comments on it; the first apply refuses and says how to bootstrap, the bootstrap applies;
 //! drift opens an issue when the secondary is changed by hand and closes it when apply repaired
 //! it; drift skips while an apply is pending.
@@ -146,6 +148,64 @@ async fn the_generated_workflows_run_end_to_end() {
         r.summary
     );
 
+    // A person's commit on the export branch stays; a change on the tenant goes on top of it.
+    let person = s.root.path().join("person");
+    git(
+        s.root.path(),
+        &["clone", "--quiet", origin.to_str().unwrap(), "person"],
+    );
+    git(&person, &["checkout", "--quiet", "export/primary"]);
+    std::fs::write(person.join("NOTES.md"), "reviewed by a person\n").unwrap();
+    git(&person, &["add", "NOTES.md"]);
+    git(&person, &["commit", "--quiet", "-m", "A person's commit"]);
+    git(&person, &["push", "--quiet", "origin", "export/primary"]);
+    let theirs = git(&origin, &["rev-parse", "refs/heads/export/primary"]);
+    let r = runner.run(&export);
+    assert_eq!(r.code, 0, "{}", r.output);
+    assert_eq!(
+        git(&origin, &["rev-parse", "refs/heads/export/primary"]),
+        theirs,
+        "kept as it is"
+    );
+    let config = Config::load(&repo.join("cpi-gitops.toml")).unwrap();
+    let env = Env::from_pairs([
+        ("CPI_CLIENT_ID", DEFAULT_CLIENT_ID),
+        ("CPI_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
+    ]);
+    Client::new(config.client("primary", &env).unwrap())
+        .unwrap()
+        .configure("Orders_Inbound_HTTPS", "Timeout", "7000", "xsd:integer")
+        .await
+        .unwrap();
+    let r = runner.run(&export);
+    assert_eq!(r.code, 0, "{}\n{}", r.output, r.summary);
+    let branch = git(&origin, &["rev-parse", "refs/heads/export/primary"]);
+    git(&origin, &["merge-base", "--is-ancestor", &theirs, &branch]);
+    assert!(
+        runner
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("gh pr edit 1 --body-file")),
+        "the open pull request is updated: {:?}",
+        runner.gh_calls()
+    );
+
+    // A fork's pull request gets a note from plan-request, which holds nothing.
+    let request_yml = wf("plan-request.yml");
+    let mut request = job(&request_yml, "request", None, &main());
+    request.expressions.insert(
+        "github.event.pull_request.head.repo.full_name",
+        "someone/fork".into(),
+    );
+    let r = runner.run(&request);
+    assert_eq!(r.code, 0, "{}", r.output);
+    assert!(
+        r.summary
+            .contains("from the fork someone/fork: no plan runs"),
+        "{}",
+        r.summary
+    );
+
     // 3. Plan of the pull request (its merge ref as GitHub makes it) comments on it.
     let scratch = s.root.path().join("merge");
     git(
@@ -232,11 +292,6 @@ async fn the_generated_workflows_run_end_to_end() {
     let r = runner.run(&drift);
     assert_eq!(r.code, 0, "drift: {}\n{}", r.output, r.summary);
     assert!(runner.gh_file("issue-body").is_none());
-    let config = Config::load(&repo.join("cpi-gitops.toml")).unwrap();
-    let env = Env::from_pairs([
-        ("CPI_CLIENT_ID", DEFAULT_CLIENT_ID),
-        ("CPI_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-    ]);
     Client::new(config.client("secondary", &env).unwrap())
         .unwrap()
         .configure("Orders_Inbound_HTTPS", "Timeout", "5000", "xsd:integer")
