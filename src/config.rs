@@ -12,6 +12,7 @@
 //! companion_path = "/http/cpi-gitops/security-material"  # default: found on the tenant; "" for none
 //! probe_path = "/http/cpi-gitops/ping"               # default; also probe_expect, probe_timeout_secs
 //! concurrency = 8                                    # requests in flight, default 8
+//! role = "passive"                                   # high availability; default "active"
 //! [tenants.primary.companion]                        # what `companion install` configures
 //! role = "CPIGitOps.SecurityMaterial"                # also address, ping_address, ping_role
 //! ```
@@ -105,6 +106,9 @@ pub struct TenantSection {
     pub deploy_poll_ms: Option<u64>,
     /// Longest wait for one deploy to reach `STARTED` (default 600 s).
     pub deploy_timeout_secs: Option<u64>,
+    /// The tenant's role in a high-availability pair (default active); the roles a failover
+    /// records in `refs/cpi-gitops/roles` override it.
+    pub role: Option<Role>,
     /// What `cpi-gitops probe` requests below `runtime_url` (default the companion's ping,
     /// `/http/cpi-gitops/ping`).
     pub probe_path: Option<String>,
@@ -114,6 +118,34 @@ pub struct TenantSection {
     pub probe_timeout_secs: Option<u64>,
     /// How `companion install` configures the companion's flows.
     pub companion: Option<CompanionSection>,
+}
+
+/// A tenant's role in a high-availability pair (design.md section 8).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs everything, flows that start by themselves included.
+    Active,
+    /// Runs the flows a caller starts; holds back the flows that start by themselves.
+    Passive,
+}
+
+impl Role {
+    /// `active` or `passive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Active => "active",
+            Role::Passive => "passive",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `[tenants.NAME.companion]`: the configuration `companion install` sets on the companion's
@@ -441,6 +473,24 @@ impl Config {
             Duration::from_millis(section.and_then(|s| s.deploy_poll_ms).unwrap_or(1000)),
             Duration::from_secs(section.and_then(|s| s.deploy_timeout_secs).unwrap_or(600)),
         )
+    }
+
+    /// The role `tenant` is configured with: its `role`, or `None` when the file does not say.
+    pub fn role(&self, tenant: &str) -> Option<Role> {
+        self.tenants.get(tenant).and_then(|s| s.role)
+    }
+
+    /// `UnknownTenant` unless the file configures `tenant`.
+    pub fn check_tenant(&self, tenant: &str) -> Result<(), ConfigError> {
+        if self.tenants.contains_key(tenant) {
+            Ok(())
+        } else {
+            Err(ConfigError::UnknownTenant {
+                tenant: tenant.into(),
+                path: self.source.clone(),
+                known: self.tenants.keys().cloned().collect(),
+            })
+        }
     }
 
     /// The companion endpoint path `tenant` configures: `None` when not configured (export then
@@ -785,6 +835,19 @@ mod tests {
         let e = c.client("secondary", &Env::default()).unwrap_err();
         assert!(e.hint().unwrap().contains("primary"));
         assert!(toml::from_str::<Config>("[tenants.x]\nulr = \"typo\"\n").is_err());
+    }
+
+    #[test]
+    fn roles_are_active_or_passive() {
+        let c = config(
+            "[tenants.a]\n[tenants.b]\nrole = \"passive\"\n[tenants.c]\nrole = \"active\"\n",
+        );
+        assert_eq!(c.role("a"), None);
+        assert_eq!(c.role("b"), Some(Role::Passive));
+        assert_eq!(c.role("c"), Some(Role::Active));
+        assert!(c.check_tenant("d").is_err());
+        let e = toml::from_str::<Config>("[tenants.x]\nrole = \"standby\"\n").unwrap_err();
+        assert!(e.to_string().contains("active"), "{e}");
     }
 
     #[test]

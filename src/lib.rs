@@ -2,7 +2,8 @@
 //!
 //! `export` reads a primary tenant over its OData API and writes `tenant-state/` as canonical
 //! JSON with age-encrypted secrets; `plan`, `apply` and `drift` replay a committed revision onto a
-//! secondary (or empty) tenant and fail on drift. The `emulator` is a faithful local tenant.
+//! secondary (or empty) tenant and fail on drift; a passive twin holds back the flows that start
+//! by themselves, and `failover` moves them to it. The `emulator` is a faithful local tenant.
 //!
 //! # Crate map
 //!
@@ -44,7 +45,9 @@
 //! | `overrides/<tenant>.json` | people | [`sync::desired`] |
 //!
 //! Outside the branches: `refs/cpi-gitops/applied/<tenant>` (the base), written by
-//! [`sync::apply`] ([`sync::base`]) and read by plan, apply and drift.
+//! [`sync::apply`] ([`sync::base`]) and [`sync::failover`], read by plan, apply, drift and
+//! failover; `refs/cpi-gitops/roles` (the roles of a high-availability pair), written by
+//! [`sync::failover`] ([`sync::roles`]) and read by every command that needs a tenant's role.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

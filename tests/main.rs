@@ -6,5 +6,6 @@ mod common;
 mod companion;
 mod emulator;
 mod export;
+mod ha;
 mod init;
 mod sync;

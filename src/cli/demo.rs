@@ -1,16 +1,20 @@
 //! `cpi-gitops demo`: the whole loop on two emulated tenants, in a scratch git repository, through
-//! the same commands a user runs: export the primary, plan and restore an empty secondary, check
-//! drift, change the secondary behind git's back, see the drift, repair it.
+//! the same commands a user runs: export the primary, plan and restore an empty passive secondary
+//! (it holds back the flows that start by themselves), check drift, change the secondary behind
+//! git's back, see the drift, repair it; then fail over: the primary's region goes down, the
+//! secondary takes over without fencing it (exit code 2), the primary comes back and is fenced
+//! (exit code 0), and the pair fails back with both up (exit code 0).
 
 use super::apply::ApplyArgs;
 use super::context::{Context, Format};
 use super::drift::DriftArgs;
 use super::export::ExportArgs;
+use super::failover::{FailoverArgs, RolesArgs};
 use super::plan::PlanArgs;
 use super::target::TargetArgs;
 use super::{CliError, Outcome};
 use crate::config::Env;
-use crate::emulator::{self, EmulatorConfig, EmulatorHandle, Seed};
+use crate::emulator::{self, EmulatorConfig, EmulatorHandle, Seed, Switches};
 use crate::report::line;
 use crate::scaffold;
 use crate::secrets::Identity;
@@ -18,9 +22,9 @@ use std::path::PathBuf;
 
 /// Show the whole loop on emulated tenants
 ///
-/// Starts an emulated primary (the demo seed) and an empty secondary, creates a scratch git
-/// repository with an age key for its secrets, and runs export, plan, apply and drift against
-/// them, printing each command and its output.
+/// Starts an emulated primary (the demo seed) and an empty passive secondary, creates a scratch
+/// git repository with an age key for its secrets, and runs export, plan, apply, drift and
+/// failover against them, printing each command and its output.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Create the scratch repository here (an empty or new folder) and keep it afterwards
@@ -72,7 +76,7 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
             (
                 "cpi-gitops.toml",
                 &format!(
-                    "[tenants.primary]\nurl = \"{}\"\n\n[tenants.secondary]\nurl = \"{}\"\ndeploy_poll_ms = 50\n",
+                    "[tenants.primary]\nurl = \"{}\"\ndeploy_poll_ms = 50\nretry_attempts = 3\nretry_base_ms = 100\n\n[tenants.secondary]\nurl = \"{}\"\nrole = \"passive\"\ndeploy_poll_ms = 50\nretry_attempts = 3\nretry_base_ms = 100\n",
                     primary.url(),
                     secondary.url()
                 ),
@@ -103,11 +107,11 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
 
     line("cpi-gitops demo: the whole loop on two emulated tenants");
     line(&format!(
-        "\n   primary:   {} (the demo seed: 5 packages, credentials, certificates, Partner Directory...)",
+        "\n   primary:   {} (active; the demo seed: 5 packages, credentials, certificates, Partner Directory, a timer and an SFTP poller...)",
         primary.url()
     ));
     line(&format!(
-        "   secondary: {} (empty, as after a disaster)",
+        "   secondary: {} (passive: it holds back flows that start by themselves; empty, as after a disaster)",
         secondary.url()
     ));
     line(&format!(
@@ -115,8 +119,12 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         dir.display()
     ));
 
-    step(
-        1,
+    let mut n = 0;
+    let mut next = |text: &str, command: &str| {
+        n += 1;
+        step(n, text, command);
+    };
+    next(
         "Export the primary into git, secrets encrypted with age:",
         "cpi-gitops export --tenant primary",
     );
@@ -131,49 +139,56 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         Outcome::Success,
         "export",
     )?;
-    let secondary_target = TargetArgs {
-        tenant: "secondary".into(),
+    let target = |tenant: &str| TargetArgs {
+        tenant: tenant.into(),
         rev: "HEAD".into(),
         concurrency: None,
     };
-    let plan = PlanArgs {
-        target: secondary_target.clone(),
-        prune: false,
-    };
-    step(
-        2,
-        "Plan the empty secondary (exit code 2: there are changes):",
-        "cpi-gitops plan --tenant secondary",
-    );
-    expect(
-        super::plan::cmd_plan(&ctx, &plan).await?,
-        Outcome::Differences,
-        "plan",
-    )?;
-    let apply = |overwrite: bool| ApplyArgs {
-        target: secondary_target.clone(),
+    let apply = |tenant: &str, overwrite: bool| ApplyArgs {
+        target: target(tenant),
         prune: false,
         overwrite_drift: overwrite,
         no_deploy: false,
         max_prune_share: 0.25,
         reset_number_ranges: false,
+        role_check: super::apply::RoleCheck::On,
     };
-    step(
-        3,
-        "Restore the secondary from git: write everything, deploy, wait until STARTED, verify:",
+    next(
+        "Record the primary's base, so it can take over again after a failover (it has what git has; only its secrets are written, with the same values):",
+        "cpi-gitops apply --tenant primary --overwrite-drift",
+    );
+    expect(
+        super::apply::cmd_apply(&ctx, &apply("primary", true)).await?,
+        Outcome::Success,
+        "apply to the primary",
+    )?;
+    next(
+        "Plan the empty passive secondary (exit code 2: there are changes; the timer, the poller and SAP's configure-only flow are held back):",
+        "cpi-gitops plan --tenant secondary",
+    );
+    let plan = PlanArgs {
+        target: target("secondary"),
+        prune: false,
+    };
+    expect(
+        super::plan::cmd_plan(&ctx, &plan).await?,
+        Outcome::Differences,
+        "plan",
+    )?;
+    next(
+        "Restore the secondary from git: write everything, deploy the push flows, wait until STARTED, verify:",
         "cpi-gitops apply --tenant secondary --overwrite-drift",
     );
     expect(
-        super::apply::cmd_apply(&ctx, &apply(true)).await?,
+        super::apply::cmd_apply(&ctx, &apply("secondary", true)).await?,
         Outcome::Success,
         "restore",
     )?;
     let drift = DriftArgs {
-        target: secondary_target.clone(),
+        target: target("secondary"),
     };
-    step(
-        4,
-        "The twins are identical (exit code 0):",
+    next(
+        "The twins are identical, but for what the passive twin holds back (exit code 0):",
         "cpi-gitops drift --tenant secondary",
     );
     expect(
@@ -188,8 +203,7 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         .configure("Orders_Inbound_HTTPS", "Timeout", "5000", "xsd:integer")
         .await
         .map_err(|e| CliError::internal(format!("cannot change the secondary: {e}")))?;
-    step(
-        5,
+    next(
         "Someone changes a timeout on the secondary by hand. Drift finds it (exit code 2):",
         "cpi-gitops drift --tenant secondary",
     );
@@ -198,35 +212,104 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         Outcome::Differences,
         "drift",
     )?;
-    step(
-        6,
+    next(
         "Apply refuses to overwrite it unless told to (exit code 2, nothing changed):",
         "cpi-gitops apply --tenant secondary",
     );
     expect(
-        super::settle(super::apply::cmd_apply(&ctx, &apply(false)).await),
+        super::settle(super::apply::cmd_apply(&ctx, &apply("secondary", false)).await),
         Outcome::Differences,
         "refused apply",
     )?;
-    step(
-        7,
+    next(
         "Put git's value back:",
         "cpi-gitops apply --tenant secondary --overwrite-drift",
     );
     expect(
-        super::apply::cmd_apply(&ctx, &apply(true)).await?,
+        super::apply::cmd_apply(&ctx, &apply("secondary", true)).await?,
         Outcome::Success,
         "repair",
     )?;
-    step(8, "Identical again:", "cpi-gitops drift --tenant secondary");
+    next("Identical again:", "cpi-gitops drift --tenant secondary");
     expect(
         super::drift::cmd_drift(&ctx, &drift).await?,
         Outcome::Success,
         "drift",
     )?;
+
+    next(
+        "A scheduler tick on both emulators: the active primary runs its timer and its poller, the passive secondary neither (no file is processed twice):",
+        "curl -X POST <tenant>/admin/tick   (the emulator's admin API)",
+    );
+    ticks(&primary, &secondary);
+
+    primary
+        .set_switches(Switches {
+            down: true,
+            ..primary.switches()
+        })
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    let failover = |to: &str| FailoverArgs {
+        to: to.into(),
+        from: None,
+        fence_timeout: std::time::Duration::from_secs(60),
+        dry_run: false,
+    };
+    next(
+        "The primary's region goes down (the traffic manager already sends callers to the secondary). Fail over: the secondary starts the held-back flows, but the primary cannot be fenced (exit code 2: it may still be polling):",
+        "cpi-gitops failover --to secondary",
+    );
+    expect(
+        super::failover::cmd_failover(&ctx, &failover("secondary")).await?,
+        Outcome::Differences,
+        "failover with the primary down",
+    )?;
+    primary
+        .set_switches(Switches {
+            down: false,
+            ..primary.switches()
+        })
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    next(
+        "The primary is back, its timer and poller still deployed: a tick runs them on both twins, the double processing that exit code 2 warned of:",
+        "curl -X POST <tenant>/admin/tick",
+    );
+    ticks(&primary, &secondary);
+    next(
+        "The runbook's step after an exit code 2: the same command, now that the primary answers, fences it (exit code 0):",
+        "cpi-gitops failover --to secondary",
+    );
+    expect(
+        super::failover::cmd_failover(&ctx, &failover("secondary")).await?,
+        Outcome::Success,
+        "failover fencing the primary",
+    )?;
+    next(
+        "A tick: only the secondary runs them now:",
+        "curl -X POST <tenant>/admin/tick",
+    );
+    ticks(&primary, &secondary);
+    next(
+        "Back to the primary, both up (exit code 0):",
+        "cpi-gitops failover --to primary",
+    );
+    expect(
+        super::failover::cmd_failover(&ctx, &failover("primary")).await?,
+        Outcome::Success,
+        "failover back",
+    )?;
+    next(
+        "The roles, as recorded in refs/cpi-gitops/roles (the pipeline pushes it):",
+        "cpi-gitops roles",
+    );
+    expect(
+        super::failover::cmd_roles(&ctx, &RolesArgs {}).await?,
+        Outcome::Success,
+        "roles",
+    )?;
     match &args.dir {
         Some(d) => line(&format!(
-            "\nThe repository stays in {}; `git log` shows the export.",
+            "\nThe repository stays in {}; `git log` shows the export, `git log refs/cpi-gitops/roles` the failovers.",
             d.display()
         )),
         None => line(
@@ -234,4 +317,17 @@ pub async fn cmd_demo(outer: &Context, args: &DemoArgs) -> Result<Outcome, CliEr
         ),
     }
     Ok(Outcome::Success)
+}
+
+/// One tick of both emulators, and what ran where.
+fn ticks(primary: &EmulatorHandle, secondary: &EmulatorHandle) {
+    let said = |ran: Vec<String>| {
+        if ran.is_empty() {
+            "nothing".to_string()
+        } else {
+            ran.join(", ")
+        }
+    };
+    line(&format!("   primary ran:   {}", said(primary.tick())));
+    line(&format!("   secondary ran: {}", said(secondary.tick())));
 }

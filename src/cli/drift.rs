@@ -9,6 +9,8 @@ use crate::sync::{plan, review};
 /// Exit code 0: the tenant equals the revision; 2: it differs (each difference says whether it
 /// changed on the tenant since the last apply, was never applied, or is pending in git); 1: error.
 /// Secrets are judged by their metadata (their change markers), since their values cannot be read.
+/// On a passive tenant, a flow that starts by itself and runs there is drift (the
+/// double-processing risk); held back and not deployed, it is in sync.
 #[derive(Debug, clap::Args)]
 pub struct DriftArgs {
     #[command(flatten)]
@@ -17,9 +19,11 @@ pub struct DriftArgs {
 
 /// Compares the revision with the target (every difference counts) and prints the report.
 pub async fn cmd_drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome, CliError> {
-    let (target, _) = target::load(ctx, &args.target).await?;
+    let loaded = target::load(ctx, &args.target).await?;
+    let target = &loaded.target;
     let plan = plan::plan(&target.desired, &target.live, target.base.as_ref());
-    let review = review::review(&target, &plan, true)?;
+    let mut review = review::review(target, &plan, true)?;
+    review.roles = crate::sync::roles::summary(&loaded.roles);
     crate::report::plan::drift(&review, ctx.format);
     Ok(Outcome::differences_if(review.has_changes()))
 }

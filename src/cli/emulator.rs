@@ -117,6 +117,7 @@ impl EmulatorArgs {
                 absolute_next_links: self.absolute_next_links,
                 fail_deploys: Default::default(),
                 fail_routes: Default::default(),
+                down: false,
             },
             clock: if self.logical_clock {
                 ClockMode::Logical {

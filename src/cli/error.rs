@@ -11,6 +11,9 @@ use crate::scaffold::ScaffoldError;
 use crate::store::worktree::SecretFileError;
 use crate::sync::apply::ApplyError;
 use crate::sync::desired::DesiredError;
+use crate::sync::failover::FailoverError;
+use crate::sync::passive::{HoldError, RoleCheckError};
+use crate::sync::roles::RolesError;
 use crate::sync::target::TargetError;
 use std::error::Error;
 use std::fmt;
@@ -282,6 +285,73 @@ impl From<ApplyError> for CliError {
                 .hinted("nothing was written to the tenant"),
             ApplyError::Read(r) => r.into(),
             ApplyError::Git(g) => g.into(),
+        }
+    }
+}
+
+impl From<RolesError> for CliError {
+    fn from(e: RolesError) -> CliError {
+        match e {
+            RolesError::Git(g) => g.into(),
+            RolesError::Unreadable { .. } => CliError::from_error(ErrorKind::User, &e).hinted(
+                "fetch it again (git fetch origin '+refs/cpi-gitops/*:refs/cpi-gitops/*'), or delete it (git update-ref -d refs/cpi-gitops/roles) to fall back to the roles in cpi-gitops.toml",
+            ),
+            RolesError::NoActive { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
+                "mark the active twin with role = \"active\" in cpi-gitops.toml, or promote one with `cpi-gitops failover --to <tenant>`",
+            ),
+            RolesError::Ambiguous { .. } => CliError::from_error(ErrorKind::Config, &e).hinted(
+                "mark the active twin of the pair with role = \"active\" in cpi-gitops.toml (or name it with --from)",
+            ),
+        }
+    }
+}
+
+impl From<HoldError> for CliError {
+    fn from(e: HoldError) -> CliError {
+        match e {
+            HoldError::Git(g) => g.into(),
+        }
+    }
+}
+
+impl From<RoleCheckError> for CliError {
+    fn from(e: RoleCheckError) -> CliError {
+        match &e {
+            RoleCheckError::Unreadable { tenant, active, .. } => {
+                let hint = format!(
+                    "if `{active}` is down, promote this tenant with `cpi-gitops failover --to {tenant}`; to apply without the check, pass --role-check off; nothing was changed"
+                );
+                CliError::from_error(ErrorKind::Tenant, &e).hinted(hint)
+            }
+            RoleCheckError::Contradicts {
+                tenant,
+                active,
+                flows,
+            } => {
+                let mut err = CliError::from_error(ErrorKind::User, &e);
+                err.causes = flows
+                    .iter()
+                    .map(|f| {
+                        if f.on_passive {
+                            format!("{} runs on `{tenant}` only", f.id)
+                        } else {
+                            format!("{} runs on neither `{active}` nor `{tenant}`", f.id)
+                        }
+                    })
+                    .collect();
+                err.hinted(format!(
+                    "the recorded roles may be stale (a clone without refs/cpi-gitops/roles, or a failover whose push failed): check them with `cpi-gitops roles`, fetch the refs (git fetch origin '+refs/cpi-gitops/*:refs/cpi-gitops/*'), apply to `{active}` first, or apply anyway with --role-check off; nothing was changed"
+                ))
+            }
+        }
+    }
+}
+
+impl From<FailoverError> for CliError {
+    fn from(e: FailoverError) -> CliError {
+        match e {
+            FailoverError::Git(g) => g.into(),
+            FailoverError::Desired(d) => d.into(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `export.rs` | `export` |
 //! | `plan.rs`, `drift.rs`, `apply.rs` | `plan`, `drift`, `apply` (their shared flags: `target.rs`) |
+//! | `failover.rs` | `failover`, `roles` |
 //! | `secret/` | `secret set`, `secret rekey` |
 //! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
@@ -20,6 +21,7 @@ mod drift;
 mod emulator;
 mod error;
 mod export;
+mod failover;
 mod init;
 mod plan;
 mod probe;
@@ -70,6 +72,10 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Check that a tenant equals the committed state
     Drift(drift::DriftArgs),
+    /// Make a passive tenant active: fence the old active, start the held-back flows
+    Failover(failover::FailoverArgs),
+    /// Print the roles of the tenants (active, passive)
+    Roles(failover::RolesArgs),
     /// Manage the age-encrypted secrets in tenant-state/
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -92,6 +98,8 @@ impl Command {
             Command::Plan(_) => "plan",
             Command::Apply(_) => "apply",
             Command::Drift(_) => "drift",
+            Command::Failover(_) => "failover",
+            Command::Roles(_) => "roles",
             Command::Secret(secret::SecretCommand::Set(_)) => "secret set",
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
             Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
@@ -217,6 +225,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Plan(args) => plan::cmd_plan(ctx, &args).await,
         Command::Apply(args) => apply::cmd_apply(ctx, &args).await,
         Command::Drift(args) => drift::cmd_drift(ctx, &args).await,
+        Command::Failover(args) => failover::cmd_failover(ctx, &args).await,
+        Command::Roles(args) => failover::cmd_roles(ctx, &args).await,
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
         Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
         Command::Probe(args) => probe::cmd_probe(ctx, &args).await,

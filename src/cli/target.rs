@@ -1,8 +1,10 @@
 //! The flags that name a target and a revision (plan, apply and drift share them), and loading
-//! that target.
+//! that target: for a passive tenant (design.md section 8), with the flows it holds back.
 
 use super::{CliError, Context};
-use crate::config::Config;
+use crate::config::{Config, Role};
+use crate::sync::passive;
+use crate::sync::roles::Roles;
 use crate::sync::target::Target;
 
 /// The flags that name a target and a revision.
@@ -19,12 +21,24 @@ pub struct TargetArgs {
     pub concurrency: Option<usize>,
 }
 
-/// Loads the target of `args`, with the configuration that names it.
-pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<(Target, Config), CliError> {
+/// A loaded target with the configuration and the roles in effect.
+pub struct Loaded {
+    /// The target (a passive one with its held-back flows).
+    pub target: Target,
+    /// The configuration.
+    pub config: Config,
+    /// The roles.
+    pub roles: Roles,
+}
+
+/// Loads the target of `args`, with the configuration that names it and the roles. A passive
+/// target holds back its self-starting flows.
+pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<Loaded, CliError> {
     let repo = ctx.repo()?;
     let config = ctx.config(&repo)?;
     let client = ctx.client(&config, &args.tenant, args.concurrency)?;
-    let target = Target::load(
+    let roles = Roles::load(&repo, &config)?;
+    let mut target = Target::load(
         repo,
         client,
         &args.tenant,
@@ -33,5 +47,12 @@ pub async fn load(ctx: &Context, args: &TargetArgs) -> Result<(Target, Config), 
         config.content_limits(),
     )
     .await?;
-    Ok((target, config))
+    if roles.role(&args.tenant) == Role::Passive {
+        passive::hold_back(&mut target)?;
+    }
+    Ok(Loaded {
+        target,
+        config,
+        roles,
+    })
 }

@@ -5,6 +5,8 @@
 //!    flat). Integration flows whose version and modification time are unchanged, and secrets
 //!    whose change markers are unchanged, are kept from git without downloading or re-encrypting
 //!    (`store::marks`).
+//!    Where the tenant's value equals its override (`overrides/<tenant>.json`), git's shared value
+//!    is kept (`regional.rs`): a secondary exported after a failover leaks no regional values.
 //! 3. Compare the new files with the commit's (`summary.rs`); equal means no commit. Files in the
 //!    state folder that belong to no object the exporter knows are kept, and reported.
 //! 4. Commit the new state folder on top of the `HEAD` it started from, check out that folder,
@@ -13,6 +15,7 @@
 //! A failure leaves the branch, index and work tree as they were (only unreferenced blobs may
 //! remain in the object database, which `git gc` removes).
 
+mod regional;
 mod summary;
 
 pub use summary::{Change, ObjectOutcome};
@@ -147,6 +150,9 @@ pub async fn run(
         (_, Err(e)) => return Err(e),
     };
     let mut warnings = result.warnings;
+    for value in regional::keep_shared_values(repo, &base, &mut files, &options.tenant)? {
+        tracing::info!("{value}: the tenant has its override; git's shared value kept");
+    }
     files.insert(
         layout::MARKS.to_string(),
         repo.write_blob(&result.marks.to_bytes())?,

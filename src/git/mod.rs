@@ -3,6 +3,7 @@
 //! vendored libgit2; nothing here knows about tenants.
 
 mod blobs;
+mod chain;
 mod pool;
 mod refs;
 mod repo;

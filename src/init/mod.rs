@@ -345,7 +345,7 @@ fn tenant_tables(tenants: &[String]) -> String {
             out.push_str("# Active: exported every hour into a pull request.\n");
         } else {
             out.push_str(
-                "# Passive: the default branch is applied to it on every merge.\n# role = \"passive\"  # with the high-availability release: what this tenant is now\n",
+                "# Passive: the default branch is applied to it on every merge; a failover swaps the\n# roles (recorded in refs/cpi-gitops/roles, which wins over this key).\nrole = \"passive\"\n",
             );
         }
         out.push_str(&format!(

@@ -73,7 +73,7 @@ pub fn apply(report: &ApplyReport, format: Format) {
                     detail(o)
                 ));
             }
-            out + &summary
+            out + &summary + &super::ha::held_back_text(&report.held_back)
         }
         Format::Markdown => {
             // The summary and the failures first: a long list is truncated at the end.
@@ -82,6 +82,7 @@ pub fn apply(report: &ApplyReport, format: Format) {
                 markdown::code(&report.tenant),
                 summary.lines().collect::<Vec<_>>().join("  \n")
             );
+            out.push_str(&super::ha::held_back_markdown(&report.held_back));
             let (failures, rest): (Vec<_>, Vec<_>) =
                 report.outcomes.iter().partition(|o| o.failed());
             for o in failures.into_iter().chain(rest) {

@@ -4,8 +4,8 @@
 //! types can change without changing them; README.md ("JSON output") documents every field.
 //!
 //! Every document starts with `"format_version"` ([`FORMAT_VERSION`]) and `"command"` (`export`,
-//! `plan`, `apply`, `drift`, `secret set`, `secret rekey`, `companion install`, `probe`,
-//! `emulator`, `demo`). Fields are added
+//! `plan`, `apply`, `drift`, `failover`, `roles`, `secret set`, `secret rekey`,
+//! `companion install`, `probe`, `emulator`, `demo`). Fields are added
 //! over time without changing the version; the version changes only when a field is removed or
 //! changes its meaning or type. Optional keys are left out when empty. Secret values never
 //! appear.
@@ -116,6 +116,11 @@ struct ReviewDoc<'a> {
     prune: bool,
     steps: Vec<StepDoc<'a>>,
     warnings: Vec<WarningDoc<'a>>,
+    role: &'static str,
+    held_back: Vec<super::ha::HeldBackDoc>,
+    roles: Vec<super::ha::RoleDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mixed: Option<Vec<super::ha::MixedDoc>>,
 }
 
 #[derive(Serialize)]
@@ -254,6 +259,10 @@ pub fn review(command: &str, view: &Review) -> String {
             prune: view.prune,
             steps: view.steps.iter().map(step).collect(),
             warnings: warnings(&view.warnings),
+            role: view.role.as_str(),
+            held_back: super::ha::held_back_docs(&view.held_back),
+            roles: super::ha::role_docs(&view.roles),
+            mixed: (command == "plan").then(|| super::ha::mixed_docs(&view.mixed)),
         },
     )
 }
@@ -270,6 +279,7 @@ struct ApplyDoc<'a> {
     base_recorded: bool,
     seconds: f64,
     requests: u64,
+    held_back: Vec<super::ha::HeldBackDoc>,
 }
 
 #[derive(Serialize)]
@@ -337,6 +347,7 @@ pub fn apply(report: &ApplyReport) -> String {
             base_recorded: report.base_recorded,
             seconds: report.seconds,
             requests: report.requests,
+            held_back: super::ha::held_back_docs(&report.held_back),
         },
     )
 }

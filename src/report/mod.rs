@@ -4,6 +4,8 @@
 pub mod apply;
 pub mod companion;
 pub mod export;
+pub mod failover;
+pub mod ha;
 pub mod json;
 pub mod markdown;
 pub mod plan;

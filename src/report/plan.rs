@@ -133,10 +133,24 @@ fn header(view: &Review, what: &str) -> String {
         None => "never applied (no base: a first sync or a restore)".into(),
     };
     format!(
-        "{what} of tenant `{}` against revision {} ({base})",
+        "{what} of tenant `{}`{} against revision {} ({base})",
         view.tenant,
+        if view.role == crate::config::Role::Passive {
+            " (passive)"
+        } else {
+            ""
+        },
         short_rev(&view.revision)
     )
+}
+
+/// ` (held back (passive))` for a held-back flow's step.
+fn held_mark(view: &Review, v: &Reviewed) -> &'static str {
+    if super::ha::is_held(&view.held_back, &v.step.id) {
+        " (held back (passive))"
+    } else {
+        ""
+    }
 }
 
 /// The first 10 characters of a revision (a base's may be hand-edited: any characters).
@@ -157,11 +171,12 @@ pub fn plan(view: &Review, format: Format) {
             }
             for v in &view.steps {
                 out.push_str(&format!(
-                    "{} {} {} ({})\n",
+                    "{} {} {} ({}){}\n",
                     sign(v.step.action),
                     v.step.id,
                     action_text(v.step.action),
-                    reason_text(v.step.reason, v.step.action)
+                    reason_text(v.step.reason, v.step.action),
+                    held_mark(view, v)
                 ));
                 lines_of(v, &mut out, "    ");
             }
@@ -175,6 +190,8 @@ pub fn plan(view: &Review, format: Format) {
                     out.push_str("apply refuses drifted and never-applied objects unless --overwrite-drift is given\n");
                 }
             }
+            out.push_str(&super::ha::held_back_text(&view.held_back));
+            out.push_str(&super::ha::mixed_text(&view.mixed, view.role));
             warnings(view, &mut out);
             out
         }
@@ -208,6 +225,13 @@ pub fn drift(view: &Review, format: Format) {
                     (Reason::Pending, _) => "pending in git: changed in git since the last apply",
                     (r, a) => reason_text(r, a),
                 };
+                let label = if super::ha::is_held(&view.held_back, &v.step.id)
+                    && v.step.action == Action::Update
+                {
+                    "held back (passive) but deployed here: the double-processing risk"
+                } else {
+                    label
+                };
                 out.push_str(&format!("{} {}: {label}\n", sign(v.step.action), v.step.id));
                 lines_of(v, &mut out, "    ");
             }
@@ -217,6 +241,7 @@ pub fn drift(view: &Review, format: Format) {
                     super::count(view.steps.len(), "difference", "differences")
                 ));
             }
+            out.push_str(&super::ha::held_back_text(&view.held_back));
             warnings(view, &mut out);
             out
         }
@@ -225,7 +250,15 @@ pub fn drift(view: &Review, format: Format) {
 }
 
 fn markdown_view(view: &Review, title: &str) -> String {
-    let mut out = format!("### {title} of tenant {}\n\n", markdown::code(&view.tenant));
+    let mut out = format!(
+        "### {title} of tenant {}{}\n\n",
+        markdown::code(&view.tenant),
+        if view.role == crate::config::Role::Passive {
+            " (passive)"
+        } else {
+            ""
+        }
+    );
     out.push_str(&format!(
         "Revision {}, {}.\n\n",
         markdown::code(&short_rev(&view.revision)),
@@ -234,6 +267,9 @@ fn markdown_view(view: &Review, title: &str) -> String {
             None => "never applied".into(),
         }
     ));
+    out.push_str(&super::ha::roles_markdown(&view.roles));
+    out.push_str(&super::ha::held_back_markdown(&view.held_back));
+    out.push_str(&super::ha::mixed_markdown(&view.mixed, view.role));
     if view.steps.is_empty() {
         out.push_str("No differences: the tenant equals the revision.\n");
         return out;
@@ -244,11 +280,12 @@ fn markdown_view(view: &Review, title: &str) -> String {
     ));
     for v in &view.steps {
         out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {}{} |\n",
             sign(v.step.action),
             markdown::code(&v.step.id.to_string()),
             action_text(v.step.action),
-            reason_text(v.step.reason, v.step.action)
+            reason_text(v.step.reason, v.step.action),
+            held_mark(view, v)
         ));
     }
     out.push('\n');

@@ -12,13 +12,20 @@
 //! | [`plan`] | the verdict of each object: desired vs live vs base |
 //! | [`diff`], [`review`] | what changed inside an object; plan and drift reports as data |
 //! | [`apply`] | decide, preflight, execute, deploy wait, verify, record |
+//! | [`roles`] | the roles of a high-availability pair: configured, and recorded in `refs/cpi-gitops/roles` |
+//! | [`starts`], [`passive`] | how flows start (from their XML); what a passive target holds back, and the role check |
+//! | [`failover`] | promote the passive twin: preflight, fence, deploy, record |
 
 pub mod apply;
 pub mod base;
 pub mod desired;
 pub mod diff;
+pub mod failover;
 pub mod live;
+pub mod passive;
 pub mod plan;
 pub mod review;
+pub mod roles;
+pub mod starts;
 pub mod state;
 pub mod target;

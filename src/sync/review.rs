@@ -55,6 +55,14 @@ pub struct Review {
     pub steps: Vec<Reviewed>,
     /// Warnings of reading the target.
     pub warnings: Vec<Warning>,
+    /// The target's role.
+    pub role: crate::config::Role,
+    /// The flows a passive target holds back.
+    pub held_back: Vec<super::passive::HeldBack>,
+    /// Every tenant's role (filled by the command).
+    pub roles: Vec<super::roles::RoleEntry>,
+    /// The flows that start by themselves and by callers (filled by plan).
+    pub mixed: Vec<super::passive::Mixed>,
 }
 
 impl Review {
@@ -126,5 +134,9 @@ pub fn review(target: &Target, plan: &Plan, prune: bool) -> Result<Review, GitEr
         prune,
         steps,
         warnings: target.live.warnings.clone(),
+        role: target.role,
+        held_back: target.held_back.clone(),
+        roles: Vec::new(),
+        mixed: Vec::new(),
     })
 }

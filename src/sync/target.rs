@@ -27,6 +27,11 @@ pub struct Target {
     pub live: Live,
     /// Size limits of artifact content.
     pub limits: crate::store::content::Limits,
+    /// The target's role (design.md section 8): a passive target holds back the flows that
+    /// start by themselves ([`super::passive::hold_back`]).
+    pub role: crate::config::Role,
+    /// The flows a passive target holds back (empty for an active one).
+    pub held_back: Vec<super::passive::HeldBack>,
 }
 
 /// Why a target could not be loaded.
@@ -73,6 +78,8 @@ impl Target {
             base,
             live,
             limits,
+            role: crate::config::Role::Active,
+            held_back: Vec::new(),
         })
     }
 }

@@ -7,5 +7,6 @@ mod designtime;
 mod keystore;
 mod partner_directory;
 mod protocol;
+mod runs;
 mod security;
 mod switches;

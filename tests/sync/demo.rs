@@ -22,9 +22,13 @@ fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
     );
     for step in [
         "1. Export",
-        "3. Restore",
-        "5. Someone changes",
-        "8. Identical again",
+        "4. Restore",
+        "6. Someone changes",
+        "9. Identical again",
+        "11. The primary's region goes down",
+        "12. The primary is back",
+        "13. The runbook's step after an exit code 2",
+        "15. Back to the primary",
     ] {
         assert!(stdout.contains(step), "missing step {step:?}:\n{stdout}");
     }
@@ -32,7 +36,38 @@ fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
         stdout
             .matches("verified: the tenant equals the revision")
             .count(),
-        2,
+        3,
+        "{stdout}"
+    );
+    // The passive secondary holds back the timer and the poller; failover moves them.
+    assert!(
+        stdout.contains("integration-flow/Orders_Replicate_Timer: held back (passive)"),
+        "{stdout}"
+    );
+    // Ticks: the active primary only; both while the primary is back but not fenced (the risk
+    // exit code 2 warns of); the secondary only once it is fenced.
+    let ran: Vec<(&str, &str)> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("primary ran:"))
+        .zip(
+            stdout
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("secondary ran:")),
+        )
+        .map(|(p, s)| (p.trim(), s.trim()))
+        .collect();
+    let both = "Bank_Statements_SFTP_Poll, Orders_Replicate_Timer";
+    assert_eq!(
+        ran,
+        [(both, "nothing"), (both, both), ("nothing", both)],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("WARNING: switched to `secondary`, but `primary` could not be reached"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("switched: `primary` is active and runs the self-starting flows; `secondary` is passive and fenced"),
         "{stdout}"
     );
     assert!(stdout.contains("Configuration.Timeout"), "{stdout}");
@@ -54,10 +89,13 @@ fn demo_runs_the_whole_loop_and_keeps_the_repository_when_asked() {
             ))
             .is_ok()
     );
-    assert!(
-        repo.find_reference("refs/cpi-gitops/applied/secondary")
-            .is_ok()
-    );
+    for r in [
+        "refs/cpi-gitops/applied/secondary",
+        "refs/cpi-gitops/applied/primary",
+        "refs/cpi-gitops/roles",
+    ] {
+        assert!(repo.find_reference(r).is_ok(), "{r}");
+    }
     let mut plaintext = Vec::new();
     head.tree()
         .unwrap()

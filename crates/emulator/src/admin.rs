@@ -6,9 +6,9 @@
 //! | `POST /admin/reset` | empty tenant |
 //! | `POST /admin/seed` `{"seed": "demo"}` | replace the tenant with a seed |
 //! | `GET /admin/dump` | the whole state as canonical JSON (secrets and files as SHA-256) |
-//! | `GET /admin/stats`, `DELETE /admin/stats` | request counters, and their reset |
+//! | `GET /admin/stats`, `DELETE /admin/stats` | request counters and the runs of each tick, and their reset |
 //! | `GET /admin/switches`, `PUT /admin/switches` | read or change switches (any subset) |
-//! | `POST /admin/tick` | one observation of every deploy/undeploy in flight |
+//! | `POST /admin/tick` | one run of every started flow that starts by itself (timers, pollers, consumers), then one observation of every deploy/undeploy in flight; answers `{"tick": n, "ran": [ids]}` |
 //! | `POST /admin/settle` | finish every deploy/undeploy in flight |
 //! | `POST /admin/expire` | expire every OAuth token and CSRF session |
 //!
@@ -184,9 +184,15 @@ async fn tick(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body>
     if !allowed(&app, &headers) {
         return denied();
     }
-    let n = app.switches().deploy_steps;
-    super::api::observe_all(&mut lock(&app.tenant), n);
-    saved(&app)
+    let tick = super::scheduler::tick(&app);
+    let saved = saved(&app);
+    if saved.status() != StatusCode::OK {
+        return saved;
+    }
+    reply(
+        StatusCode::OK,
+        serde_json::to_value(tick).unwrap_or_default(),
+    )
 }
 
 async fn settle(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body> {

@@ -70,6 +70,30 @@ struct StatsDetail {
     by_status: BTreeMap<u16, u64>,
     faults: BTreeMap<String, u64>,
     without_json_accept: u64,
+    runs: Runs,
+}
+
+/// The most ticks `/admin/stats` keeps in its log (the counters count them all).
+const TICK_LOG: usize = 1000;
+
+/// Runs of self-starting flows on `POST /admin/tick`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Runs {
+    /// Ticks so far.
+    pub ticks: u64,
+    /// Runs per integration flow.
+    pub per_flow: BTreeMap<String, u64>,
+    /// The last ticks, oldest first: which flows ran on each.
+    pub log: std::collections::VecDeque<Tick>,
+}
+
+/// One tick: its number (from 1) and the flows that ran on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tick {
+    /// The tick's number.
+    pub tick: u64,
+    /// The integration flows that ran, by id.
+    pub ran: Vec<String>,
 }
 
 /// What `GET /admin/stats` answers.
@@ -89,6 +113,8 @@ pub struct StatsReport {
     pub faults: BTreeMap<String, u64>,
     /// API reads that asked for JSON neither by `Accept` nor by `$format=json`.
     pub without_json_accept: u64,
+    /// Runs of self-starting flows on `POST /admin/tick`.
+    pub runs: Runs,
 }
 
 /// Marks one request in flight; dropping it ends the request.
@@ -138,7 +164,26 @@ impl Stats {
             by_status: d.by_status.clone(),
             faults: d.faults.clone(),
             without_json_accept: d.without_json_accept,
+            runs: d.runs.clone(),
         }
+    }
+
+    /// Records a tick on which the flows `ran` ran; returns it.
+    pub fn tick(&self, ran: Vec<String>) -> Tick {
+        let mut d = lock(&self.detail);
+        d.runs.ticks += 1;
+        for id in &ran {
+            *d.runs.per_flow.entry(id.clone()).or_default() += 1;
+        }
+        let tick = Tick {
+            tick: d.runs.ticks,
+            ran,
+        };
+        if d.runs.log.len() == TICK_LOG {
+            d.runs.log.pop_front();
+        }
+        d.runs.log.push_back(tick.clone());
+        tick
     }
 
     /// Zeroes every counter (requests in flight stay counted).

@@ -34,6 +34,7 @@ mod odata;
 mod render;
 mod router;
 mod runtime_http;
+mod scheduler;
 pub(crate) mod seed;
 mod server;
 mod state;
@@ -153,6 +154,24 @@ impl EmulatorHandle {
     /// The accepted credentials.
     pub fn credentials(&self) -> &Credentials {
         &self.app.credentials
+    }
+
+    /// The current switches (as `GET /admin/switches` answers them).
+    pub fn switches(&self) -> Switches {
+        self.app.switches()
+    }
+
+    /// Replaces the switches (as `PUT /admin/switches` does).
+    pub fn set_switches(&self, switches: Switches) -> Result<(), EmulatorError> {
+        switches.validate().map_err(EmulatorError::Switch)?;
+        *app::lock(&self.app.switches) = switches;
+        Ok(())
+    }
+
+    /// One `POST /admin/tick`: every started flow that starts by itself runs once; the ids of
+    /// those that ran.
+    pub fn tick(&self) -> Vec<String> {
+        scheduler::tick(&self.app).ran
     }
 
     /// Waits until the server stops (it runs until the process ends).

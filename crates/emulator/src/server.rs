@@ -1,6 +1,7 @@
 //! The network side: accept connections, and in front of the router add what a real network and
 //! a loaded tenant add: latency, rate limiting, and seeded faults (503, 429 with `Retry-After`,
-//! connections closed without an answer). `/admin` requests bypass all of it.
+//! connections closed without an answer), and a tenant that is down (every connection closed).
+//! `/admin` requests bypass all of it.
 
 use super::app::{App, lock};
 use axum::Router;
@@ -71,6 +72,10 @@ async fn handle(
     let route = route_of(req.method().as_str(), &path);
     let _in_flight = app.stats.begin(route.clone(), json);
     let switches = app.switches();
+    if switches.down {
+        app.stats.fault("down");
+        return Err(InjectedReset);
+    }
     if switches.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(switches.latency_ms)).await;
     }

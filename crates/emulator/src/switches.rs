@@ -49,6 +49,11 @@ pub struct Switches {
     /// Routes, named as `/admin/stats` names them (`GET IntegrationDesigntimeArtifacts(..)/$value`),
     /// answered with this HTTP status and an OData error body instead of being served.
     pub fail_routes: BTreeMap<String, u16>,
+    /// The tenant is unreachable, as a region that is down: every connection outside `/admin` is
+    /// closed without an answer (a client sees a connection failure, a traffic manager's probe
+    /// fails). Its state is kept, and `/admin/tick` still runs its started flows: a region cut
+    /// off from the network may well still be polling.
+    pub down: bool,
 }
 
 impl Default for Switches {
@@ -71,6 +76,7 @@ impl Default for Switches {
             absolute_next_links: false,
             fail_deploys: BTreeMap::new(),
             fail_routes: BTreeMap::new(),
+            down: false,
         }
     }
 }

@@ -310,6 +310,7 @@ pub async fn apply(
         base_recorded,
         seconds: started.elapsed().as_secs_f64(),
         requests: target.client.stats().requests,
+        held_back: target.held_back.clone(),
     })
 }
 

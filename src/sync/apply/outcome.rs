@@ -102,6 +102,8 @@ pub struct ApplyReport {
     pub seconds: f64,
     /// Requests sent to the tenant by the whole command.
     pub requests: u64,
+    /// The flows a passive target holds back (not deployed, undeployed if they ran).
+    pub held_back: Vec<crate::sync::passive::HeldBack>,
 }
 
 impl ApplyReport {

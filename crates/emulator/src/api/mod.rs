@@ -15,6 +15,7 @@ mod upload;
 
 pub use designtime::{configurations, served_files};
 pub use runtime::FAIL_MARKER;
+pub(crate) use runtime::view;
 pub use runtime::{observe_all, settle_all};
 
 use super::clock::Clock;

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 pub const FAIL_MARKER: &str = "cpi-gitops-emulator:fail-deploy:";
 
 /// What the runtime shows for `d` now.
-fn view(d: &Deployment, n: u32) -> Option<LiveArtifact> {
+pub(crate) fn view(d: &Deployment, n: u32) -> Option<LiveArtifact> {
     match &d.transition {
         None => d.live.clone(),
         Some(Transition::Deploy { steps, .. }) if *steps <= n => d.live.clone(),
