@@ -214,6 +214,10 @@ enum Kind {
 
 const STATE_DIR: &str = "tenant-state";
 
+/// The job that reads the roles (`cpi-gitops --format json roles`: the configuration and the
+/// last failover's `refs/cpi-gitops/roles`), which export, plan, apply and drift start with.
+const ROLES_JOB: &str = include_str!("templates/roles-job.yml");
+
 /// The workflows, by file name, as templates.
 pub const WORKFLOWS: &[(&str, &str)] = &[
     ("export.yml", include_str!("templates/export.yml")),
@@ -260,7 +264,6 @@ pub fn check_tenants(tenants: &[String]) -> Result<(), InitError> {
 fn render(tenants: &[String], pin: &ActionPin) -> Vec<(String, String, Kind)> {
     let active = &tenants[0];
     let passive = &tenants[1..];
-    let quoted: Vec<String> = passive.iter().map(|t| format!("\"{t}\"")).collect();
     let mut failover_secrets = String::new();
     let mut failover_list = Vec::new();
     for t in tenants {
@@ -295,13 +298,12 @@ fn render(tenants: &[String], pin: &ActionPin) -> Vec<(String, String, Kind)> {
     };
     let fill = |template: &str| -> String {
         template
+            .replace("@@ROLES_JOB@@", ROLES_JOB)
             .replace("@@ACTION@@", &pin.uses())
             .replace("@@VERSION@@", &pin.version)
             .replace("@@REPOSITORY@@", &pin.repository)
             .replace("@@STATE_DIR@@", STATE_DIR)
             .replace("@@PRIMARY@@", active)
-            .replace("@@PASSIVE@@", &passive.join(", "))
-            .replace("@@PASSIVE_JSON@@", &format!("[{}]", quoted.join(",")))
             .replace("@@ALL@@", &tenants.join(", "))
             .replace("@@ALL_TEXT@@", &and(tenants))
             .replace("@@PASSIVE_TEXT@@", &and(passive))

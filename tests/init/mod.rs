@@ -251,13 +251,27 @@ fn more_tenants_and_bad_places() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let repo = s.repo();
     let apply = std::fs::read_to_string(repo.join(".github/workflows/apply.yml")).unwrap();
-    assert!(apply.contains("'[\"secondary\",\"dr\"]'"), "{apply}");
+    assert!(
+        apply.contains("options: [all, primary, secondary, dr]"),
+        "{apply}"
+    );
     let drift = std::fs::read_to_string(repo.join(".github/workflows/drift.yml")).unwrap();
-    assert!(drift.contains("tenant: [secondary, dr]"), "{drift}");
+    assert!(
+        drift.contains("tenant: ${{ fromJSON(needs.roles.outputs.passive) }}"),
+        "the passive tenants come from `cpi-gitops roles`: {drift}"
+    );
     let failover = std::fs::read_to_string(repo.join(".github/workflows/failover.yml")).unwrap();
     assert!(failover.contains("CPI_DR_SERVICE_KEY: ${{ secrets.CPI_DR_SERVICE_KEY }}"));
     let config = Config::load(&repo.join("cpi-gitops.toml")).unwrap();
     assert_eq!(config.tenants.len(), 3);
+    let roles = std::process::Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))
+        .current_dir(&repo)
+        .args(["--format", "json", "roles"])
+        .output()
+        .unwrap();
+    let roles: serde_json::Value = serde_json::from_slice(&roles.stdout).unwrap();
+    assert_eq!(roles["active"], serde_json::json!(["primary"]));
+    assert_eq!(roles["passive"], serde_json::json!(["dr", "secondary"]));
 
     // Inside a repository, below its root: refused.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpi-gitops"))

@@ -4,7 +4,8 @@
 //! pull request gets a note; plan
 //! comments on it; the first apply refuses and says how to bootstrap, the bootstrap applies;
 //! drift opens an issue when the secondary is changed by hand and closes it when apply repaired
-//! it; drift skips while an apply is pending.
+//! it; drift skips while an apply is pending; failover pushes the roles, which the workflows'
+//! `roles` job then reads.
 
 use super::runner::{Job, Runner, git};
 use super::{Scratch, text};
@@ -67,6 +68,22 @@ fn job<'a>(workflow: &'a Path, name: &'a str, tenant: Option<&'a str>, sha: &str
     }
 }
 
+/// Runs the `roles` job of `workflow` (what its other job needs) and checks what it read.
+fn roles(runner: &mut Runner, workflow: &Path, sha: &str) {
+    roles_are(
+        runner,
+        workflow,
+        sha,
+        "Active: primary; passive: secondary.",
+    );
+}
+
+fn roles_are(runner: &mut Runner, workflow: &Path, sha: &str, want: &str) {
+    let r = runner.run(&job(workflow, "roles", None, sha));
+    assert_eq!(r.code, 0, "roles of {}: {}", workflow.display(), r.output);
+    assert!(r.summary.contains(want), "{}", r.summary);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generated_workflows_run_end_to_end() {
     let primary = Tenant::start(Seed::Demo).await;
@@ -95,6 +112,7 @@ async fn the_generated_workflows_run_end_to_end() {
 
     // 1. Export opens a pull request for export/primary.
     let export_yml = wf("export.yml");
+    roles(&mut runner, &export_yml, &main());
     let export = job(&export_yml, "export", None, &main());
     let r = runner.run(&export);
     assert_eq!(r.code, 0, "export: {}\n{}", r.output, r.summary);
@@ -228,6 +246,7 @@ async fn the_generated_workflows_run_end_to_end() {
         &["push", "--quiet", "origin", "HEAD:refs/pull/1/merge"],
     );
     let plan_yml = wf("plan.yml");
+    roles(&mut runner, &plan_yml, &main());
     let mut plan = job(&plan_yml, "plan", Some("secondary"), &main());
     plan.expressions.insert(
         "github.event.workflow_run.pull_requests[0].number || inputs.pr",
@@ -268,6 +287,7 @@ async fn the_generated_workflows_run_end_to_end() {
         ],
     );
     let apply_yml = wf("apply.yml");
+    roles(&mut runner, &apply_yml, &main());
     let mut apply = job(&apply_yml, "apply", Some("secondary"), &main());
     apply
         .secrets
@@ -288,6 +308,7 @@ async fn the_generated_workflows_run_end_to_end() {
 
     // 5. Drift: in sync, then changed by hand (issue opened), then repaired (issue closed).
     let drift_yml = wf("drift.yml");
+    roles(&mut runner, &drift_yml, &main());
     let drift = job(&drift_yml, "drift", Some("secondary"), &main());
     let r = runner.run(&drift);
     assert_eq!(r.code, 0, "drift: {}\n{}", r.output, r.summary);
@@ -330,4 +351,31 @@ async fn the_generated_workflows_run_end_to_end() {
         runner.gh_calls()
     );
     assert!(runner.gh_file("issue").is_none());
+
+    // 6. Failover to the secondary (the `failover` environment holds both tenants' keys under
+    // their own names); the roles ref is pushed, and the workflows follow it.
+    let failover_yml = wf("failover.yml");
+    let mut failover = job(&failover_yml, "failover", None, &main());
+    failover.secrets = BTreeMap::from([
+        ("CPI_PRIMARY_CLIENT_ID", DEFAULT_CLIENT_ID.to_string()),
+        (
+            "CPI_PRIMARY_CLIENT_SECRET",
+            DEFAULT_CLIENT_SECRET.to_string(),
+        ),
+        ("CPI_SECONDARY_CLIENT_ID", DEFAULT_CLIENT_ID.to_string()),
+        (
+            "CPI_SECONDARY_CLIENT_SECRET",
+            DEFAULT_CLIENT_SECRET.to_string(),
+        ),
+    ]);
+    failover.inputs.insert("to", "secondary".into());
+    let r = runner.run(&failover);
+    assert_eq!(r.code, 0, "failover: {}\n{}", r.output, r.summary);
+    assert!(!git(&origin, &["rev-parse", "refs/cpi-gitops/roles"]).is_empty());
+    roles_are(
+        &mut runner,
+        &export_yml,
+        &main(),
+        "Active: secondary; passive: primary.",
+    );
 }

@@ -10,11 +10,13 @@
 //!   `GITHUB_SERVER_URL`, `GITHUB_RUN_ID`, and `gh` a stand-in script that records its calls.
 //! - `${{ }}` expressions, the documented subset: `secrets.NAME` (empty when unset, as on
 //!   GitHub), `matrix.tenant`, `inputs.NAME` (empty when unset), `steps.ID.outputs.NAME`,
-//!   `github.token`; any other expression must be given verbatim in [`Job::expressions`] (e.g.
+//!   `needs.JOB.outputs.NAME` (of the job run before, e.g. `roles`), `github.token`, and `A == 'b'`
+//!   or `A != 'b'` of these; any other expression must be given verbatim in [`Job::expressions`] (e.g.
 //!   `github.event.repository.default_branch || github.ref_name` → `main`), else the test fails
 //!   naming it. A step's `if:` is the same lookup and must yield `true` or `false`. The job's own
 //!   `if:` (the CPI_GITOPS_PIPELINE switch and the event checks) is not evaluated: the test runs
-//!   the jobs GitHub would run.
+//!   the jobs GitHub would run, and a matrix job gets its tenant from the test (which checks it
+//!   against the `roles` job's output). `jq` must be on `PATH`, as on GitHub's runners.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -197,6 +199,8 @@ pub struct Runner {
     pub gh_state: PathBuf,
     path: String,
     runs: usize,
+    /// `needs.<job>.outputs.<name>` of the jobs run so far.
+    needs: BTreeMap<String, String>,
 }
 
 const GH: &str = r#"#!/usr/bin/env bash
@@ -256,6 +260,7 @@ impl Runner {
             gh_state,
             path,
             runs: 0,
+            needs: BTreeMap::new(),
         }
     }
 
@@ -380,6 +385,15 @@ impl Runner {
                 break;
             }
         }
+        if code == 0 {
+            for (name, value) in spec.get("outputs").map(Node::entries).unwrap_or_default() {
+                if let Node::Scalar(v) = value {
+                    let v = self.subst(job, &outputs, v);
+                    self.needs
+                        .insert(format!("needs.{}.outputs.{name}", job.job), v);
+                }
+            }
+        }
         JobResult {
             code,
             summary: std::fs::read_to_string(&summary).unwrap(),
@@ -409,6 +423,13 @@ impl Runner {
         }
         if e == "github.token" {
             return "ghs_stand-in-token".into();
+        }
+        if e.starts_with("needs.") && !e.contains(' ') {
+            return self
+                .needs
+                .get(e)
+                .cloned()
+                .unwrap_or_else(|| panic!("`{e}`: run the job it needs first"));
         }
         if e.starts_with("steps.") && !e.contains(' ') {
             return outputs.get(e).cloned().unwrap_or_default();
