@@ -117,6 +117,7 @@ pub struct InitReport {
     /// Every file and what happened to it.
     pub files: Vec<FileEntry>,
     /// The new age identity's file, when `recipients.txt` was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_file: Option<PathBuf>,
     /// The tenant exported (active).
     pub active: String,
