@@ -283,9 +283,8 @@ fn render(tenants: &[String], pin: &ActionPin) -> Vec<(String, String, Kind)> {
     }
     let mut environments = String::new();
     for t in tenants {
-        let what = if t == active { "export" } else { "plan, drift" };
         environments.push_str(&format!(
-            "   - `{t}-read` ({what}) and `{t}` (apply, with required reviewers)\n"
+            "   - `{t}-read` (export while `{t}` is active; plan and drift while it is passive) and `{t}` (apply, with required reviewers)\n"
         ));
     }
     environments.push_str("   - `failover` (failover.yml, with required reviewers)\n");
