@@ -17,6 +17,10 @@
 //! role = "CPIGitOps.SecurityMaterial"                # also address, ping_address, ping_role
 //! ```
 //!
+//! Every number is checked when the file is read ([`Config::load`]): a value out of its range
+//! (a concurrency of 0, a timeout of a million years) is an error naming the file, the table,
+//! the key and the range, never silently replaced.
+//!
 //! For tenant `NAME` (upper-cased, other characters as `_`) the credentials are, in this order:
 //! `CPI_<NAME>_SERVICE_KEY` (the JSON service key SAP issues: `url`, `tokenurl`, `clientid`,
 //! `clientsecret`, at the top level or under `oauth`); `CPI_<NAME>_CLIENT_ID` with
@@ -29,7 +33,7 @@
 //! ones, `CPI_RUNTIME_...` next; then the API's ([`Config::runtime_client`]). The age identity is
 //! `CPI_GITOPS_AGE_IDENTITY` (the key text) or `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
 
-use crate::client::{Auth, ClientConfig, RetryPolicy};
+use crate::client::{Auth, ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy};
 use crate::secrets::{Identity, Secret};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -46,6 +50,8 @@ pub struct Config {
     /// The state folder, relative to the repository root.
     #[serde(default = "default_state_dir")]
     pub state_dir: String,
+    /// The largest answer accepted from a tenant, in bytes (default 512 MiB).
+    pub max_response_bytes: Option<u64>,
     /// Tenants by name.
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantSection>,
@@ -81,6 +87,39 @@ fn check_state_dir(dir: &str) -> Result<(), String> {
     }
 }
 
+/// The most requests in flight to one tenant a configuration or flag may ask for.
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// The range of every number of `cpi-gitops.toml`: `(key, lowest, highest)`.
+const RANGES: &[(&str, u64, u64)] = &[
+    ("concurrency", 1, MAX_CONCURRENCY as u64),
+    ("timeout_secs", 1, 86_400),
+    ("retry_attempts", 1, 100),
+    ("retry_budget_secs", 0, 86_400),
+    ("retry_base_ms", 1, 60_000),
+    ("deploy_poll_ms", 1, 60_000),
+    ("deploy_timeout_secs", 1, 86_400),
+    ("probe_timeout_secs", 1, 86_400),
+    ("max_response_bytes", 1024, 1 << 40),
+];
+
+/// Checks `value` of `key` against [`RANGES`].
+fn check_range(table: &str, key: &str, value: Option<u64>) -> Result<(), String> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let Some((_, low, high)) = RANGES.iter().find(|(k, _, _)| *k == key) else {
+        return Ok(());
+    };
+    if (*low..=*high).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{table}{key} = {value} is out of range: it must be between {low} and {high}"
+        ))
+    }
+}
+
 /// One `[tenants.NAME]` table.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +137,10 @@ pub struct TenantSection {
     pub concurrency: Option<usize>,
     /// Seconds per request before it is abandoned (default 120).
     pub timeout_secs: Option<u64>,
-    /// Attempts per request (default 6).
+    /// Attempts per request that fail with 502, 503, 504 or a transport error (default 6).
     pub retry_attempts: Option<u32>,
+    /// Seconds one request may spend on retries, `429`s included (default 300).
+    pub retry_budget_secs: Option<u64>,
     /// First back-off delay in milliseconds (default 500).
     pub retry_base_ms: Option<u64>,
     /// First pause between runtime status reads while waiting for a deploy (default 1000 ms).
@@ -211,6 +252,12 @@ pub enum ConfigError {
         /// The prefix of its variables, `CPI_<NAME>_`.
         prefix: String,
     },
+    /// A variable of ours is set, but its name or value is not UTF-8.
+    #[error("the environment variable {name} is not valid UTF-8")]
+    NotUtf8 {
+        /// The variable (invalid bytes shown as U+FFFD).
+        name: String,
+    },
     /// The age identity cannot be read.
     #[error("the age identity from {origin} cannot be read: {reason}")]
     Identity {
@@ -234,6 +281,9 @@ impl ConfigError {
             ConfigError::UnknownTenant { known, .. } => {
                 Some(format!("configured tenants: {}", known.join(", ")))
             }
+            ConfigError::NotUtf8 { name } => Some(format!(
+                "set {name} again as UTF-8 text (credentials and service keys are text), or unset it"
+            )),
             ConfigError::NoCredentials { prefix, .. } => Some(format!(
                 "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD; or the same without the tenant's name (CPI_SERVICE_KEY, ...), as a workflow matrix does"
             )),
@@ -242,34 +292,74 @@ impl ConfigError {
     }
 }
 
-/// The process environment, captured once (tests pass their own).
+/// The process environment, captured once (tests pass their own). Variables whose name or
+/// value is not UTF-8 are left out; those of ours (`CPI_...`) are remembered by name, so that
+/// reading one is an error that names it rather than "not set".
 #[derive(Debug, Clone, Default)]
-pub struct Env(BTreeMap<String, String>);
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    not_utf8: Vec<String>,
+}
 
 impl Env {
     /// The current process's environment.
     pub fn from_process() -> Env {
-        Env(std::env::vars().collect())
+        Env::from_os(std::env::vars_os())
+    }
+
+    /// An environment of the given OS strings (as `std::env::vars_os` gives them).
+    pub fn from_os(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Env {
+        let mut env = Env::default();
+        for (key, value) in vars {
+            match (key.into_string(), value.into_string()) {
+                (Ok(k), Ok(v)) => {
+                    env.vars.insert(k, v);
+                }
+                (key, _) => {
+                    let name = match key {
+                        Ok(k) => k,
+                        Err(k) => k.to_string_lossy().into_owned(),
+                    };
+                    if name.starts_with("CPI_") {
+                        env.not_utf8.push(name);
+                    }
+                }
+            }
+        }
+        env
     }
 
     /// An environment of the given pairs.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Env {
-        Env(pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect())
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            not_utf8: Vec::new(),
+        }
+    }
+
+    /// Refuses when a variable of ours starting with `prefix` is set but not UTF-8.
+    pub fn check_utf8(&self, prefix: &str) -> Result<(), ConfigError> {
+        match self.not_utf8.iter().find(|k| k.starts_with(prefix)) {
+            Some(name) => Err(ConfigError::NotUtf8 { name: name.clone() }),
+            None => Ok(()),
+        }
     }
 
     /// Every variable.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The value of `key`, when set and not empty.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
+        self.vars
             .get(key)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
@@ -294,6 +384,20 @@ pub fn env_prefix(tenant: &str) -> String {
 /// The unprefixed names' prefix: `CPI_SERVICE_KEY`, `CPI_CLIENT_ID`, ... hold the credentials of
 /// whichever tenant a command names (a workflow matrix cannot name its `env:` variables).
 pub const UNPREFIXED: &str = "CPI_";
+
+/// Refuses when an unprefixed credential variable is set but not UTF-8.
+fn check_unprefixed_utf8(env: &Env) -> Result<(), ConfigError> {
+    for name in [
+        "SERVICE_KEY",
+        "CLIENT_ID",
+        "CLIENT_SECRET",
+        "USER",
+        "PASSWORD",
+    ] {
+        env.check_utf8(&format!("{UNPREFIXED}{name}"))?;
+    }
+    Ok(())
+}
 
 /// Whether `env` holds one complete set of credentials under `prefix`: `SERVICE_KEY`, or
 /// `CLIENT_ID` with `CLIENT_SECRET`, or `USER` with `PASSWORD`.
@@ -346,6 +450,12 @@ impl Config {
             path: path.into(),
             reason,
         })?;
+        config
+            .check_numbers()
+            .map_err(|reason| ConfigError::Parse {
+                path: path.into(),
+                reason,
+            })?;
         if config.max_artifact_bytes == Some(0) {
             return Err(ConfigError::Parse {
                 path: path.into(),
@@ -353,6 +463,27 @@ impl Config {
             });
         }
         Ok(config)
+    }
+
+    /// Checks every number of the file against its range.
+    pub fn check_numbers(&self) -> Result<(), String> {
+        check_range("", "max_response_bytes", self.max_response_bytes)?;
+        for (name, t) in &self.tenants {
+            let table = format!("[tenants.{name}] ");
+            for (key, value) in [
+                ("concurrency", t.concurrency.map(|n| n as u64)),
+                ("timeout_secs", t.timeout_secs),
+                ("retry_attempts", t.retry_attempts.map(u64::from)),
+                ("retry_budget_secs", t.retry_budget_secs),
+                ("retry_base_ms", t.retry_base_ms),
+                ("deploy_poll_ms", t.deploy_poll_ms),
+                ("deploy_timeout_secs", t.deploy_timeout_secs),
+                ("probe_timeout_secs", t.probe_timeout_secs),
+            ] {
+                check_range(&table, key, value)?;
+            }
+        }
+        Ok(())
     }
 
     /// The client settings of `tenant`, with credentials from `env`.
@@ -365,6 +496,8 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
+        env.check_utf8(&env_prefix(tenant))?;
+        check_unprefixed_utf8(env)?;
         let prefix = api_prefix(tenant, env);
         let bad = |reason: String| ConfigError::Tenant {
             tenant: tenant.into(),
@@ -433,12 +566,22 @@ impl Config {
             format!("https://{url}")
         };
         let url = url.trim_end_matches('/').to_string();
+        self.check_numbers().map_err(bad)?;
         let mut retry = RetryPolicy::default();
         if let Some(n) = section.retry_attempts {
-            retry.max_attempts = n.max(1);
+            retry.max_attempts = n;
         }
         if let Some(ms) = section.retry_base_ms {
             retry.base_delay = Duration::from_millis(ms);
+        }
+        if let Some(secs) = section.retry_budget_secs {
+            retry.max_total = Duration::from_secs(secs);
+        }
+        match &auth {
+            Auth::Basic { password, .. } => crate::redact::register_str(password.expose()),
+            Auth::OAuth { client_secret, .. } => {
+                crate::redact::register_str(client_secret.expose())
+            }
         }
         Ok(ClientConfig {
             name: tenant.into(),
@@ -450,9 +593,14 @@ impl Config {
                 .to_string(),
             url,
             auth,
-            concurrency: section.concurrency.unwrap_or(8).max(1),
+            concurrency: section
+                .concurrency
+                .unwrap_or(crate::client::DEFAULT_CONCURRENCY),
             retry,
             timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         })
     }
 
@@ -540,6 +688,9 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
+        env.check_utf8(&env_prefix(tenant))?;
+        check_unprefixed_utf8(env)?;
+        env.check_utf8(&format!("{UNPREFIXED}RUNTIME_"))?;
         let api = api_prefix(tenant, env);
         let prefix = runtime_prefix(tenant, &api, env);
         let bad = |reason: String| ConfigError::Tenant {
@@ -624,22 +775,47 @@ impl Config {
                     self.source.display()
                 ))
             })?;
+        self.check_numbers().map_err(bad)?;
         let mut retry = RetryPolicy::default();
         if let Some(n) = section.retry_attempts {
-            retry.max_attempts = n.max(1);
+            retry.max_attempts = n;
         }
         if let Some(ms) = section.retry_base_ms {
             retry.base_delay = Duration::from_millis(ms);
+        }
+        if let Some(secs) = section.retry_budget_secs {
+            retry.max_total = Duration::from_secs(secs);
+        }
+        match &auth {
+            Auth::Basic { password, .. } => crate::redact::register_str(password.expose()),
+            Auth::OAuth { client_secret, .. } => {
+                crate::redact::register_str(client_secret.expose())
+            }
         }
         Ok(ClientConfig {
             name: tenant.into(),
             url: url.map(https).unwrap_or_else(|| runtime_url.clone()),
             runtime_url,
             auth,
-            concurrency: section.concurrency.unwrap_or(8).max(1),
+            concurrency: section
+                .concurrency
+                .unwrap_or(crate::client::DEFAULT_CONCURRENCY),
             retry,
             timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         })
+    }
+}
+
+/// Registers the lines of an identity's key text for redaction (comments and PEM armor lines
+/// are not secret).
+fn register_key_text(text: &str) {
+    for line in text.lines().map(str::trim) {
+        if !line.is_empty() && !line.starts_with('#') && !line.starts_with("-----") {
+            crate::redact::register_str(line);
+        }
     }
 }
 
@@ -682,7 +858,9 @@ pub fn action_override(env: &Env) -> (Option<&str>, Option<&str>) {
 
 /// The age identity from `CPI_GITOPS_AGE_IDENTITY` or `CPI_GITOPS_AGE_IDENTITY_FILE`, if set.
 pub fn age_identity(env: &Env) -> Result<Option<Identity>, ConfigError> {
+    env.check_utf8("CPI_GITOPS_AGE_IDENTITY")?;
     if let Some(text) = env.get("CPI_GITOPS_AGE_IDENTITY") {
+        register_key_text(text);
         return Identity::parse(text, "CPI_GITOPS_AGE_IDENTITY")
             .map(Some)
             .map_err(|e| ConfigError::Identity {
@@ -695,6 +873,7 @@ pub fn age_identity(env: &Env) -> Result<Option<Identity>, ConfigError> {
             origin: path.into(),
             reason: e.to_string(),
         })?;
+        register_key_text(&text);
         return Identity::parse(&text, path)
             .map(Some)
             .map_err(|e| ConfigError::Identity {
@@ -835,6 +1014,65 @@ mod tests {
         let e = c.client("secondary", &Env::default()).unwrap_err();
         assert!(e.hint().unwrap().contains("primary"));
         assert!(toml::from_str::<Config>("[tenants.x]\nulr = \"typo\"\n").is_err());
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_by_name() {
+        for (text, key) in [
+            (
+                "[tenants.p]\nconcurrency = 0\n",
+                "[tenants.p] concurrency = 0",
+            ),
+            (
+                "[tenants.p]\nconcurrency = 65\n",
+                "[tenants.p] concurrency = 65",
+            ),
+            ("[tenants.p]\ntimeout_secs = 0\n", "timeout_secs = 0"),
+            (
+                "[tenants.p]\ntimeout_secs = 18446744073709551615\n",
+                "timeout_secs",
+            ),
+            ("[tenants.p]\nretry_attempts = 0\n", "retry_attempts = 0"),
+            ("[tenants.p]\ndeploy_poll_ms = 0\n", "deploy_poll_ms = 0"),
+            (
+                "[tenants.p]\nprobe_timeout_secs = 0\n",
+                "probe_timeout_secs = 0",
+            ),
+            ("max_response_bytes = 0\n", "max_response_bytes = 0"),
+        ] {
+            let err = config(text).check_numbers().unwrap_err();
+            assert!(
+                err.contains(key) && err.contains("between"),
+                "{text}: {err}"
+            );
+        }
+        assert!(
+            config("[tenants.p]\nconcurrency = 64\nretry_budget_secs = 0\n")
+                .check_numbers()
+                .is_ok()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_variables_are_skipped_or_named() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![0x66, 0x6f, 0xff]);
+        let env = Env::from_os([
+            (OsString::from("LANG_X"), bad.clone()),
+            (OsString::from("CPI_PRIMARY_PASSWORD"), bad),
+            (OsString::from("CPI_PRIMARY_USER"), OsString::from("u")),
+        ]);
+        assert_eq!(env.get("CPI_PRIMARY_USER"), Some("u"));
+        let c = config("[tenants.primary]\nurl = \"https://x\"\n");
+        let err = c.client("primary", &env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("CPI_PRIMARY_PASSWORD is not valid UTF-8"),
+            "{err}"
+        );
+        assert!(c.client("secondary", &env).is_err());
     }
 
     #[test]

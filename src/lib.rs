@@ -26,6 +26,7 @@
 //! | [`client`] | the tenant client: auth, CSRF, OData paging, retries, limits, one method per endpoint | know about files, git or the model |
 //! | [`config`] | `cpi-gitops.toml` and the environment (the only reader of env vars) | |
 //! | [`secrets`] | secret wrappers, age encryption and decryption | print values |
+//! | [`redact`] | the secret values known to the run, masked in everything printed | |
 //! | [`git`] | read revisions, write blobs, trees, commits and refs, off the async workers | know about tenants |
 //! | [`blocking`] | blocking work off the async workers, one job at a time | |
 //! | [`scaffold`] | a new state repository on disk (the demo's), file writers | |
@@ -63,6 +64,7 @@ pub mod init;
 pub mod model;
 pub mod probe;
 pub mod read;
+pub mod redact;
 pub mod report;
 pub mod scaffold;
 pub mod secrets;

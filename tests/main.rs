@@ -9,3 +9,4 @@ mod export;
 mod ha;
 mod init;
 mod sync;
+mod usage;

@@ -29,8 +29,8 @@ pub struct ApplyArgs {
     /// Leave the runtime alone: no deploy, no undeploy
     #[arg(long)]
     pub no_deploy: bool,
-    /// Refuse a prune that deletes more than this share of the tenant's objects
-    #[arg(long, value_name = "SHARE", default_value_t = 0.25)]
+    /// Refuse a prune that deletes more than this share of the tenant's objects (0 to 1, or a percentage)
+    #[arg(long, value_name = "SHARE", default_value = "0.25", value_parser = super::values::share)]
     pub max_prune_share: f64,
     /// Reset number ranges' CurrentValue to MinValue when updating them (kept by default)
     #[arg(long)]

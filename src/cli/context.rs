@@ -80,7 +80,7 @@ impl Context {
     ) -> Result<Client, CliError> {
         let mut cc = config.client(tenant, &self.env)?;
         if let Some(n) = concurrency {
-            cc.concurrency = n.max(1);
+            cc.concurrency = n;
         }
         Client::new(cc).map_err(|e| CliError::from_error(ErrorKind::Config, &e))
     }

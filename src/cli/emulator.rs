@@ -1,7 +1,9 @@
 //! `cpi-gitops emulator`: run one emulated tenant until interrupted.
 
-use super::{CliError, Context, Outcome};
-use crate::emulator::{self, ClockMode, Credentials, EmulatorConfig, RuntimeUser, Seed, Switches};
+use super::{CliError, Context, Outcome, values};
+use crate::emulator::{
+    self, ClockMode, Credentials, Echo, EmulatorConfig, RuntimeUser, Seed, Switches,
+};
 use crate::secrets::Secret;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,38 +36,53 @@ pub struct EmulatorArgs {
     /// Keep the tenant's state in this file across restarts (holds secrets in plaintext)
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Delay every API request by this many milliseconds
-    #[arg(long, default_value_t = 0)]
+    /// Delay every API request by this many milliseconds (at most 600000)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub latency_ms: u64,
     /// Share of API requests answered 503 (0 to 1)
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = values::share)]
     pub fault_503: f64,
     /// Share of API requests answered 429 with Retry-After (0 to 1)
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = values::share)]
     pub fault_429: f64,
-    /// Share of API requests whose connection is closed unanswered (0 to 1)
-    #[arg(long, default_value_t = 0.0)]
+    /// Share of API requests whose connection is closed unanswered, before they are carried out (0 to 1)
+    #[arg(long, default_value_t = 0.0, value_parser = values::share)]
     pub fault_reset: f64,
+    /// Share of API requests carried out, then closed unanswered (0 to 1)
+    #[arg(long, default_value_t = 0.0, value_parser = values::share)]
+    pub fault_reset_after: f64,
     /// Seed of the fault dice
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
     /// Retry-After seconds on 429 answers
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,
-    /// Most entries per collection page before __next
-    #[arg(long, default_value_t = 1000)]
-    pub page_cap: usize,
-    /// Answer 429 above this many requests per second
-    #[arg(long)]
+    /// Most entries per collection page before __next (at least 1)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_cap: u64,
+    /// Answer 429 above this many requests per second (at least 1)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
+    /// End a CSRF session after this many writes (at least 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_max_writes: Option<u32>,
+    /// End every CSRF session every N API requests (at least 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub expire_sessions_every: Option<u32>,
+    /// End every OAuth token every N API requests (at least 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub expire_tokens_every: Option<u32>,
+    /// Repeat request bodies in error answers: raw, base64 or url
+    #[arg(long, value_name = "HOW")]
+    pub echo_request_bodies: Option<EchoArg>,
     /// Require CSRF tokens from bearer-token clients too
     #[arg(long)]
     pub csrf_for_bearer: bool,
     /// Neo mode: offer CertificateUserMappings
     #[arg(long)]
     pub neo: bool,
-    /// Status reads per deploy phase (DEPLOYING, STARTING); 0 deploys at once
-    #[arg(long, default_value_t = 2)]
+    /// Status reads per deploy phase (DEPLOYING, STARTING); 0 deploys at once (at most 1000)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub deploy_steps: u32,
     /// Leave the companion package's flows unanswered (404) even while deployed, as if they were
     /// not running: export then keeps secrets from git
@@ -78,12 +95,31 @@ pub struct EmulatorArgs {
     /// Give __next links as absolute URLs
     #[arg(long)]
     pub absolute_next_links: bool,
-    /// Lifetime of OAuth tokens in seconds
-    #[arg(long, default_value_t = 3600)]
+    /// Lifetime of OAuth tokens in seconds (at least 1)
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub token_ttl: u64,
     /// Use a logical clock that starts at 2025-01-01 and advances one second per reading
     #[arg(long)]
     pub logical_clock: bool,
+}
+
+/// The `--echo-request-bodies` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(missing_docs)]
+pub enum EchoArg {
+    Raw,
+    Base64,
+    Url,
+}
+
+impl From<EchoArg> for Echo {
+    fn from(e: EchoArg) -> Echo {
+        match e {
+            EchoArg::Raw => Echo::Raw,
+            EchoArg::Base64 => Echo::Base64,
+            EchoArg::Url => Echo::Url,
+        }
+    }
 }
 
 impl EmulatorArgs {
@@ -104,9 +140,10 @@ impl EmulatorArgs {
                 fault_503: self.fault_503,
                 fault_429: self.fault_429,
                 fault_reset: self.fault_reset,
+                fault_reset_after: self.fault_reset_after,
                 fault_seed: self.fault_seed,
                 retry_after_secs: self.retry_after,
-                page_cap: self.page_cap,
+                page_cap: usize::try_from(self.page_cap).unwrap_or(usize::MAX),
                 rate_limit: self.rate_limit,
                 csrf_for_bearer: self.csrf_for_bearer,
                 neo: self.neo,
@@ -117,6 +154,13 @@ impl EmulatorArgs {
                 absolute_next_links: self.absolute_next_links,
                 fail_deploys: Default::default(),
                 fail_routes: Default::default(),
+                garbage_routes: Default::default(),
+                cut_routes: Default::default(),
+                reset_routes: Default::default(),
+                session_max_writes: self.session_max_writes,
+                expire_sessions_every: self.expire_sessions_every,
+                expire_tokens_every: self.expire_tokens_every,
+                echo_request_bodies: self.echo_request_bodies.map(EchoArg::into),
                 down: false,
             },
             clock: if self.logical_clock {

@@ -135,7 +135,7 @@ impl CliError {
                         "the companion refused the runtime user; assign it the companion's role (default CPIGitOps.SecurityMaterial), or set companion_path = \"\" for this tenant to export without it".to_string(),
                     ),
                     (Some(403), false) => Some("the API user needs read roles for packages, artifacts, security material and the Partner Directory".to_string()),
-                    _ => None,
+                    _ => t.hint(),
                 };
                 let mut err = CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint);
                 err.causes
@@ -234,8 +234,7 @@ impl From<ReadError> for CliError {
         match e {
             ReadError::Git(g) => g.into(),
             ReadError::Tenant(t) => {
-                let hint = (t.status() == Some(401))
-                    .then(|| "check the tenant's credentials in the environment".to_string());
+                let hint = t.hint();
                 CliError::from_error(ErrorKind::Tenant, &t).maybe_hinted(hint)
             }
             other => CliError::from_error(ErrorKind::Tenant, &other),

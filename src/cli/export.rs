@@ -23,8 +23,8 @@ pub struct ExportArgs {
     /// Commit message instead of the generated summary
     #[arg(long)]
     pub message: Option<String>,
-    /// Requests in flight to the tenant (default: the configuration's, else 8)
-    #[arg(long, value_name = "N")]
+    /// Requests in flight to the tenant, 1 to 64 (default: the configuration's, else 8)
+    #[arg(long, value_name = "N", value_parser = super::values::concurrency)]
     pub concurrency: Option<usize>,
 }
 

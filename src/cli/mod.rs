@@ -27,6 +27,7 @@ mod plan;
 mod probe;
 mod secret;
 mod target;
+mod values;
 
 pub use context::{Context, Format, FormatArg};
 pub use error::{CliError, ErrorKind};
@@ -244,9 +245,10 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CPI_GITOPS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cpi_gitops={level}")));
+    // Every log line goes through redaction: a secret known to the run never reaches the log.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::redact::RedactingStderr::new)
         .with_target(false)
         .try_init();
 }

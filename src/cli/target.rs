@@ -16,8 +16,8 @@ pub struct TargetArgs {
     /// The committed revision to compare with or apply (never the work tree)
     #[arg(long, default_value = "HEAD")]
     pub rev: String,
-    /// Requests in flight to the tenant (default: the configuration's, else 8)
-    #[arg(long, value_name = "N")]
+    /// Requests in flight to the tenant, 1 to 64 (default: the configuration's, else 8)
+    #[arg(long, value_name = "N", value_parser = super::values::concurrency)]
     pub concurrency: Option<usize>,
 }
 

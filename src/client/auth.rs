@@ -18,6 +18,8 @@ use tokio::sync::Mutex;
 
 /// The longest head start of a token renewal before the token expires.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// The longest a token is kept, whatever `expires_in` says (a day; SAP issues 12 hours).
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
 
 /// Produces the `Authorization` header of API requests.
 pub(crate) enum Authenticator {
@@ -144,9 +146,17 @@ async fn fetch_token(
             bytes: b"grant_type=client_credentials".to_vec(),
         }),
         safe: true,
+        area: super::limiter::Area::Other,
     };
     let requested_at = Instant::now();
-    let raw = transport.run(&request, Some(client), None).await?;
+    let raw = transport
+        .run(
+            &request,
+            Some(client),
+            super::transport::CsrfHeader::None,
+            false,
+        )
+        .await?;
     if !raw.status.is_success() {
         return Err(ClientError::Http {
             tenant: transport.tenant.clone(),
@@ -154,6 +164,7 @@ async fn fetch_token(
             status: raw.status,
             message: message_of(&raw.body),
             attempts: raw.attempts,
+            gave_up: raw.gave_up.map(String::into_boxed_str),
         });
     }
     let unexpected = |cause: String| ClientError::Unexpected {
@@ -175,9 +186,10 @@ async fn fetch_token(
             token.token_type
         )));
     }
+    crate::redact::register_str(token.access_token.expose());
     let header = sensitive(&format!("Bearer {}", token.access_token.expose()))
         .ok_or_else(|| unexpected("the access token cannot be sent in a header".into()))?;
-    let lifetime = Duration::from_secs(token.expires_in);
+    let lifetime = token_lifetime(token.expires_in);
     tracing::debug!(
         tenant = %transport.tenant,
         expires_in = token.expires_in,
@@ -185,8 +197,20 @@ async fn fetch_token(
     );
     Ok(CachedToken {
         header,
-        renew_at: requested_at + lifetime - refresh_margin(lifetime),
+        renew_at: renew_at(requested_at, lifetime),
     })
+}
+
+/// How long a token with `expires_in` seconds is used: capped at [`MAX_TOKEN_LIFETIME`].
+pub(crate) fn token_lifetime(expires_in: u64) -> Duration {
+    Duration::from_secs(expires_in).min(MAX_TOKEN_LIFETIME)
+}
+
+/// When a token fetched at `requested_at` that lives `lifetime` is renewed.
+fn renew_at(requested_at: Instant, lifetime: Duration) -> Instant {
+    requested_at
+        .checked_add(lifetime - refresh_margin(lifetime))
+        .unwrap_or(requested_at)
 }
 
 #[cfg(test)]
@@ -208,6 +232,14 @@ mod tests {
             Duration::from_secs(6)
         );
         assert_eq!(refresh_margin(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_capped() {
+        assert_eq!(token_lifetime(u64::MAX), MAX_TOKEN_LIFETIME);
+        assert_eq!(token_lifetime(43199), Duration::from_secs(43199));
+        let now = Instant::now();
+        assert!(renew_at(now, token_lifetime(u64::MAX)) > now);
     }
 
     #[test]

@@ -16,6 +16,8 @@ use std::time::Duration;
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Default time limit of one request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default largest answer accepted (`max_response_bytes`): 512 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Everything the client needs to talk to one tenant.
 #[derive(Clone)]
@@ -34,6 +36,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Time limit of one request (one attempt), from connecting to the end of the body.
     pub timeout: Duration,
+    /// The largest answer accepted; a larger one is refused while it streams in.
+    pub max_response_bytes: u64,
 }
 
 impl ClientConfig {
@@ -49,6 +53,7 @@ impl ClientConfig {
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
             timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -63,6 +68,7 @@ impl fmt::Debug for ClientConfig {
             .field("concurrency", &self.concurrency)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -121,16 +127,20 @@ impl fmt::Debug for Auth {
 }
 
 /// Retries of transient failures (429, 502, 503, 504, transport errors): exponential back-off
-/// with jitter, `Retry-After` honoured, bounded by attempts and by total time.
+/// with jitter, `Retry-After` honoured. A request is retried while its time budget lasts
+/// (`retry_budget_secs`); failures other than `429` also count against `max_attempts` (a `429`
+/// says "later", not "broken": rate limits are waited out for as long as the budget allows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Most attempts of one request, the first included (6: one try and five retries).
+    /// Most attempts of one request that fail with 502, 503, 504 or a transport error, the
+    /// first included (6: one try and five retries).
     pub max_attempts: u32,
     /// Back-off before the first retry; it doubles with every further retry.
     pub base_delay: Duration,
     /// Longest back-off between two attempts (a longer `Retry-After` is still honoured).
     pub max_delay: Duration,
-    /// No retry starts after this much time since the first attempt.
+    /// The retry budget: no retry starts after this much time since the first attempt, and a
+    /// `Retry-After` that would end beyond it ends the retries at once.
     pub max_total: Duration,
 }
 
@@ -144,6 +154,9 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+/// The longest time limit of one request a config may give (a day).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
 
 /// The checked addresses of a config (never with credentials: `check` refuses those).
 #[derive(Debug)]
@@ -167,6 +180,17 @@ pub(crate) fn check(config: &ClientConfig) -> Result<Addresses, ClientError> {
     if config.retry.max_attempts == 0 {
         return Err(ClientError::Config(format!(
             "tenant `{name}`: retry.max_attempts must be at least 1"
+        )));
+    }
+    if config.max_response_bytes == 0 {
+        return Err(ClientError::Config(format!(
+            "tenant `{name}`: max_response_bytes must be at least 1"
+        )));
+    }
+    if config.timeout.is_zero() || config.timeout > MAX_TIMEOUT {
+        return Err(ClientError::Config(format!(
+            "tenant `{name}`: the request timeout must be between 1 s and {} s",
+            MAX_TIMEOUT.as_secs()
         )));
     }
     let url = parse_url(name, "url", &config.url)?;

@@ -4,7 +4,9 @@
 //! The token is bound to the session cookies, so both live here: [`SessionCookies`] is the
 //! client's cookie store, and a refetch after a refusal starts from an empty jar (a fresh
 //! session). The fetch itself (a `GET` of the service root) is sent by `request.rs`; this module
-//! keeps one token per client and makes concurrent refetches collapse into one.
+//! keeps one token per client and makes concurrent refetches collapse into one. A write reads
+//! the token when it goes on the wire ([`Csrf::current`]), not when it starts waiting for its
+//! turn: a token renewed meanwhile is the one it sends.
 
 use super::transport::CSRF_HEADER;
 use reqwest::StatusCode;
@@ -12,7 +14,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderValue};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 /// The client's cookie jar, which a CSRF refetch can empty.
 #[derive(Default)]
@@ -47,22 +49,55 @@ impl CookieStore for SessionCookies {
 
 /// The CSRF state of one client.
 pub(crate) struct Csrf {
-    token: Mutex<Option<HeaderValue>>,
+    token: RwLock<Option<HeaderValue>>,
+    /// Held while a token is fetched: concurrent refetches wait for the one in progress.
+    single: Mutex<()>,
+    /// `true` while a fetch is on its way. A flag of its own, not the state of `single`: a
+    /// request that merely waited for `single` would hold it for a moment, and two writes
+    /// waiting for each other's moment would wait forever.
+    fetching: watch::Sender<bool>,
     cookies: Arc<SessionCookies>,
+}
+
+/// Lowers the `fetching` flag when the fetch ends, whether it finished, failed or was dropped.
+struct Fetching<'a>(&'a watch::Sender<bool>);
+
+impl Drop for Fetching<'_> {
+    fn drop(&mut self) {
+        self.0.send_replace(false);
+    }
 }
 
 impl Csrf {
     /// State over the client's cookie store.
     pub fn new(cookies: Arc<SessionCookies>) -> Csrf {
         Csrf {
-            token: Mutex::new(None),
+            token: RwLock::new(None),
+            single: Mutex::new(()),
+            fetching: watch::Sender::new(false),
             cookies,
         }
     }
 
     /// The token held now, without fetching.
-    pub async fn current(&self) -> Option<HeaderValue> {
-        self.token.lock().await.clone()
+    pub fn current(&self) -> Option<HeaderValue> {
+        self.token.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether a token is being fetched right now.
+    pub fn fetching(&self) -> bool {
+        *self.fetching.borrow()
+    }
+
+    /// Waits until no token is being fetched.
+    pub async fn fetched(&self) {
+        let mut receiver = self.fetching.subscribe();
+        // The sender lives as long as `self`: the wait cannot fail.
+        let _ = receiver.wait_for(|fetching| !*fetching).await;
+    }
+
+    fn set(&self, token: HeaderValue) {
+        *self.token.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
     }
 
     /// A token to send. `refused` is the token a request was refused with (`None` for the first
@@ -78,16 +113,17 @@ impl Csrf {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<HeaderValue, E>>,
     {
-        let mut held = self.token.lock().await;
-        if let Some(token) = held.as_ref() {
-            if refused != Some(token) {
-                return Ok(token.clone());
+        let _single = self.single.lock().await;
+        if let Some(token) = self.current() {
+            if refused != Some(&token) {
+                return Ok(token);
             }
-            *held = None;
             self.cookies.clear();
         }
+        self.fetching.send_replace(true);
+        let _lower = Fetching(&self.fetching);
         let token = fetch().await?;
-        *held = Some(token.clone());
+        self.set(token.clone());
         Ok(token)
     }
 }
@@ -114,6 +150,42 @@ mod tests {
         h.insert("X-CSRF-Token", HeaderValue::from_static("required"));
         assert!(is_required(StatusCode::FORBIDDEN, &h));
         assert!(!is_required(StatusCode::UNAUTHORIZED, &h));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_waiting_for_a_fetch_never_wait_for_each_other() {
+        let csrf = Arc::new(Csrf::new(Arc::new(SessionCookies::default())));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let fetch = {
+            let csrf = csrf.clone();
+            tokio::spawn(async move {
+                csrf.token(None, || async {
+                    let _ = released.await;
+                    Ok::<_, ()>(HeaderValue::from_static("t"))
+                })
+                .await
+            })
+        };
+        while !csrf.fetching() {
+            tokio::task::yield_now().await;
+        }
+        // Many writes wait for the fetch; none of them makes the others wait once it ended
+        // (waiting on the fetch's own lock made two waiters wait for each other forever).
+        let mut waiters = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let csrf = csrf.clone();
+            waiters.spawn(async move {
+                for _ in 0..100 {
+                    csrf.fetched().await;
+                    assert!(!csrf.fetching());
+                }
+            });
+        }
+        let _ = release.send(());
+        assert_eq!(fetch.await.unwrap(), Ok(HeaderValue::from_static("t")));
+        while let Some(done) = waiters.join_next().await {
+            done.unwrap();
+        }
     }
 
     #[tokio::test]

@@ -10,10 +10,12 @@
 //! | `config.rs` | [`ClientConfig`], [`Auth`], [`RetryPolicy`]; URL checks (https, or http to loopback) |
 //! | `auth.rs` | Basic header, OAuth token fetch, cache and renewal |
 //! | `csrf.rs` | CSRF token and session cookies; the `403` + `X-CSRF-Token: Required` test |
-//! | `transport.rs` | one request on the wire: permit, headers, retries, counters, log lines |
-//! | `retry.rs` | what is retried and the back-off |
-//! | `request.rs` | one logical request: credentials, CSRF, their one-time repeats, error mapping |
-//! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value` |
+//! | `transport.rs` | one request on the wire: permit, headers, retries, size limit, counters, log lines |
+//! | `limiter.rs` | the in-flight limit (lowered on `429`, raised slowly) and the pauses per API area |
+//! | `retry.rs` | what is retried, the back-off and the time budget |
+//! | `request.rs` | one logical request: credentials, CSRF, their repeats, error mapping |
+//! | `recovery.rs` | writes cut by a connection reset, made safe to finish kind by kind (one table) |
+//! | `odata.rs` | generic reads and writes: envelopes, 404 as `None`, `$value`, runtime endpoints |
 //! | `runtime.rs` | calls to `<runtime_url>/http/...` (companion, probe): no CSRF, any status |
 //! | `paging.rs` | collections: following `__next` |
 //! | `endpoints.rs` | the typed reads of the exporter |
@@ -40,9 +42,11 @@ mod config;
 mod csrf;
 mod endpoints;
 mod error;
+mod limiter;
 mod odata;
 mod paging;
 pub mod paths;
+mod recovery;
 mod reply;
 mod request;
 mod retry;
@@ -51,17 +55,20 @@ mod stats;
 mod transport;
 mod writes;
 
-pub use config::{Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, RetryPolicy};
+pub use config::{
+    Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    MAX_TIMEOUT, RetryPolicy,
+};
 pub use error::{ClientError, RequestLabel};
 pub use reply::{Body, Reply};
 pub use stats::ClientStats;
 
 use auth::Authenticator;
 use csrf::{Csrf, SessionCookies};
+use limiter::Limiter;
 use reqwest::Url;
 use std::fmt;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use transport::Transport;
 
 /// A client of one tenant. Cheap to clone: clones share the connection pool, the token, the CSRF
@@ -85,7 +92,8 @@ struct Inner {
 
 impl Client {
     /// A client for the tenant of `config`. Refuses plain `http://` except to loopback hosts,
-    /// URLs with credentials in them, and a concurrency or attempt count of zero.
+    /// URLs with credentials in them, a concurrency, attempt count or size limit of zero, and a
+    /// timeout of zero or above [`MAX_TIMEOUT`].
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         let addresses = config::check(&config)?;
         let cookies = Arc::new(SessionCookies::default());
@@ -109,9 +117,10 @@ impl Client {
                 transport: Transport {
                     tenant: config.name.clone(),
                     http,
-                    limit: Semaphore::new(config.concurrency),
+                    limiter: Limiter::new(config.concurrency),
                     policy: config.retry,
                     timeout: config.timeout,
+                    max_response_bytes: config.max_response_bytes,
                     counters: Default::default(),
                 },
                 auth,
@@ -147,10 +156,7 @@ impl fmt::Debug for Client {
                     "basic"
                 },
             )
-            .field(
-                "concurrency_available",
-                &inner.transport.limit.available_permits(),
-            )
+            .field("in_flight_limit", &inner.transport.limiter.limit())
             .field("stats", &inner.transport.counters.snapshot())
             .finish()
     }

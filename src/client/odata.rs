@@ -5,7 +5,8 @@
 //! Paths are relative to the API root and already percent-encoded (see [`super::paths`]).
 //! Collections and `__next` are in `paging.rs`.
 
-use super::error::{ClientError, RequestLabel};
+use super::error::{ClientError, RequestLabel, shorten};
+use super::recovery;
 use super::reply::{Body, Reply};
 use super::transport::{ACCEPT_JSON, ACCEPT_MEDIA, Payload, Raw};
 use super::{Client, Inner};
@@ -45,19 +46,26 @@ impl Client {
 
     /// A write (or any request) to `<api root>/<path>` with `body`. A status other than 2xx is an
     /// error; `PUT` and `DELETE` are repeated on transport errors, `POST`, `PATCH` and `MERGE`
-    /// only on `429`/`503`.
+    /// on `429`/`503`; a write cut by a connection reset is finished as `recovery.rs` says for
+    /// its kind.
     pub async fn send(&self, method: Method, path: &str, body: Body) -> Result<Reply, ClientError> {
         let inner = &self.inner;
+        let mut json = None;
         let payload = match body {
             Body::None => None,
-            Body::Json(value) => Some(Payload {
-                content_type: "application/json".into(),
-                bytes: serde_json::to_vec(&value).map_err(|e| ClientError::InvalidRequest {
-                    tenant: inner.name.clone(),
-                    request: RequestLabel::new(method.clone(), path),
-                    cause: format!("the body cannot be serialized: {e}"),
-                })?,
-            }),
+            Body::Json(value) => {
+                let bytes =
+                    serde_json::to_vec(&value).map_err(|e| ClientError::InvalidRequest {
+                        tenant: inner.name.clone(),
+                        request: RequestLabel::new(method.clone(), path),
+                        cause: format!("the body cannot be serialized: {e}"),
+                    })?;
+                json = Some(value);
+                Some(Payload {
+                    content_type: "application/json".into(),
+                    bytes,
+                })
+            }
             Body::Bytes {
                 content_type,
                 bytes,
@@ -67,7 +75,20 @@ impl Client {
             }),
         };
         let request = inner.api_request(method, path, ACCEPT_JSON, payload)?;
-        let raw = inner.execute_ok(&request).await?;
+        let raw = match inner.execute(&request).await {
+            Ok(raw) => raw,
+            Err(cut @ ClientError::Transport { .. }) if !request.safe => {
+                self.recover(&request, json.as_ref(), cut).await?
+            }
+            Err(e) => return Err(e),
+        };
+        let done = raw.status.is_success()
+            || (raw.repeated_after_cut
+                && recovery::done_by_first_attempt(&request.method, path, raw.status));
+        if !done {
+            return Err(inner.http_error(&request.label, raw));
+        }
+        inner.refuse_html(&request.label, &raw)?;
         Ok(Reply {
             status: raw.status,
             body: raw.body,
@@ -86,7 +107,26 @@ impl Inner {
         serde_json::from_slice(&raw.body).map_err(|e| ClientError::Unexpected {
             tenant: self.name.clone(),
             request: label.clone(),
-            cause: format!("the body is not the expected OData JSON: {e}"),
+            cause: format!(
+                "it answered {} with a body that is not the expected OData JSON ({e}){}",
+                raw.status,
+                excerpt(&raw.body)
+            ),
         })
+    }
+}
+
+/// `; it begins: `...`` with the first characters of a body that could not be read, secrets
+/// masked; nothing for an empty or binary body.
+fn excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(120)];
+    match std::str::from_utf8(head) {
+        Ok(text) if !text.trim().is_empty() => {
+            let line = shorten(text);
+            let line: String = line.chars().take(80).collect();
+            format!("; it begins: `{line}`")
+        }
+        Ok(_) if body.is_empty() => "; the body is empty".into(),
+        _ => String::new(),
     }
 }

@@ -4,8 +4,9 @@
 //! to fetch one), and every HTTP answer is returned for the caller to judge.
 
 use super::error::{ClientError, RequestLabel};
+use super::limiter::Area;
 use super::reply::Reply;
-use super::transport::{ACCEPT_JSON, Payload, Request};
+use super::transport::{ACCEPT_JSON, CsrfHeader, Payload, Request};
 use super::{Client, Inner};
 use reqwest::{Method, Url};
 
@@ -66,8 +67,9 @@ impl Inner {
             accept: ACCEPT_JSON,
             body,
             safe: true,
+            area: Area::Other,
         };
-        let raw = self.authorized(&request, None).await?;
+        let raw = self.authorized(&request, CsrfHeader::None, false).await?;
         Ok(Reply {
             status: raw.status,
             body: raw.body,

@@ -145,6 +145,10 @@ impl Revealed {
                     ]
                 }
             };
+            // The tenant revealed them: masked in everything this run prints.
+            for (_, value) in &values {
+                crate::redact::register(value);
+            }
             out.by_object.insert(id, values);
         }
         Ok(out)

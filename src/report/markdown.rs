@@ -4,8 +4,10 @@
 /// The most characters a markdown report may have (design.md section 6).
 pub const LIMIT: usize = 60_000;
 
-/// `text` as an inline code span, with a fence longer than any run of backticks inside it.
+/// `text` as an inline code span, with a fence longer than any run of backticks inside it
+/// (secrets known to the run masked first).
 pub fn code(text: &str) -> String {
+    let text = &*crate::redact::redact(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     if longest == 0 {
@@ -17,7 +19,10 @@ pub fn code(text: &str) -> String {
 
 /// `text` as plain markdown text on one line: characters markdown or HTML would interpret are
 /// escaped, line breaks become spaces (a tenant's error text is shown as it is, never rendered).
+/// Secrets known to the run are masked first: escaping would hide them from the masking at the
+/// output.
 pub fn escape(text: &str) -> String {
+    let text = crate::redact::redact(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,5 +1,6 @@
 //! Everything cpi-gitops writes to stdout and stderr for people: banners, walkthroughs, errors.
-//! Logs go through `tracing` to stderr; nothing else prints.
+//! Logs go through `tracing` to stderr; nothing else prints. Whatever is printed passes through
+//! [`crate::redact`] first: a secret value known to the run is masked in every format.
 
 pub mod apply;
 pub mod companion;
@@ -32,7 +33,8 @@ pub enum Format {
 
 /// Prints an error (the command line's: with its causes and hint) to stderr.
 pub fn error(e: &dyn Display) {
-    let _ = writeln!(std::io::stderr(), "{e}");
+    let text = e.to_string();
+    let _ = writeln!(std::io::stderr(), "{}", crate::redact::redact(&text));
 }
 
 /// Writes one line to stdout.
@@ -66,6 +68,7 @@ pub fn human_bytes(bytes: u64) -> String {
 }
 
 pub(crate) fn out(text: &str) {
+    let text = crate::redact::redact(text);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();

@@ -77,6 +77,8 @@ impl Identity {
         reader
             .read_to_end(&mut out)
             .map_err(|e| fail(format!("the file is damaged: {e}")))?;
+        // Known to the run from now on: masked in everything printed.
+        crate::redact::register(&out);
         Ok(SecretBytes::new(out))
     }
 }

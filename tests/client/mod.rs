@@ -5,9 +5,14 @@ mod auth;
 mod config;
 mod csrf;
 mod errors;
+mod hostile;
 mod limits;
 mod paging;
+mod rate_limits;
+mod resets;
 mod retry;
+mod sessions;
+mod sizes;
 
 use crate::common::{PASSWORD, Tenant, USER};
 use cpi_gitops::client::{Auth, Client, ClientConfig, ClientError, RetryPolicy};

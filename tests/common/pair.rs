@@ -102,6 +102,39 @@ impl Pair {
         Run::from(cmd.args(args).output().expect("the binary runs"))
     }
 
+    /// Runs with `input` on stdin.
+    pub fn run_input(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .repo
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input).expect("stdin takes the input");
+        }
+        Run::from(child.wait_with_output().expect("the binary ends"))
+    }
+
+    /// Reaches the secondary with Basic credentials (a session client that needs CSRF tokens)
+    /// instead of OAuth.
+    pub fn basic_secondary(&mut self) {
+        let mut pairs: Vec<(String, String)> = self
+            .repo
+            .env
+            .pairs()
+            .filter(|(k, _)| !k.starts_with("CPI_SECONDARY_"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        pairs.push(("CPI_SECONDARY_USER".into(), super::USER.into()));
+        pairs.push(("CPI_SECONDARY_PASSWORD".into(), super::PASSWORD.into()));
+        self.repo.env = Env::from_pairs(pairs);
+    }
+
     /// Applies to the secondary with `--overwrite-drift` and checks it succeeded.
     pub fn restore(&self) -> Run {
         let r = self.run(&["apply", "--tenant", "secondary", "--overwrite-drift"]);

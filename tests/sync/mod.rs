@@ -3,9 +3,12 @@
 mod badinput;
 mod demo;
 mod drift;
+mod faults;
 mod fidelity;
 mod json;
+mod leaks;
 mod oauth;
 mod restore;
 mod robustness;
+mod sessions;
 mod validation;

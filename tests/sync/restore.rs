@@ -25,7 +25,7 @@ const PER_TENANT: &[&str] = &[
     "CurrentValue",
 ];
 
-fn comparable(mut dump: Value) -> Value {
+pub(crate) fn comparable(mut dump: Value) -> Value {
     strip(&mut dump, PER_TENANT);
     if let Some(keystore) = dump.get_mut("keystore").and_then(Value::as_object_mut) {
         // SAP-owned entries belong to each tenant; they are never exported or applied.

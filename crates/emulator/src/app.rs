@@ -26,6 +26,8 @@ pub struct App {
     pub rate: Mutex<RateWindow>,
     pub data_file: Option<PathBuf>,
     pub token_ttl_ms: i64,
+    /// The token lifetime as `expires_in` reports it.
+    pub token_ttl_secs: u64,
     pub csrf_ttl_ms: i64,
 }
 

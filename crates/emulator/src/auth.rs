@@ -2,7 +2,10 @@
 //! emulator's token endpoint, sessions with CSRF tokens (reference sections 2 and 12.2, 12.3).
 //!
 //! Tokens and CSRF tokens expire by the emulator's clock, and `POST /admin/expire` expires all of
-//! them at once so that clients' refresh paths can be tested without waiting.
+//! them at once so that clients' refresh paths can be tested without waiting. Count-based
+//! switches end them in the middle of a run, never by wall time: a session ends after
+//! `session_max_writes` writes, and every `expire_sessions_every` (`expire_tokens_every`) API
+//! requests all sessions (tokens) end.
 
 use super::state::IdGenerator;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -73,6 +76,19 @@ pub struct AuthState {
     tokens: HashMap<String, Issued>,
     sessions: HashMap<String, Session>,
     ids: IdGenerator,
+    /// API requests seen, for the count-based expiry switches.
+    requests: u64,
+}
+
+/// The count-based switches of sessions and tokens.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lifetimes {
+    /// A session ends after this many writes.
+    pub session_max_writes: Option<u32>,
+    /// Every this many requests, all sessions end.
+    pub expire_sessions_every: Option<u32>,
+    /// Every this many requests, all tokens end.
+    pub expire_tokens_every: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -85,6 +101,7 @@ struct Issued {
 struct Session {
     csrf: String,
     expires_at: i64,
+    writes: u32,
 }
 
 /// Why a request was refused.
@@ -118,7 +135,7 @@ impl AuthState {
             token.clone(),
             Issued {
                 client_id: client_id.into(),
-                expires_at: now + ttl_ms,
+                expires_at: now.saturating_add(ttl_ms),
             },
         );
         token
@@ -161,15 +178,30 @@ impl AuthState {
         }
     }
 
+    /// Counts one API request; every `expire_sessions_every` (`expire_tokens_every`) requests,
+    /// every session (token) ends before the request is served.
+    pub fn count_request(&mut self, lifetimes: Lifetimes) {
+        self.requests += 1;
+        let due = |every: Option<u32>| every.is_some_and(|n| self.requests % u64::from(n) == 0);
+        if due(lifetimes.expire_sessions_every) {
+            self.sessions.clear();
+        }
+        if due(lifetimes.expire_tokens_every) {
+            self.tokens.clear();
+        }
+    }
+
     /// Checks that `principal` may perform `method`, enforcing CSRF for session clients (and for
-    /// bearer clients when `csrf_for_bearer`).
+    /// bearer clients when `csrf_for_bearer`). A session's write is counted; the session ends
+    /// after `session_max_writes` of them.
     pub fn authorize(
-        &self,
+        &mut self,
         principal: &Principal,
         method: &Method,
         headers: &HeaderMap,
         now: i64,
         csrf_for_bearer: bool,
+        session_max_writes: Option<u32>,
     ) -> Result<(), Refusal> {
         if !is_modifying(method) {
             return Ok(());
@@ -188,14 +220,16 @@ impl AuthState {
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .ok_or(Refusal::CsrfRequired)?;
-        let session = session_id(headers)
-            .and_then(|id| self.sessions.get(&id))
-            .ok_or(Refusal::CsrfRequired)?;
-        if session.csrf == sent && session.expires_at > now {
-            Ok(())
-        } else {
-            Err(Refusal::CsrfRequired)
+        let id = session_id(headers).ok_or(Refusal::CsrfRequired)?;
+        let session = self.sessions.get_mut(&id).ok_or(Refusal::CsrfRequired)?;
+        if session.csrf != sent || session.expires_at <= now {
+            return Err(Refusal::CsrfRequired);
         }
+        session.writes += 1;
+        if session_max_writes.is_some_and(|max| session.writes >= max) {
+            self.sessions.remove(&id);
+        }
+        Ok(())
     }
 
     /// Answers `X-CSRF-Token: Fetch`: the token of the caller's session (made when missing or
@@ -218,7 +252,8 @@ impl AuthState {
             id.clone(),
             Session {
                 csrf: csrf.clone(),
-                expires_at: now + ttl_ms,
+                expires_at: now.saturating_add(ttl_ms),
+                writes: 0,
             },
         );
         (
@@ -304,26 +339,76 @@ mod tests {
             read_only: false,
         };
         let ok = headers(&[("x-csrf-token", &token), ("cookie", cookie)]);
-        assert_eq!(auth.authorize(&user, &Method::POST, &ok, 1, false), Ok(()));
+        assert_eq!(
+            auth.authorize(&user, &Method::POST, &ok, 1, false, None),
+            Ok(())
+        );
         let no_cookie = headers(&[("x-csrf-token", &token)]);
         assert_eq!(
-            auth.authorize(&user, &Method::POST, &no_cookie, 1, false),
+            auth.authorize(&user, &Method::POST, &no_cookie, 1, false, None),
             Err(Refusal::CsrfRequired)
         );
         assert_eq!(
-            auth.authorize(&user, &Method::POST, &ok, 5000, false),
+            auth.authorize(&user, &Method::POST, &ok, 5000, false, None),
             Err(Refusal::CsrfRequired)
         );
         let client = Principal::Client {
             client_id: "c".into(),
         };
         assert_eq!(
-            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, false),
+            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, false, None),
             Ok(())
         );
         assert_eq!(
-            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, true),
+            auth.authorize(&client, &Method::POST, &HeaderMap::new(), 1, true, None),
             Err(Refusal::CsrfRequired)
+        );
+    }
+
+    #[test]
+    fn sessions_end_after_their_writes_and_all_end_every_m_requests() {
+        let mut auth = AuthState::new(1);
+        let user = Principal::User {
+            name: "u".into(),
+            read_only: false,
+        };
+        let (token, cookie) = auth.fetch_csrf(&HeaderMap::new(), 0, 1_000_000);
+        let cookie = cookie.unwrap();
+        let ok = headers(&[
+            ("x-csrf-token", &token),
+            ("cookie", cookie.split(';').next().unwrap()),
+        ]);
+        for _ in 0..3 {
+            assert_eq!(
+                auth.authorize(&user, &Method::PUT, &ok, 1, false, Some(3)),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            auth.authorize(&user, &Method::PUT, &ok, 1, false, Some(3)),
+            Err(Refusal::CsrfRequired),
+            "the fourth write of a session of three is refused"
+        );
+        let (token, cookie) = auth.fetch_csrf(&HeaderMap::new(), 0, 1_000_000);
+        let cookie = cookie.unwrap();
+        let ok = headers(&[
+            ("x-csrf-token", &token),
+            ("cookie", cookie.split(';').next().unwrap()),
+        ]);
+        let every = Lifetimes {
+            expire_sessions_every: Some(2),
+            ..Default::default()
+        };
+        auth.count_request(every);
+        assert_eq!(
+            auth.authorize(&user, &Method::PUT, &ok, 1, false, None),
+            Ok(())
+        );
+        auth.count_request(every);
+        assert_eq!(
+            auth.authorize(&user, &Method::PUT, &ok, 1, false, None),
+            Err(Refusal::CsrfRequired),
+            "the second request ended every session"
         );
     }
 }

@@ -46,7 +46,7 @@ pub use auth::{
 };
 pub use clock::ClockMode;
 pub use seed::Seed;
-pub use switches::{RuntimeUser, Switches};
+pub use switches::{Echo, Garbage, RuntimeUser, Switches};
 
 /// Text that makes a deployment fail when it appears in an artifact's files; the rest of its line
 /// is the error text the runtime reports.
@@ -186,6 +186,11 @@ impl Drop for EmulatorHandle {
     }
 }
 
+/// Seconds as milliseconds of the emulator's clock, saturating.
+fn millis(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Starts an emulated tenant in the current tokio runtime.
 pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorError> {
     config.switches.validate().map_err(EmulatorError::Switch)?;
@@ -225,8 +230,9 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         dice: Mutex::new(app::Dice::new(config.switches.fault_seed)),
         rate: Mutex::new(app::RateWindow::default()),
         data_file: config.data_file,
-        token_ttl_ms: config.token_ttl_secs as i64 * 1000,
-        csrf_ttl_ms: config.csrf_ttl_secs as i64 * 1000,
+        token_ttl_ms: millis(config.token_ttl_secs),
+        token_ttl_secs: config.token_ttl_secs,
+        csrf_ttl_ms: millis(config.csrf_ttl_secs),
     });
     app.persist().map_err(|e| EmulatorError::DataFile {
         path: app.data_file.clone().unwrap_or_default(),

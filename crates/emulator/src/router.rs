@@ -29,10 +29,28 @@ pub fn build(app: Arc<App>) -> Router {
 
 /// Authenticates and authorizes a request, answering the refusal when there is one.
 fn gate(app: &App, method: &Method, headers: &HeaderMap, now: i64) -> Result<Principal, Refusal> {
-    let csrf_for_bearer = lock(&app.switches).csrf_for_bearer;
-    let auth = lock(&app.auth);
+    let (csrf_for_bearer, lifetimes) = {
+        let s = lock(&app.switches);
+        (
+            s.csrf_for_bearer,
+            auth::Lifetimes {
+                session_max_writes: s.session_max_writes,
+                expire_sessions_every: s.expire_sessions_every,
+                expire_tokens_every: s.expire_tokens_every,
+            },
+        )
+    };
+    let mut auth = lock(&app.auth);
+    auth.count_request(lifetimes);
     let principal = auth.authenticate(&app.credentials, headers, now)?;
-    auth.authorize(&principal, method, headers, now, csrf_for_bearer)?;
+    auth.authorize(
+        &principal,
+        method,
+        headers,
+        now,
+        csrf_for_bearer,
+        lifetimes.session_max_writes,
+    )?;
     Ok(principal)
 }
 
@@ -201,7 +219,7 @@ async fn token_handler(
     let reply = serde_json::json!({
         "access_token": token,
         "token_type": "bearer",
-        "expires_in": app.token_ttl_ms / 1000,
+        "expires_in": app.token_ttl_secs,
         "scope": "it!b1.AuthGroup_IntegrationDeveloper it!b1.AuthGroup_Administrator",
         "jti": format!("{:x}", now),
     });

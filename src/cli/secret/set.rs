@@ -57,6 +57,7 @@ pub fn cmd_set(ctx: &Context, args: &SetArgs) -> Result<Outcome, CliError> {
             value.pop();
         }
     }
+    crate::redact::register(&value);
     if value.is_empty() {
         return Err(
             CliError::user("stdin was empty: no secret was written").hinted(format!(
