@@ -25,9 +25,12 @@
 //! `CPI_<NAME>_SERVICE_KEY` (the JSON service key SAP issues: `url`, `tokenurl`, `clientid`,
 //! `clientsecret`, at the top level or under `oauth`); `CPI_<NAME>_CLIENT_ID` with
 //! `CPI_<NAME>_CLIENT_SECRET` (needs `token_url`); `CPI_<NAME>_USER` with `CPI_<NAME>_PASSWORD`
-//! (Basic). Calls to the runtime (`/http/...`) use `CPI_<NAME>_RUNTIME_SERVICE_KEY`, or
-//! `_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET`, or `_RUNTIME_USER` with `_RUNTIME_PASSWORD`,
-//! falling back to the API's ([`Config::runtime_client`]). The age identity is
+//! (Basic). Without a complete set of these, the same names without the tenant's name:
+//! `CPI_SERVICE_KEY`, `CPI_CLIENT_ID` with `CPI_CLIENT_SECRET`, `CPI_USER` with `CPI_PASSWORD`
+//! (a workflow matrix job holds one tenant's key under them). Calls to the runtime (`/http/...`)
+//! use `CPI_<NAME>_RUNTIME_SERVICE_KEY`, or `_RUNTIME_CLIENT_ID` with `_RUNTIME_CLIENT_SECRET`,
+//! or `_RUNTIME_USER` with `_RUNTIME_PASSWORD`; when the API's credentials are the unprefixed
+//! ones, `CPI_RUNTIME_...` next; then the API's ([`Config::runtime_client`]). The age identity is
 //! `CPI_GITOPS_AGE_IDENTITY` (the key text) or `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
 
 use crate::client::{Auth, ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy};
@@ -282,7 +285,7 @@ impl ConfigError {
                 "set {name} again as UTF-8 text (credentials and service keys are text), or unset it"
             )),
             ConfigError::NoCredentials { prefix, .. } => Some(format!(
-                "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD"
+                "set {prefix}SERVICE_KEY (the JSON service key), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET, or {prefix}USER and {prefix}PASSWORD; or the same without the tenant's name (CPI_SERVICE_KEY, ...), as a workflow matrix does"
             )),
             _ => None,
         }
@@ -378,6 +381,59 @@ pub fn env_prefix(tenant: &str) -> String {
     format!("CPI_{name}_")
 }
 
+/// The unprefixed names' prefix: `CPI_SERVICE_KEY`, `CPI_CLIENT_ID`, ... hold the credentials of
+/// whichever tenant a command names (a workflow matrix cannot name its `env:` variables).
+pub const UNPREFIXED: &str = "CPI_";
+
+/// Refuses when an unprefixed credential variable is set but not UTF-8.
+fn check_unprefixed_utf8(env: &Env) -> Result<(), ConfigError> {
+    for name in [
+        "SERVICE_KEY",
+        "CLIENT_ID",
+        "CLIENT_SECRET",
+        "USER",
+        "PASSWORD",
+    ] {
+        env.check_utf8(&format!("{UNPREFIXED}{name}"))?;
+    }
+    Ok(())
+}
+
+/// Whether `env` holds one complete set of credentials under `prefix`: `SERVICE_KEY`, or
+/// `CLIENT_ID` with `CLIENT_SECRET`, or `USER` with `PASSWORD`.
+fn has_credentials(prefix: &str, env: &Env) -> bool {
+    let set = |name: &str| env.get(&format!("{prefix}{name}")).is_some();
+    set("SERVICE_KEY")
+        || (set("CLIENT_ID") && set("CLIENT_SECRET"))
+        || (set("USER") && set("PASSWORD"))
+}
+
+/// The prefix of `tenant`'s API credentials: `CPI_<NAME>_` when it holds a complete set (the
+/// tenant's own names win), else the unprefixed `CPI_` when that does, else `CPI_<NAME>_` (for
+/// the error naming what to set).
+fn api_prefix(tenant: &str, env: &Env) -> String {
+    let own = env_prefix(tenant);
+    if !has_credentials(&own, env) && has_credentials(UNPREFIXED, env) {
+        UNPREFIXED.to_string()
+    } else {
+        own
+    }
+}
+
+/// The prefix of `tenant`'s runtime credentials: `CPI_<NAME>_RUNTIME_`; the unprefixed
+/// `CPI_RUNTIME_` only when the API credentials are the unprefixed ones too (so that a job
+/// holding one tenant's unprefixed runtime key never sends it to another tenant named by its
+/// own variables).
+fn runtime_prefix(tenant: &str, api: &str, env: &Env) -> String {
+    let own = format!("{}RUNTIME_", env_prefix(tenant));
+    let unprefixed = format!("{UNPREFIXED}RUNTIME_");
+    if !has_credentials(&own, env) && api == UNPREFIXED && has_credentials(&unprefixed, env) {
+        unprefixed
+    } else {
+        own
+    }
+}
+
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -440,9 +496,9 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
-        let prefix = env_prefix(tenant);
-        env.check_utf8(&prefix)?;
-        env.check_utf8("CPI_SERVICE_KEY")?;
+        env.check_utf8(&env_prefix(tenant))?;
+        check_unprefixed_utf8(env)?;
+        let prefix = api_prefix(tenant, env);
         let bad = |reason: String| ConfigError::Tenant {
             tenant: tenant.into(),
             reason,
@@ -495,7 +551,7 @@ impl Config {
         } else {
             return Err(ConfigError::NoCredentials {
                 tenant: tenant.into(),
-                prefix,
+                prefix: env_prefix(tenant),
             });
         };
         let url = section.url.clone().or(key_url).ok_or_else(|| {
@@ -632,14 +688,17 @@ impl Config {
                 path: self.source.clone(),
                 known: self.tenants.keys().cloned().collect(),
             })?;
-        let prefix = format!("{}RUNTIME_", env_prefix(tenant));
         env.check_utf8(&env_prefix(tenant))?;
+        check_unprefixed_utf8(env)?;
+        env.check_utf8(&format!("{UNPREFIXED}RUNTIME_"))?;
+        let api = api_prefix(tenant, env);
+        let prefix = runtime_prefix(tenant, &api, env);
         let bad = |reason: String| ConfigError::Tenant {
             tenant: tenant.into(),
             reason,
         };
         let api_key = env
-            .get(&format!("{}SERVICE_KEY", env_prefix(tenant)))
+            .get(&format!("{api}SERVICE_KEY"))
             .and_then(|k| ServiceKey::parse(k).ok());
         let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
             let key = ServiceKey::parse(key)
@@ -778,6 +837,25 @@ impl ServiceKey {
     }
 }
 
+/// The folder of the user's cpi-gitops files (the age identities `init` writes):
+/// `$XDG_CONFIG_HOME/cpi-gitops`, else `$HOME/.config/cpi-gitops`, else `%APPDATA%\cpi-gitops`.
+pub fn user_config_dir(env: &Env) -> Option<PathBuf> {
+    env.get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".config")))
+        .or_else(|| env.get("APPDATA").map(PathBuf::from))
+        .map(|d| d.join("cpi-gitops"))
+}
+
+/// What `init` pins the workflows' action to, when not what the release build recorded:
+/// `CPI_GITOPS_ACTION_REPOSITORY` (owner/name) and `CPI_GITOPS_ACTION_SHA` (a commit of it).
+pub fn action_override(env: &Env) -> (Option<&str>, Option<&str>) {
+    (
+        env.get("CPI_GITOPS_ACTION_REPOSITORY"),
+        env.get("CPI_GITOPS_ACTION_SHA"),
+    )
+}
+
 /// The age identity from `CPI_GITOPS_AGE_IDENTITY` or `CPI_GITOPS_AGE_IDENTITY_FILE`, if set.
 pub fn age_identity(env: &Env) -> Result<Option<Identity>, ConfigError> {
     env.check_utf8("CPI_GITOPS_AGE_IDENTITY")?;
@@ -850,6 +928,82 @@ mod tests {
             c.client("dr-site", &env).unwrap().auth,
             Auth::Basic { .. }
         ));
+    }
+
+    #[test]
+    fn unprefixed_credentials_serve_any_tenant_and_the_prefixed_win() {
+        let c = config(
+            "[tenants.dr]\nurl = \"https://dr.example\"\ntoken_url = \"https://auth.example/token\"\n",
+        );
+        let env = Env::from_pairs([("CPI_CLIENT_ID", "matrix"), ("CPI_CLIENT_SECRET", "s")]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::OAuth { client_id, .. } if client_id == "matrix"),
+            "unprefixed names serve the tenant a command names"
+        );
+        let env = Env::from_pairs([
+            ("CPI_CLIENT_ID", "matrix"),
+            ("CPI_CLIENT_SECRET", "s"),
+            ("CPI_DR_USER", "own"),
+            ("CPI_DR_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "own"),
+            "a complete prefixed set wins over unprefixed names, whatever its form"
+        );
+        let env = Env::from_pairs([
+            ("CPI_USER", "matrix"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_DR_CLIENT_ID", "half"),
+        ]);
+        assert!(
+            matches!(&c.client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "matrix"),
+            "half a prefixed pair does not count"
+        );
+        let env = Env::from_pairs([(
+            "CPI_SERVICE_KEY",
+            r#"{"clientid":"sk","clientsecret":"s","url":"https://ignored.example"}"#,
+        )]);
+        let cc = c.client("dr", &env).unwrap();
+        assert_eq!(
+            cc.url, "https://dr.example",
+            "the file's url wins over the key's"
+        );
+        assert!(matches!(&cc.auth, Auth::OAuth { client_id, .. } if client_id == "sk"));
+    }
+
+    #[test]
+    fn unprefixed_runtime_credentials_go_with_unprefixed_api_credentials_only() {
+        let c = config("[tenants.dr]\nurl = \"https://dr.example\"\n");
+        let env = Env::from_pairs([
+            ("CPI_USER", "api"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "rt"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "rt")
+        );
+        let env = Env::from_pairs([
+            ("CPI_DR_USER", "api"),
+            ("CPI_DR_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "someone-elses"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "api"),
+            "a tenant named by its own variables never gets the unprefixed runtime key"
+        );
+        let env = Env::from_pairs([
+            ("CPI_USER", "api"),
+            ("CPI_PASSWORD", "p"),
+            ("CPI_RUNTIME_USER", "matrix-rt"),
+            ("CPI_RUNTIME_PASSWORD", "p"),
+            ("CPI_DR_RUNTIME_USER", "own-rt"),
+            ("CPI_DR_RUNTIME_PASSWORD", "p"),
+        ]);
+        assert!(
+            matches!(&c.runtime_client("dr", &env).unwrap().auth, Auth::Basic { user, .. } if user == "own-rt")
+        );
     }
 
     #[test]

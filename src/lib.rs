@@ -30,7 +30,8 @@
 //! | [`git`] | read revisions; write each run's objects as one pack, the work tree and index in one pass, refs | know about tenants |
 //! | [`interrupt`] | signals (exit 130/143), locks, journals of interrupted runs, fail points | know about tenants or git objects |
 //! | [`blocking`] | blocking work off the async workers, one job at a time | |
-//! | [`scaffold`] | a new state repository on disk (the demo's) | |
+//! | [`scaffold`] | a new state repository on disk (the demo's), file writers | |
+//! | [`init`] | a team's state repository: configuration, recipient, workflows from embedded templates | print |
 //! | [`wire`] | the API's types, artifact zips, canonical JSON | do I/O |
 //! | [`emulator`] | the local tenant (axum) | use the engine, the client or git |
 //!
@@ -64,6 +65,7 @@ pub mod companion;
 pub mod config;
 pub mod export;
 pub mod git;
+pub mod init;
 pub mod interrupt;
 pub mod model;
 pub mod probe;

@@ -7,5 +7,6 @@ mod companion;
 mod emulator;
 mod export;
 mod ha;
+mod init;
 mod sync;
 mod usage;

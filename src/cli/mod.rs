@@ -11,6 +11,7 @@
 //! | `secret/` | `secret set`, `secret rekey` |
 //! | `companion.rs`, `probe.rs` | `companion install`, `probe` |
 //! | `emulator.rs`, `demo.rs` | `emulator`, `demo` |
+//! | `init.rs` | `init` |
 
 mod apply;
 mod companion;
@@ -21,6 +22,7 @@ mod emulator;
 mod error;
 mod export;
 mod failover;
+mod init;
 mod plan;
 mod probe;
 mod secret;
@@ -84,6 +86,8 @@ pub enum Command {
     Companion(companion::CompanionCommand),
     /// Check a tenant's runtime as a traffic manager's health probe does
     Probe(probe::ProbeArgs),
+    /// Scaffold a team's state repository: configuration, age key, workflows
+    Init(init::InitArgs),
 }
 
 impl Command {
@@ -102,6 +106,7 @@ impl Command {
             Command::Secret(secret::SecretCommand::Rekey) => "secret rekey",
             Command::Companion(companion::CompanionCommand::Install(_)) => "companion install",
             Command::Probe(_) => "probe",
+            Command::Init(_) => "init",
         }
     }
 }
@@ -284,6 +289,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Outcome, CliError> {
         Command::Secret(command) => secret::cmd_secret(ctx, &command).await,
         Command::Companion(command) => companion::cmd_companion(ctx, &command).await,
         Command::Probe(args) => probe::cmd_probe(ctx, &args).await,
+        Command::Init(args) => init::cmd_init(ctx, &args),
     }
 }
 

@@ -317,3 +317,64 @@ async fn probe_needs_no_repository_with_config() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A workflow matrix job holds one tenant's key under unprefixed names (`CPI_USER`, ...): the
+/// tenant named on the command line uses them over HTTP, the runtime ones included, and a
+/// complete prefixed set wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unprefixed_credentials_reach_the_tenant_named_and_the_prefixed_win() {
+    let t = Tenant::start(Seed::Demo).await;
+    t.switches(json!({"runtime_users": {
+        "probe": {"password": "pp", "roles": ["CPIGitOps.Ping"]}
+    }}))
+    .await;
+    let mut repo = StateRepo::new(&t, Login::Basic, "");
+    let plan = |repo: &StateRepo| {
+        repo.command()
+            .args(["plan", "--tenant", "primary"])
+            .output()
+            .unwrap()
+    };
+    repo.env = cpi_gitops::config::Env::from_pairs([
+        ("CPI_USER", crate::common::USER),
+        ("CPI_PASSWORD", crate::common::PASSWORD),
+    ]);
+    let out = plan(&repo);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "plan reads the tenant with unprefixed Basic credentials: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.env = cpi_gitops::config::Env::from_pairs([
+        ("CPI_USER", crate::common::USER),
+        ("CPI_PASSWORD", "wrong"),
+        ("CPI_PRIMARY_USER", crate::common::USER),
+        ("CPI_PRIMARY_PASSWORD", crate::common::PASSWORD),
+    ]);
+    assert_eq!(plan(&repo).status.code(), Some(0), "the prefixed names win");
+    repo.env = cpi_gitops::config::Env::from_pairs([
+        ("CPI_USER", crate::common::USER),
+        ("CPI_PASSWORD", "wrong"),
+    ]);
+    let out = plan(&repo);
+    assert_eq!(out.status.code(), Some(1), "the unprefixed ones are used");
+    repo.env = cpi_gitops::config::Env::from_pairs([
+        ("CPI_USER", crate::common::USER),
+        ("CPI_PASSWORD", crate::common::PASSWORD),
+        ("CPI_RUNTIME_USER", "probe"),
+        ("CPI_RUNTIME_PASSWORD", "pp"),
+    ]);
+    assert_eq!(probe(&repo, &[]).code, Some(0), "unprefixed runtime user");
+    repo.env = cpi_gitops::config::Env::from_pairs([
+        ("CPI_USER", crate::common::USER),
+        ("CPI_PASSWORD", crate::common::PASSWORD),
+        ("CPI_RUNTIME_USER", "probe"),
+        ("CPI_RUNTIME_PASSWORD", "wrong"),
+    ]);
+    assert_eq!(
+        probe(&repo, &[]).code,
+        Some(1),
+        "the runtime calls used the unprefixed runtime user, not the API's"
+    );
+}
