@@ -1,5 +1,7 @@
-//! The committed `tenant-state/` at the repository root is, byte for byte, the export of the
-//! emulator's `demo` seed, encrypted to the demo recipient (identity: tests/fixtures/age).
+//! The fixture `tests/fixtures/demo-state/` is, byte for byte, the export of the emulator's
+//! `demo` seed, encrypted to the demo recipient (identity: tests/fixtures/age). It is a fixture,
+//! not the repository's own `tenant-state/`, so that a repository holding real tenant data never
+//! breaks this test.
 //! When a change to the exporter or the seed makes these tests fail, regenerate it as README.md
 //! says ("The committed tenant-state/") and review the diff.
 //!
@@ -15,7 +17,7 @@ use cpi_gitops::secrets::Identity;
 use std::path::{Path, PathBuf};
 
 fn committed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tenant-state")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo-state")
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -32,11 +34,11 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[tokio::test]
-async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
+async fn the_demo_state_fixture_is_the_export_of_the_demo_seed() {
     let t = Tenant::start(Seed::Demo).await;
     let repo = StateRepo::new(&t, Login::OAuth, "");
     copy_tree(&committed(), &repo.path().join("tenant-state"));
-    repo.commit_all("the committed tenant-state");
+    repo.commit_all("the demo state fixture");
     t.admin(reqwest::Method::DELETE, "stats", None).await;
     let report = repo.export_ok().await;
     let stats = t.stats().await;
@@ -61,7 +63,7 @@ async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
         .collect();
     assert!(
         !report.changed,
-        "tenant-state/ at the repository root is not the current export of the demo seed (regenerate it as README.md says): {stale:?}"
+        "tests/fixtures/demo-state/ is not the current export of the demo seed (regenerate it as README.md says): {stale:?}"
     );
     assert_eq!(
         report.unverified_secrets.len(),
@@ -78,7 +80,7 @@ async fn the_committed_tenant_state_is_the_export_of_the_demo_seed() {
 }
 
 #[tokio::test]
-async fn the_committed_secrets_decrypt_to_the_demo_tenants_values() {
+async fn the_fixture_secrets_decrypt_to_the_demo_tenants_values() {
     let t = Tenant::start(Seed::Demo).await;
     let fresh = StateRepo::new(&t, Login::OAuth, "");
     fresh.export_ok().await;
@@ -90,7 +92,7 @@ async fn the_committed_secrets_decrypt_to_the_demo_tenants_values() {
         .filter(|(p, _)| p.ends_with(".age"))
     {
         let committed_bytes = std::fs::read(committed().join(&path))
-            .unwrap_or_else(|_| panic!("tenant-state/{path} is committed"));
+            .unwrap_or_else(|_| panic!("tests/fixtures/demo-state/{path} exists"));
         let want = identity.decrypt(&bytes, &path).unwrap();
         let have = identity.decrypt(&committed_bytes, &path).unwrap();
         assert_eq!(
