@@ -1,6 +1,6 @@
 //! The workflows `init` writes, run end to end (tests/init/runner.rs says how) against two
-//! emulated tenants: export opens a pull request and a second export changes nothing, a
-//! person's commit on the export branch stays and the next change goes on top of it; a fork's
+//! emulated tenants: export opens a pull request and a second export changes nothing, nor one
+//! after the team closed it and deleted its branch; a person's commit on the export branch stays and the next change goes on top of it; a fork's
 //! pull request gets a note; plan
 //! comments on it; the first apply refuses and says how to bootstrap, the bootstrap applies;
 //! drift opens an issue when the secondary is changed by hand and closes it when apply repaired
@@ -165,6 +165,35 @@ async fn the_generated_workflows_run_end_to_end() {
         "{}",
         r.summary
     );
+
+    // The team closes the pull request and deletes its branch: the same tree is not proposed
+    // again (export builds on what was proposed last). Then they reopen it.
+    git(&origin, &["update-ref", "-d", "refs/heads/export/primary"]);
+    runner.set_gh_file("pr", None);
+    let calls = runner.gh_calls().len();
+    let r = runner.run(&export);
+    assert_eq!(
+        r.code, 0,
+        "export after the close: {}\n{}",
+        r.output, r.summary
+    );
+    assert_eq!(
+        git(&origin, &["for-each-ref", "refs/heads/export"]),
+        "",
+        "no branch pushed again"
+    );
+    assert_eq!(
+        runner.gh_calls().len(),
+        calls,
+        "no pull request opened again: {:?}",
+        runner.gh_calls()
+    );
+    assert!(r.summary.contains("proposed before"), "{}", r.summary);
+    git(
+        &origin,
+        &["update-ref", "refs/heads/export/primary", &branch],
+    );
+    runner.set_gh_file("pr", Some("1\n"));
 
     // A person's commit on the export branch stays; a change on the tenant goes on top of it.
     let person = s.root.path().join("person");

@@ -277,6 +277,18 @@ impl Runner {
         std::fs::read_to_string(self.gh_state.join(name)).ok()
     }
 
+    /// Sets (or, with `None`, removes) a file the stand-in `gh` answers from, as GitHub's state
+    /// changes by people's hands (a pull request closed or reopened).
+    pub fn set_gh_file(&self, name: &str, text: Option<&str>) {
+        let path = self.gh_state.join(name);
+        match text {
+            Some(text) => std::fs::write(path, text).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
     pub fn run(&mut self, job: &Job) -> JobResult {
         self.runs += 1;
         let text = std::fs::read_to_string(job.workflow).unwrap();
