@@ -20,6 +20,8 @@
 //! | `apply:intent-recorded` | apply: the base records the objects about to be written; nothing is written yet |
 //! | `apply:object-written` | apply: the first object is written and journaled |
 //! | `apply:writes-done` | apply: every write and deploy is done; the target is not verified yet |
+//! | `failover:fenced` | failover: the old active is fenced (or there is none); nothing is deployed on the new active yet |
+//! | `failover:deployed` | failover: the held-back flows are deployed on the new active; the roles and bases are not recorded yet |
 //!
 //! The variable is read once, by the command line, through `config::Env` (the only reader of the
 //! environment); the library's own tests never set it.

@@ -1,10 +1,12 @@
 //! `failover`: with both twins up it moves every self-starting flow and no flow runs on both in
 //! any tick; with the old active down it switches and says so (exit 2), and fences the old
 //! active once it is back (exit 0); a failover back exits 0; a deploy that fails puts everything
-//! back; export after a failover keeps regional values out of git.
+//! back; export after a failover keeps regional values out of git; a failover stopped by a
+//! signal between its steps is finished by running it again.
 
 use super::{SELF_STARTING, lockstep, no_overlap, passive_pair, roles, run, running, tick};
 use crate::common::pair::Pair;
+use crate::common::process::{Sig, Stopped};
 use serde_json::{Value, json};
 
 /// A passive pair where both twins have a base: the primary's recorded by an apply that writes
@@ -365,4 +367,41 @@ async fn a_failover_is_refused_while_a_twin_is_locked_and_a_dry_run_takes_no_loc
     drop(held);
     run(&p, &["failover", "--to", "secondary"], 0);
     assert_eq!(roles(&p)["active"], json!(["secondary"]));
+}
+
+/// A failover stopped by SIGINT, SIGTERM or SIGKILL after the fence, or after the deploy on the
+/// new active, is finished by running the same command again: the flows run on the new active
+/// only, the roles are recorded, neither twin drifts. One pair, each stop switching the other way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failover_stopped_between_its_steps_is_finished_by_running_it_again() {
+    let p = ready_pair().await;
+    let mut to = "secondary";
+    for point in ["failover:fenced", "failover:deployed"] {
+        for sig in Sig::ALL {
+            let (new, old) = if to == "secondary" {
+                (&p.secondary, &p.primary)
+            } else {
+                (&p.primary, &p.secondary)
+            };
+            let mut cmd = p.repo.command();
+            cmd.args(["failover", "--to", to]);
+            let (status, stderr) = Stopped::at(cmd, point).signal(sig);
+            let context = format!(
+                "{sig:?} at {point} to {to}: {status:?}\n{}",
+                stderr.join("\n")
+            );
+            assert_eq!(status.code(), sig.exit_code(), "{context}");
+            run(&p, &["failover", "--to", to], 0);
+            assert_eq!(running(new).await, SELF_STARTING, "{context}");
+            assert!(running(old).await.is_empty(), "{context}");
+            assert_eq!(roles_of(&p)["active"], json!([to]), "{context}");
+            run(&p, &["drift", "--tenant", "secondary"], 0);
+            run(&p, &["drift", "--tenant", "primary"], 0);
+            to = if to == "secondary" {
+                "primary"
+            } else {
+                "secondary"
+            };
+        }
+    }
 }

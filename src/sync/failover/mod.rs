@@ -30,6 +30,7 @@ use super::roles::Roles;
 use super::starts::{self, Known};
 use crate::client::{Client, ClientError};
 use crate::git::{GitError, Repo};
+use crate::interrupt::failpoint;
 use crate::model::{Kind, ObjectId, WriteError};
 use crate::wire::designtime::ArtifactKind;
 use crate::wire::runtime::{IntegrationRuntimeArtifact, status};
@@ -181,6 +182,8 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
         report.steps.push(step);
     }
 
+    failpoint::reach_async("failover:fenced").await;
+
     // 3. Deploy the held-back flows on the new active.
     let (step, started) = deploy_held(&to, &held, &to_runtime, options.dry_run).await;
     let deploy_failed = step.status == Status::Failed;
@@ -200,6 +203,8 @@ pub async fn failover(req: Request<'_>) -> Result<FailoverReport, FailoverError>
             return Ok(report);
         }
     }
+
+    failpoint::reach_async("failover:deployed").await;
 
     // 4. Record the roles and update the bases.
     let from_name = from.as_ref().map(|f| f.name.as_str());
