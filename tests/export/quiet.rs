@@ -243,3 +243,49 @@ async fn configure_only_artifacts_drafts_and_version_mismatches() {
         report.warnings
     );
 }
+
+/// A partner exists exactly as long as some entry references it: without partners, the entry
+/// lists of the Partner Directory are not read (one request instead of five); with one, they are.
+#[tokio::test]
+async fn the_partner_directory_lists_are_read_only_when_a_partner_exists() {
+    const LISTS: [&str; 4] = [
+        "GET StringParameters",
+        "GET BinaryParameters",
+        "GET AlternativePartners",
+        "GET AuthorizedUsers",
+    ];
+    let t = Tenant::start(Seed::Empty).await;
+    let repo = StateRepo::new(&t, Login::OAuth, "");
+    t.admin(Method::DELETE, "stats", None).await;
+    repo.export_ok().await;
+    let stats = t.stats().await;
+    assert_eq!(stats["by_route"]["GET Partners"], json!(1), "{stats}");
+    for list in LISTS {
+        assert!(
+            stats["by_route"].get(list).is_none(),
+            "{list} read: {stats}"
+        );
+    }
+
+    let r = t
+        .send(
+            Method::POST,
+            "StringParameters",
+            Some(json!({"Pid": "ACME", "Id": "Region", "Value": "EU"})),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    t.admin(Method::DELETE, "stats", None).await;
+    let report = repo.export_ok().await;
+    let stats = t.stats().await;
+    for list in LISTS {
+        assert_eq!(stats["by_route"][list], json!(1), "{list}: {stats}");
+    }
+    assert!(
+        report
+            .objects
+            .iter()
+            .any(|o| o.id == "string-parameter/ACME/Region" && o.outcome == Change::Added),
+        "the entry is exported"
+    );
+}
