@@ -488,67 +488,20 @@ impl Config {
 
     /// The client settings of `tenant`, with credentials from `env`.
     pub fn client(&self, tenant: &str, env: &Env) -> Result<ClientConfig, ConfigError> {
-        let section = self
-            .tenants
-            .get(tenant)
-            .ok_or_else(|| ConfigError::UnknownTenant {
-                tenant: tenant.into(),
-                path: self.source.clone(),
-                known: self.tenants.keys().cloned().collect(),
-            })?;
+        let section = self.section(tenant)?;
         env.check_utf8(&env_prefix(tenant))?;
         check_unprefixed_utf8(env)?;
         let prefix = api_prefix(tenant, env);
-        let bad = |reason: String| ConfigError::Tenant {
-            tenant: tenant.into(),
-            reason,
-        };
-        let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
-            let key = ServiceKey::parse(key)
-                .map_err(|e| bad(format!("{prefix}SERVICE_KEY is not a service key: {e}")))?;
-            let token_url = section
-                .token_url
-                .clone()
-                .or(key.tokenurl)
-                .ok_or_else(|| bad("the service key has no tokenurl".into()))?;
-            (
-                key.url,
-                Auth::OAuth {
-                    token_url,
-                    client_id: key.clientid,
-                    client_secret: Secret::new(key.clientsecret),
-                },
-            )
-        } else if let (Some(id), Some(secret)) = (
-            env.get(&format!("{prefix}CLIENT_ID")),
-            env.get(&format!("{prefix}CLIENT_SECRET")),
-        ) {
-            let token_url = section.token_url.clone().ok_or_else(|| {
-                bad(format!(
-                    "{prefix}CLIENT_ID is set, so token_url is needed in [tenants.{tenant}] of {}",
-                    self.source.display()
-                ))
-            })?;
-            (
-                None,
-                Auth::OAuth {
-                    token_url,
-                    client_id: id.into(),
-                    client_secret: Secret::new(secret),
-                },
-            )
-        } else if let (Some(user), Some(password)) = (
-            env.get(&format!("{prefix}USER")),
-            env.get(&format!("{prefix}PASSWORD")),
-        ) {
-            (
-                None,
-                Auth::Basic {
-                    user: user.into(),
-                    password: Secret::new(password),
-                },
-            )
-        } else {
+        let bad = |reason: String| tenant_error(tenant, reason);
+        // The configured token_url wins over the service key's.
+        let Some((key_url, auth)) = self.credentials(
+            tenant,
+            env,
+            &prefix,
+            [section.token_url.clone(), None],
+            section.token_url.clone(),
+        )?
+        else {
             return Err(ConfigError::NoCredentials {
                 tenant: tenant.into(),
                 prefix: env_prefix(tenant),
@@ -560,48 +513,12 @@ impl Config {
                 self.source.display()
             ))
         })?;
-        let url = if url.contains("://") {
-            url
-        } else {
-            format!("https://{url}")
-        };
-        let url = url.trim_end_matches('/').to_string();
-        self.check_numbers().map_err(bad)?;
-        let mut retry = RetryPolicy::default();
-        if let Some(n) = section.retry_attempts {
-            retry.max_attempts = n;
-        }
-        if let Some(ms) = section.retry_base_ms {
-            retry.base_delay = Duration::from_millis(ms);
-        }
-        if let Some(secs) = section.retry_budget_secs {
-            retry.max_total = Duration::from_secs(secs);
-        }
-        match &auth {
-            Auth::Basic { password, .. } => crate::redact::register_str(password.expose()),
-            Auth::OAuth { client_secret, .. } => {
-                crate::redact::register_str(client_secret.expose())
-            }
-        }
-        Ok(ClientConfig {
-            name: tenant.into(),
-            runtime_url: section
-                .runtime_url
-                .clone()
-                .unwrap_or_else(|| url.clone())
-                .trim_end_matches('/')
-                .to_string(),
-            url,
-            auth,
-            concurrency: section
-                .concurrency
-                .unwrap_or(crate::client::DEFAULT_CONCURRENCY),
-            retry,
-            timeout: Duration::from_secs(section.timeout_secs.unwrap_or(120)),
-            max_response_bytes: self
-                .max_response_bytes
-                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-        })
+        let url = https(url);
+        let runtime_url = section
+            .runtime_url
+            .clone()
+            .map_or_else(|| url.clone(), |u| u.trim_end_matches('/').to_string());
+        self.client_config(tenant, section, url, runtime_url, auth)
     }
 
     /// The size limits of artifact content (`max_artifact_bytes`).
@@ -680,84 +597,29 @@ impl Config {
     /// the API service key's `tokenurl`), or `CPI_<NAME>_RUNTIME_USER` with `_RUNTIME_PASSWORD`
     /// (Basic); without any of these, the API's credentials and `runtime_url` (default `url`).
     pub fn runtime_client(&self, tenant: &str, env: &Env) -> Result<ClientConfig, ConfigError> {
-        let section = self
-            .tenants
-            .get(tenant)
-            .ok_or_else(|| ConfigError::UnknownTenant {
-                tenant: tenant.into(),
-                path: self.source.clone(),
-                known: self.tenants.keys().cloned().collect(),
-            })?;
+        let section = self.section(tenant)?;
         env.check_utf8(&env_prefix(tenant))?;
         check_unprefixed_utf8(env)?;
         env.check_utf8(&format!("{UNPREFIXED}RUNTIME_"))?;
         let api = api_prefix(tenant, env);
         let prefix = runtime_prefix(tenant, &api, env);
-        let bad = |reason: String| ConfigError::Tenant {
-            tenant: tenant.into(),
-            reason,
-        };
+        let bad = |reason: String| tenant_error(tenant, reason);
         let api_key = env
             .get(&format!("{api}SERVICE_KEY"))
             .and_then(|k| ServiceKey::parse(k).ok());
-        let (key_url, auth) = if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
-            let key = ServiceKey::parse(key)
-                .map_err(|e| bad(format!("{prefix}SERVICE_KEY is not a service key: {e}")))?;
-            let token_url = key
-                .tokenurl
-                .or_else(|| section.token_url.clone())
-                .ok_or_else(|| bad(format!("{prefix}SERVICE_KEY has no tokenurl")))?;
-            (
-                key.url,
-                Auth::OAuth {
-                    token_url,
-                    client_id: key.clientid,
-                    client_secret: Secret::new(key.clientsecret),
-                },
-            )
-        } else if let (Some(id), Some(secret)) = (
-            env.get(&format!("{prefix}CLIENT_ID")),
-            env.get(&format!("{prefix}CLIENT_SECRET")),
-        ) {
-            let token_url = section
+        // The runtime key's own tokenurl wins; a client id uses token_url, else the API key's.
+        let Some((key_url, auth)) = self.credentials(
+            tenant,
+            env,
+            &prefix,
+            [None, section.token_url.clone()],
+            section
                 .token_url
                 .clone()
-                .or_else(|| api_key.as_ref().and_then(|k| k.tokenurl.clone()))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "{prefix}CLIENT_ID is set, so token_url is needed in [tenants.{tenant}] of {}",
-                        self.source.display()
-                    ))
-                })?;
-            (
-                None,
-                Auth::OAuth {
-                    token_url,
-                    client_id: id.into(),
-                    client_secret: Secret::new(secret),
-                },
-            )
-        } else if let (Some(user), Some(password)) = (
-            env.get(&format!("{prefix}USER")),
-            env.get(&format!("{prefix}PASSWORD")),
-        ) {
-            (
-                None,
-                Auth::Basic {
-                    user: user.into(),
-                    password: Secret::new(password),
-                },
-            )
-        } else {
+                .or_else(|| api_key.as_ref().and_then(|k| k.tokenurl.clone())),
+        )?
+        else {
             return self.client(tenant, env);
-        };
-        let https = |u: String| {
-            let u = if u.contains("://") {
-                u
-            } else {
-                format!("https://{u}")
-            };
-            u.trim_end_matches('/').to_string()
         };
         let url = section
             .url
@@ -775,7 +637,97 @@ impl Config {
                     self.source.display()
                 ))
             })?;
-        self.check_numbers().map_err(bad)?;
+        let url = url.map(https).unwrap_or_else(|| runtime_url.clone());
+        self.client_config(tenant, section, url, runtime_url, auth)
+    }
+
+    /// The section of `tenant`, or which tenants there are.
+    fn section(&self, tenant: &str) -> Result<&TenantSection, ConfigError> {
+        self.tenants
+            .get(tenant)
+            .ok_or_else(|| ConfigError::UnknownTenant {
+                tenant: tenant.into(),
+                path: self.source.clone(),
+                known: self.tenants.keys().cloned().collect(),
+            })
+    }
+
+    /// The credentials under `prefix` in `env`: `SERVICE_KEY` (its `url` returned beside),
+    /// `CLIENT_ID` with `CLIENT_SECRET` (OAuth at `client_token_url`), or `USER` with `PASSWORD`
+    /// (Basic); `None` without any. A service key's token URL is the first of
+    /// `key_token_urls[0]`, its own `tokenurl`, `key_token_urls[1]`.
+    fn credentials(
+        &self,
+        tenant: &str,
+        env: &Env,
+        prefix: &str,
+        key_token_urls: [Option<String>; 2],
+        client_token_url: Option<String>,
+    ) -> Result<Option<(Option<String>, Auth)>, ConfigError> {
+        let bad = |reason: String| tenant_error(tenant, reason);
+        if let Some(key) = env.get(&format!("{prefix}SERVICE_KEY")) {
+            let key = ServiceKey::parse(key)
+                .map_err(|e| bad(format!("{prefix}SERVICE_KEY is not a service key: {e}")))?;
+            let [first, last] = key_token_urls;
+            let token_url = first
+                .or(key.tokenurl)
+                .or(last)
+                .ok_or_else(|| bad(format!("{prefix}SERVICE_KEY has no tokenurl")))?;
+            return Ok(Some((
+                key.url,
+                Auth::OAuth {
+                    token_url,
+                    client_id: key.clientid,
+                    client_secret: Secret::new(key.clientsecret),
+                },
+            )));
+        }
+        if let (Some(id), Some(secret)) = (
+            env.get(&format!("{prefix}CLIENT_ID")),
+            env.get(&format!("{prefix}CLIENT_SECRET")),
+        ) {
+            let token_url = client_token_url.ok_or_else(|| {
+                bad(format!(
+                    "{prefix}CLIENT_ID is set, so token_url is needed in [tenants.{tenant}] of {}",
+                    self.source.display()
+                ))
+            })?;
+            return Ok(Some((
+                None,
+                Auth::OAuth {
+                    token_url,
+                    client_id: id.into(),
+                    client_secret: Secret::new(secret),
+                },
+            )));
+        }
+        if let (Some(user), Some(password)) = (
+            env.get(&format!("{prefix}USER")),
+            env.get(&format!("{prefix}PASSWORD")),
+        ) {
+            return Ok(Some((
+                None,
+                Auth::Basic {
+                    user: user.into(),
+                    password: Secret::new(password),
+                },
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The settings shared by the API's and the runtime's clients of `tenant`; the secret of
+    /// `auth` is registered for redaction.
+    fn client_config(
+        &self,
+        tenant: &str,
+        section: &TenantSection,
+        url: String,
+        runtime_url: String,
+        auth: Auth,
+    ) -> Result<ClientConfig, ConfigError> {
+        self.check_numbers()
+            .map_err(|reason| tenant_error(tenant, reason))?;
         let mut retry = RetryPolicy::default();
         if let Some(n) = section.retry_attempts {
             retry.max_attempts = n;
@@ -794,7 +746,7 @@ impl Config {
         }
         Ok(ClientConfig {
             name: tenant.into(),
-            url: url.map(https).unwrap_or_else(|| runtime_url.clone()),
+            url,
             runtime_url,
             auth,
             concurrency: section
@@ -806,6 +758,24 @@ impl Config {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         })
+    }
+}
+
+/// `url` with `https://` when it names no scheme, without a trailing `/`.
+fn https(url: String) -> String {
+    let url = if url.contains("://") {
+        url
+    } else {
+        format!("https://{url}")
+    };
+    url.trim_end_matches('/').to_string()
+}
+
+/// An error in the configuration of `tenant`.
+fn tenant_error(tenant: &str, reason: String) -> ConfigError {
+    ConfigError::Tenant {
+        tenant: tenant.into(),
+        reason,
     }
 }
 
