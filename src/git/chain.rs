@@ -37,21 +37,7 @@ impl Repo {
                 ),
             });
         }
-        let mut builder = self
-            .repo
-            .treebuilder(None)
-            .map_err(GitError::failed(action.clone()))?;
-        for (name, bytes) in files {
-            let blob = self.write_blob(bytes)?;
-            builder
-                .insert(name, blob.0, 0o100644)
-                .map_err(GitError::failed(action.clone()))?;
-        }
-        let tree_id = builder.write().map_err(GitError::failed(action.clone()))?;
-        let tree = self
-            .repo
-            .find_tree(tree_id)
-            .map_err(GitError::failed(action.clone()))?;
+        let tree = self.flat_tree(files, &action)?;
         let parent = match &current {
             Some(id) => Some(
                 git2::Oid::from_str(id)

@@ -240,6 +240,29 @@ impl Repo {
         self.set_ref(reference, commit, message)
     }
 
+    /// A tree of `files` (names without folders), their blobs written; `action` names the
+    /// write in errors.
+    pub(super) fn flat_tree(
+        &self,
+        files: &[(&str, &[u8])],
+        action: &str,
+    ) -> Result<git2::Tree<'_>, GitError> {
+        let mut builder = self
+            .repo
+            .treebuilder(None)
+            .map_err(GitError::failed(action))?;
+        for (name, bytes) in files {
+            let blob = self.write_blob(bytes)?;
+            builder
+                .insert(name, blob.0, 0o100644)
+                .map_err(GitError::failed(action))?;
+        }
+        let tree_id = builder.write().map_err(GitError::failed(action))?;
+        self.repo
+            .find_tree(tree_id)
+            .map_err(GitError::failed(action))
+    }
+
     /// A commit whose tree holds `files`, with `parents`.
     fn document_commit(
         &self,
@@ -249,21 +272,7 @@ impl Repo {
         message: &str,
     ) -> Result<Oid, GitError> {
         let action = format!("write {reference}");
-        let mut builder = self
-            .repo
-            .treebuilder(None)
-            .map_err(GitError::failed(action.clone()))?;
-        for (name, bytes) in files {
-            let blob = self.write_blob(bytes)?;
-            builder
-                .insert(name, blob.0, 0o100644)
-                .map_err(GitError::failed(action.clone()))?;
-        }
-        let tree_id = builder.write().map_err(GitError::failed(action.clone()))?;
-        let tree = self
-            .repo
-            .find_tree(tree_id)
-            .map_err(GitError::failed(action.clone()))?;
+        let tree = self.flat_tree(files, &action)?;
         let parents: Vec<git2::Commit> = parents
             .iter()
             .map(|p| self.repo.find_commit(*p))
