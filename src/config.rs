@@ -13,6 +13,7 @@
 //! probe_path = "/http/cpi-gitops/ping"               # default; also probe_expect, probe_timeout_secs
 //! concurrency = 8                                    # requests in flight, default 8
 //! role = "passive"                                   # high availability; default "active"
+//! platform = "cf"                                    # or "neo"; default: from url/token_url
 //! [tenants.primary.companion]                        # what `companion install` configures
 //! role = "CPIGitOps.SecurityMaterial"                # also address, ping_address, ping_role
 //! ```
@@ -33,7 +34,7 @@
 //! ones, `CPI_RUNTIME_...` next; then the API's ([`Config::runtime_client`]). The age identity is
 //! `CPI_GITOPS_AGE_IDENTITY` (the key text) or `CPI_GITOPS_AGE_IDENTITY_FILE` (a path).
 
-use crate::client::{Auth, ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy};
+use crate::client::{Auth, ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, Platform, RetryPolicy};
 use crate::secrets::{Identity, Secret};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -157,6 +158,9 @@ pub struct TenantSection {
     pub probe_expect: Option<String>,
     /// Seconds before a probe gives up (default 10).
     pub probe_timeout_secs: Option<u64>,
+    /// Where the tenant runs, `"cf"` or `"neo"`; default: what its URL or token URL (from the
+    /// service key) says, else unknown.
+    pub platform: Option<Platform>,
     /// How `companion install` configures the companion's flows.
     pub companion: Option<CompanionSection>,
 }
@@ -738,13 +742,23 @@ impl Config {
         if let Some(secs) = section.retry_budget_secs {
             retry.max_total = Duration::from_secs(secs);
         }
-        match &auth {
-            Auth::Basic { password, .. } => crate::redact::register_str(password.expose()),
-            Auth::OAuth { client_secret, .. } => {
-                crate::redact::register_str(client_secret.expose())
+        let token_url = match &auth {
+            Auth::Basic { password, .. } => {
+                crate::redact::register_str(password.expose());
+                None
             }
-        }
+            Auth::OAuth {
+                client_secret,
+                token_url,
+                ..
+            } => {
+                crate::redact::register_str(client_secret.expose());
+                Some(token_url.as_str())
+            }
+        };
+        let platform = section.platform.or_else(|| Platform::of(&url, token_url));
         Ok(ClientConfig {
+            platform,
             name: tenant.into(),
             url,
             runtime_url,

@@ -36,7 +36,7 @@ pub struct EmulatorArgs {
     /// Keep the tenant's state in this file across restarts (holds secrets in plaintext)
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Delay every API request by this many milliseconds (at most 600000)
+    /// Every API request takes at least this many milliseconds to answer (at most 600000)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub latency_ms: u64,
     /// Share of API requests answered 503 (0 to 1)

@@ -38,6 +38,64 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// The largest answer accepted; a larger one is refused while it streams in.
     pub max_response_bytes: u64,
+    /// Where the tenant runs, when known (`None`: read what may not exist and take `404` as
+    /// absent).
+    pub platform: Option<Platform>,
+}
+
+/// Where a tenant runs: SAP BTP's Cloud Foundry or Neo environment. Some API sets exist on one
+/// only (`CertificateUserMappings`: Neo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Cloud Foundry.
+    Cf,
+    /// Neo.
+    Neo,
+}
+
+impl Platform {
+    /// The platform SAP's addresses name, `None` when they name neither: a Cloud Foundry tenant's
+    /// API host is `<subdomain>.it-<node>.cfapps.<region>.hana.ondemand.com` and its token URL
+    /// `https://<subdomain>.authentication.<region>.hana.ondemand.com/oauth/token`; a Neo
+    /// tenant's API host starts with `<account>-tmn.` and its token URL ends with
+    /// `/oauth2/api/v1/token`.
+    pub fn of(url: &str, token_url: Option<&str>) -> Option<Platform> {
+        let host = |u: &str| -> String {
+            let rest = u.split_once("://").map_or(u, |(_, r)| r);
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let host = &rest[..end];
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            host.split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let api = host(url);
+        let token = token_url.map(|t| (host(t), t.to_ascii_lowercase()));
+        let cf = api.contains(".cfapps.")
+            || token.as_ref().is_some_and(|(h, t)| {
+                (h.contains(".authentication.") || h.contains(".authentication.cert."))
+                    && t.trim_end_matches('/').ends_with("/oauth/token")
+            });
+        let neo = api.split('.').next().is_some_and(|l| l.ends_with("-tmn"))
+            || token
+                .as_ref()
+                .is_some_and(|(_, t)| t.trim_end_matches('/').ends_with("/oauth2/api/v1/token"));
+        match (cf, neo) {
+            (true, false) => Some(Platform::Cf),
+            (false, true) => Some(Platform::Neo),
+            _ => None,
+        }
+    }
+
+    /// `cf` or `neo`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Cf => "cf",
+            Platform::Neo => "neo",
+        }
+    }
 }
 
 impl ClientConfig {
@@ -54,6 +112,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            platform: None,
         }
     }
 }
@@ -69,6 +128,7 @@ impl fmt::Debug for ClientConfig {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("platform", &self.platform)
             .finish()
     }
 }
@@ -169,6 +229,16 @@ pub(crate) struct Addresses {
     pub token_url: Option<Url>,
 }
 
+impl Addresses {
+    /// Whether every address is plain `http://` (which [`check`] allows only to loopback hosts).
+    pub fn plain_http_only(&self) -> bool {
+        let http = |u: &str| u.starts_with("http://");
+        http(self.api_base.as_str())
+            && http(&self.runtime_root)
+            && self.token_url.as_ref().is_none_or(|u| http(u.as_str()))
+    }
+}
+
 /// Checks a config: names, limits, and every URL (https, or http to a loopback host).
 pub(crate) fn check(config: &ClientConfig) -> Result<Addresses, ClientError> {
     let name = &config.name;
@@ -266,6 +336,52 @@ fn redact_userinfo(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_platform_is_what_sap_addresses_name() {
+        let cases = [
+            (
+                "https://acme.it-cpi018.cfapps.eu10-003.hana.ondemand.com",
+                Some("https://acme.authentication.eu10.hana.ondemand.com/oauth/token"),
+                Some(Platform::Cf),
+            ),
+            (
+                "https://custom.example.com",
+                Some("https://acme.authentication.cert.eu10.hana.ondemand.com/oauth/token/"),
+                Some(Platform::Cf),
+            ),
+            (
+                "https://acme.it-cpi018.cfapps.eu10-003.hana.ondemand.com",
+                None,
+                Some(Platform::Cf),
+            ),
+            (
+                "https://p0123-tmn.hci.eu1.hana.ondemand.com",
+                None,
+                Some(Platform::Neo),
+            ),
+            (
+                "https://custom.example.com",
+                Some("https://oauthasservices-a1b2.hana.ondemand.com/oauth2/api/v1/token"),
+                Some(Platform::Neo),
+            ),
+            ("https://custom.example.com", None, None),
+            (
+                "http://127.0.0.1:8080",
+                Some("http://127.0.0.1:8080/oauth/token"),
+                None,
+            ),
+            // Both at once: neither is trusted.
+            (
+                "https://p0123-tmn.hci.eu1.hana.ondemand.com",
+                Some("https://acme.authentication.eu10.hana.ondemand.com/oauth/token"),
+                None,
+            ),
+        ];
+        for (url, token, want) in cases {
+            assert_eq!(Platform::of(url, token), want, "{url} {token:?}");
+        }
+    }
 
     fn basic(url: &str) -> ClientConfig {
         ClientConfig::new(

@@ -93,11 +93,15 @@ impl Client {
         self.get_bytes(&path).await
     }
 
-    /// `GET CertificateUserMappings` (reference 7.5); `None` where the set does not exist
-    /// (Cloud Foundry tenants answer `404`).
+    /// `GET CertificateUserMappings` (reference 7.5, Neo only); `None` where the set does not
+    /// exist: on a Cloud Foundry tenant without a request, on a tenant of unknown platform when
+    /// it answers `404`.
     pub async fn certificate_user_mappings(
         &self,
     ) -> Result<Option<Vec<CertificateUserMapping>>, ClientError> {
+        if self.platform() == Some(super::Platform::Cf) {
+            return Ok(None);
+        }
         match self.get_collection("CertificateUserMappings").await {
             Ok(mappings) => Ok(Some(mappings)),
             Err(e) if e.is_not_found() => Ok(None),

@@ -57,7 +57,7 @@ mod writes;
 
 pub use config::{
     Auth, ClientConfig, DEFAULT_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    MAX_TIMEOUT, RetryPolicy,
+    MAX_TIMEOUT, Platform, RetryPolicy,
 };
 pub use error::{ClientError, RequestLabel};
 pub use reply::{Body, Reply};
@@ -88,6 +88,8 @@ struct Inner {
     transport: Transport,
     auth: Authenticator,
     csrf: Csrf,
+    /// Where the tenant runs, when known.
+    platform: Option<Platform>,
 }
 
 impl Client {
@@ -97,18 +99,22 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         let addresses = config::check(&config)?;
         let cookies = Arc::new(SessionCookies::default());
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .cookie_provider(cookies.clone())
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cpi-gitops/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                ClientError::Config(format!(
-                    "tenant `{}`: cannot set up HTTP: {}",
-                    config.name,
-                    error::cause_chain(&e)
-                ))
-            })?;
+            .user_agent(concat!("cpi-gitops/", env!("CARGO_PKG_VERSION")));
+        if addresses.plain_http_only() {
+            // Every address is plain http to this machine (an emulator): no TLS is ever spoken,
+            // so the system's root certificates (tens of milliseconds to load) are not read.
+            builder = builder.tls_certs_only(Vec::new());
+        }
+        let http = builder.build().map_err(|e| {
+            ClientError::Config(format!(
+                "tenant `{}`: cannot set up HTTP: {}",
+                config.name,
+                error::cause_chain(&e)
+            ))
+        })?;
         let auth = Authenticator::new(&config.name, &config.auth, addresses.token_url)?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -125,6 +131,7 @@ impl Client {
                 },
                 auth,
                 csrf: Csrf::new(cookies),
+                platform: config.platform,
                 name: config.name,
             }),
         })
@@ -133,6 +140,11 @@ impl Client {
     /// The tenant's name from the configuration.
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Where the tenant runs, when known.
+    pub fn platform(&self) -> Option<Platform> {
+        self.inner.platform
     }
 
     /// Requests sent (retries included), retries, and bytes received so far.

@@ -30,7 +30,7 @@ mod summary;
 pub use summary::{Change, ObjectOutcome};
 
 use crate::client::Client;
-use crate::git::{BlobSink, GitError, Repo, StateFiles};
+use crate::git::{BlobSink, GitError, Repo, Stage, StateFiles};
 use crate::interrupt::{Lock, Signal, failpoint, lock, signals};
 use crate::read::{self, Companion, Progress, ReadOptions, SecretMode, Warning};
 use crate::secrets::Recipients;
@@ -129,11 +129,18 @@ pub fn lock(repo: &Repo, command: &str) -> Result<(Lock, Vec<String>), ExportErr
 }
 
 /// What a killed export left, recovered (the export lock must be held).
+/// Where an export stages the files of the work tree while it reads (`.git/cpi-gitops/stage`;
+/// the export lock makes it one run's at a time).
+fn stage_dir(repo: &Repo) -> std::path::PathBuf {
+    repo.git_dir().join("cpi-gitops").join("stage")
+}
+
 fn recover_locked(repo: &Repo) -> Result<Vec<String>, ExportError> {
     let mut notes = Vec::new();
     if let Some(text) = repo.recover_commit()? {
         notes.push(text);
     }
+    crate::git::remove_stage(&stage_dir(repo));
     let swept = crate::git::pack::sweep(&repo.git_dir().join("objects").join("pack"), LOCK);
     if swept > 0 {
         notes.push(format!(
@@ -214,13 +221,23 @@ pub async fn run_locked(
         )),
         None => None,
     };
-    let sink = BlobSink::start(repo.git_dir(), LOCK, base.values().copied())?;
+    let started = std::time::Instant::now();
+    let base_files = Arc::new(base.clone());
+    let sink = BlobSink::start_staged(
+        repo.git_dir(),
+        LOCK,
+        base.values().copied(),
+        Some(Stage {
+            dir: stage_dir(repo),
+            base: base_files.clone(),
+        }),
+    )?;
     let writer = sink.writer();
     let read = read::read(
         client.clone(),
         writer.clone(),
         ReadOptions {
-            base: Arc::new(base.clone()),
+            base: base_files,
             marks: read_marks,
             marks_source: loaded.source,
             secrets: SecretMode::Export {
@@ -250,6 +267,7 @@ pub async fn run_locked(
             return Err(e);
         }
     };
+    tracing::debug!("export: tenant read in {:?}", started.elapsed());
     let gitattributes = match base.get(layout::GITATTRIBUTES) {
         Some(_) => None,
         None => Some(
@@ -266,6 +284,7 @@ pub async fn run_locked(
         .await?;
     drop(writer);
     let mut stored = sink.finish();
+    tracing::debug!("export: every file stored after {:?}", started.elapsed());
     let mut warnings = result.warnings;
     for value in regional::keep_shared_values(repo, &base, &mut stored, LOCK, &options.tenant)? {
         tracing::info!("{value}: the tenant has its override; git's shared value kept");
@@ -310,6 +329,7 @@ pub async fn run_locked(
     let marks_message = format!("export of tenant {}: marks", options.tenant);
     if !changed {
         drop(stored);
+        crate::git::remove_stage(&stage_dir(repo));
         if marks_changed {
             marks::save(
                 repo,
@@ -345,15 +365,21 @@ pub async fn run_locked(
         let repo = Repo::discover(&git_dir)?;
         let mut prepared =
             repo.prepare_commit(&state_dir, stored, base, &message, commit, head, LOCK)?;
+        tracing::debug!("export: commit prepared after {:?}", started.elapsed());
         failpoint::reach("export:pack-finished");
         if let Some(signal) = signals::received() {
             return Err(ExportError::Stopped(signal));
         }
         prepared.install(&repo)?;
+        tracing::debug!(
+            "export: pack, work tree and index in place after {:?}",
+            started.elapsed()
+        );
         if marks_changed {
             marks::save(&repo, &tenant, &new_marks, expected_marks, &marks_message)?;
         }
         let commit = repo.write_commit(prepared)?;
+        tracing::debug!("export: committed after {:?}", started.elapsed());
         // Keeps the number of packs bounded across exports (a failure only leaves more packs).
         if let Err(e) = crate::git::pack::consolidate(repo.git_dir(), LOCK) {
             tracing::warn!("could not merge the small packs of earlier exports: {e}");
@@ -361,7 +387,10 @@ pub async fn run_locked(
         Ok(commit)
     })
     .await
-    .map_err(|e| ExportError::Internal(format!("the commit phase did not finish: {e}")))??;
+    .map_err(|e| ExportError::Internal(format!("the commit phase did not finish: {e}")));
+    // What a stopped or failed commit phase left staged is of no use to anyone.
+    crate::git::remove_stage(&stage_dir(repo));
+    let committed = committed??;
     report.commit = committed.map(|c| c.to_string());
     report.stopped = signals::received();
     Ok(report)

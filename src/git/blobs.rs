@@ -7,6 +7,11 @@
 //! count: a job reserves its bytes from a budget before it is queued, and a download that finds
 //! the budget spent waits (holding no request slot of the tenant), so peak memory stays flat
 //! however fast the tenant answers.
+//!
+//! A sink may also stage the files the work tree will need ([`Stage`]): each file the work tree
+//! lacks is written at its path below a folder of `.git` while the requests go on (folders
+//! made there too), so that the commit phase moves whole new folders and single changed files
+//! into place instead of writing them after the last answer.
 
 use super::pack::{self, ObjectKind, PackWriter};
 use super::{BlobId, GitError};
@@ -23,9 +28,33 @@ const INLINE_BYTES: usize = 32 << 10;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Where to stage the files the work tree will need, and what it holds now.
+pub struct Stage {
+    /// The staging folder (made empty when the sink starts); files in it are at their paths.
+    pub dir: PathBuf,
+    /// The files the work tree holds now: a file found there unchanged is not staged.
+    pub base: Arc<super::StateFiles>,
+}
+
+/// What a sink staged: the folder, and the blob staged at each path.
+pub struct Staged {
+    /// The staging folder.
+    pub dir: PathBuf,
+    /// The blob each staged path holds.
+    pub files: super::StateFiles,
+}
+
+#[derive(Default)]
+struct StageState {
+    files: super::StateFiles,
+    dirs: HashSet<String>,
+}
+
 struct Shared {
     pack_dir: PathBuf,
     label: String,
+    stage: Option<Stage>,
+    staged: Mutex<StageState>,
     /// Blobs the repository is known to have: never written again.
     known: HashSet<Oid>,
     pack: Mutex<PackState>,
@@ -77,6 +106,42 @@ impl Shared {
         Ok(BlobId(id))
     }
 
+    /// Stores `data` as the file at `path`, staging it when the work tree will need it.
+    fn file(&self, path: String, data: &[u8]) -> Result<BlobId, GitError> {
+        let id = self.store(data)?;
+        self.stage(&path, id, data);
+        lock(&self.files).insert(path, id);
+        Ok(id)
+    }
+
+    /// Writes `data` into the staging folder at `path` unless the work tree has blob `id` there.
+    /// Best effort: a file that cannot be staged is written from the pack in the commit phase.
+    fn stage(&self, path: &str, id: BlobId, data: &[u8]) {
+        let Some(stage) = &self.stage else {
+            return;
+        };
+        if stage.base.get(path) == Some(&id) {
+            return;
+        }
+        let parent = path.rsplit_once('/').map(|(d, _)| d);
+        if let Some(dir) = parent {
+            let known = lock(&self.staged).dirs.contains(dir);
+            if !known {
+                if let Err(e) = std::fs::create_dir_all(stage.dir.join(dir)) {
+                    tracing::debug!("could not stage {path}: {e}");
+                    return;
+                }
+                lock(&self.staged).dirs.insert(dir.to_string());
+            }
+        }
+        match std::fs::write(stage.dir.join(path), data) {
+            Ok(()) => {
+                lock(&self.staged).files.insert(path.to_string(), id);
+            }
+            Err(e) => tracing::debug!("could not stage {path}: {e}"),
+        }
+    }
+
     fn record(&self, path: String, id: BlobId) {
         lock(&self.files).insert(path, id);
     }
@@ -111,6 +176,8 @@ pub struct Stored {
     pub files: BTreeMap<String, BlobId>,
     /// The pack of the objects the repository did not have (not yet finished), if any.
     pub pack: Option<PackWriter>,
+    /// What the sink staged, when it did.
+    pub staged: Option<Staged>,
 }
 
 impl Stored {
@@ -165,9 +232,25 @@ impl BlobSink {
         label: &str,
         known: impl IntoIterator<Item = BlobId>,
     ) -> Result<BlobSink, GitError> {
+        BlobSink::start_staged(git_dir, label, known, None)
+    }
+
+    /// [`BlobSink::start`], staging the files the work tree will need into `stage`.
+    pub fn start_staged(
+        git_dir: &Path,
+        label: &str,
+        known: impl IntoIterator<Item = BlobId>,
+        stage: Option<Stage>,
+    ) -> Result<BlobSink, GitError> {
+        if let Some(stage) = &stage {
+            remove_stage(&stage.dir);
+            std::fs::create_dir_all(&stage.dir).map_err(io_error("create the staging folder"))?;
+        }
         let shared = Arc::new(Shared {
             pack_dir: git_dir.join("objects").join("pack"),
             label: label.to_string(),
+            stage,
+            staged: Mutex::new(StageState::default()),
             known: known.into_iter().map(|b| b.0).collect(),
             pack: Mutex::new(PackState::default()),
             files: Mutex::new(BTreeMap::new()),
@@ -212,14 +295,35 @@ impl BlobSink {
     pub fn finish(self) -> Stored {
         let files = std::mem::take(&mut *lock(&self.shared.files));
         let pack = lock(&self.shared.pack).writer.take();
-        Stored { files, pack }
+        let staged = self.shared.stage.as_ref().map(|s| Staged {
+            dir: s.dir.clone(),
+            files: std::mem::take(&mut lock(&self.shared.staged).files),
+        });
+        Stored {
+            files,
+            pack,
+            staged,
+        }
     }
 
-    /// Stops: writes still running fail, and the pack written so far is removed.
+    /// Stops: writes still running fail, and the pack written so far and the staged files are
+    /// removed.
     pub fn abort(self) {
         let mut state = lock(&self.shared.pack);
         state.aborted = true;
         state.writer = None;
+        if let Some(stage) = &self.shared.stage {
+            remove_stage(&stage.dir);
+        }
+    }
+}
+
+/// Removes a staging folder and what it holds (gone already is fine).
+pub fn remove_stage(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::debug!("could not remove {}: {e}", dir.display());
+        }
     }
 }
 
@@ -231,9 +335,7 @@ pub struct Store<'a> {
 impl Store<'_> {
     /// Stores `data` as the file at `path`; returns its blob id.
     pub fn put(&mut self, path: String, data: &[u8]) -> Result<BlobId, GitError> {
-        let id = self.shared.store(data)?;
-        self.shared.record(path, id);
-        Ok(id)
+        self.shared.file(path, data)
     }
 }
 
@@ -241,9 +343,7 @@ impl BlobWriter {
     /// Stores `bytes` as the file at `path`; returns its blob id.
     pub async fn write(&self, path: String, bytes: Vec<u8>) -> Result<BlobId, GitError> {
         if bytes.len() < INLINE_BYTES {
-            let id = self.shared.store(&bytes)?;
-            self.shared.record(path, id);
-            return Ok(id);
+            return self.shared.file(path, &bytes);
         }
         let size = bytes.len() as u64;
         self.job(size * 2, move |store| store.put(path, &bytes))
@@ -365,6 +465,7 @@ mod tests {
         let mut empty = Stored {
             files: BTreeMap::new(),
             pack: None,
+            staged: None,
         };
         let id = empty.add_blob(&repo, "test", b"new").unwrap();
         assert_eq!(empty.blob(&repo, id).unwrap(), b"new");

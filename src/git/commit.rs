@@ -48,6 +48,8 @@ pub struct Prepared {
     commit: Option<Oid>,
     head: Option<CommitId>,
     message: String,
+    /// What the run staged of the files the work tree needs.
+    staged: Option<super::blobs::Staged>,
 }
 
 impl Prepared {
@@ -251,6 +253,7 @@ impl Repo {
             commit,
             head,
             message: message.to_string(),
+            staged: stored.staged,
         })
     }
 
@@ -320,6 +323,7 @@ impl Repo {
             commit,
             head,
             message,
+            staged,
         } = prepared;
         let journal = Journal::begin(
             &journal::dir(self.repo.path()),
@@ -336,11 +340,16 @@ impl Repo {
         failpoint::reach("export:journal-written");
         let root = self.workdir().join(&state_dir);
         let mut reader = pack.reader().map_err(io("read the pack"))?;
-        let written = write_paths(&root, &old, &new, |id| match reader.read(id.0) {
-            Ok(Some(bytes)) => Ok(bytes),
-            Ok(None) => self.blob(id),
-            Err(e) => Err(io("read the pack")(e)),
+        let written = write_paths(&root, &old, &new, staged.as_ref(), |id| {
+            match reader.read(id.0) {
+                Ok(Some(bytes)) => Ok(bytes),
+                Ok(None) => self.blob(id),
+                Err(e) => Err(io("read the pack")(e)),
+            }
         });
+        if let Some(staged) = &staged {
+            super::blobs::remove_stage(&staged.dir);
+        }
         if let Err(e) = written {
             // Back to HEAD's state: the journal names every path that may differ.
             let _ = self.recover_commit();
@@ -434,7 +443,7 @@ impl Repo {
             .iter()
             .filter_map(|p| target.get(*p).map(|id| ((*p).clone(), *id)))
             .collect();
-        write_paths(&root, &present, &wanted, |id| self.blob(id))?;
+        write_paths(&root, &present, &wanted, None, |id| self.blob(id))?;
         let list: Vec<&String> = paths.iter().copied().collect();
         self.update_index(&j.state_dir, &root, &target, &list)?;
         let state = match (head.map(|h| h.to_string()), &j.commit) {
@@ -465,12 +474,15 @@ fn changed_paths<'a>(old: &'a StateFiles, new: &'a StateFiles) -> Vec<&'a String
 }
 
 /// Makes the folder `root`, which holds `old`, hold `new`: one pass over the paths that
-/// differ, folders created once each (parents first), files written whole, removed files and
-/// the folders they leave empty removed.
+/// differ. A new folder whose every file was staged as `new` has it is moved into place whole;
+/// other new folders are created once each (parents first) and their files, like changed ones,
+/// moved from `staged` when staged as `new` has them, else written whole from `content`. Removed
+/// files, and the folders they leave empty, are removed.
 fn write_paths(
     root: &Path,
     old: &StateFiles,
     new: &StateFiles,
+    staged: Option<&super::blobs::Staged>,
     mut content: impl FnMut(BlobId) -> Result<Vec<u8>, GitError>,
 ) -> Result<(), GitError> {
     let parents = |files: &StateFiles| -> BTreeSet<String> {
@@ -489,32 +501,69 @@ fn write_paths(
     if !new.is_empty() {
         std::fs::create_dir_all(root).map_err(io("create the state folder"))?;
     }
+    // Whether `files` below `dir/` are exactly the same paths and blobs in both maps.
+    let same_below = |a: &StateFiles, b: &StateFiles, dir: &str| {
+        let prefix = format!("{dir}/");
+        let below = |m: &StateFiles| -> Vec<(String, BlobId)> {
+            m.range(prefix.clone()..)
+                .take_while(|(p, _)| p.starts_with(&prefix))
+                .map(|(p, i)| (p.clone(), *i))
+                .collect()
+        };
+        below(a) == below(b)
+    };
+    let mut first = true;
+    let mut reached = || {
+        if std::mem::take(&mut first) {
+            failpoint::reach("export:worktree-partial");
+        }
+    };
+    // Folders moved whole; a path is inside one when one of its ancestors is.
+    let mut moved: HashSet<String> = HashSet::new();
+    let in_moved = |moved: &HashSet<String>, path: &str| {
+        path.match_indices('/')
+            .any(|(i, _)| moved.contains(&path[..i]))
+    };
     for dir in new_dirs.difference(&old_dirs) {
-        match std::fs::create_dir(root.join(dir)) {
+        if in_moved(&moved, dir) {
+            continue;
+        }
+        let target = root.join(dir);
+        if let Some(staged) = staged {
+            if same_below(&staged.files, new, dir)
+                && std::fs::rename(staged.dir.join(dir), &target).is_ok()
+            {
+                moved.insert(dir.clone());
+                reached();
+                continue;
+            }
+        }
+        match std::fs::create_dir(&target) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                 return Err(GitError::Failed {
-                    action: format!("create {}", root.join(dir).display()),
+                    action: format!("create {}", target.display()),
                     reason: e.to_string(),
                 });
             }
             _ => {}
         }
     }
-    let mut first = true;
     for (path, id) in new {
-        if old.get(path) == Some(id) {
+        if old.get(path) == Some(id) || in_moved(&moved, path) {
             continue;
         }
-        let bytes = content(*id)?;
         let file = root.join(path);
-        std::fs::write(&file, &bytes).map_err(|e| GitError::Failed {
-            action: format!("write {}", file.display()),
-            reason: e.to_string(),
-        })?;
-        if first {
-            first = false;
-            failpoint::reach("export:worktree-partial");
+        let from_stage = staged.is_some_and(|s| {
+            s.files.get(path) == Some(id) && std::fs::rename(s.dir.join(path), &file).is_ok()
+        });
+        if !from_stage {
+            let bytes = content(*id)?;
+            std::fs::write(&file, &bytes).map_err(|e| GitError::Failed {
+                action: format!("write {}", file.display()),
+                reason: e.to_string(),
+            })?;
         }
+        reached();
     }
     for path in old.keys().filter(|p| !new.contains_key(*p)) {
         let file = root.join(path);
@@ -617,4 +666,87 @@ fn replace_path(
     let bytes = tree_bytes(&mut entries);
     pack.add(ObjectKind::Tree, &bytes)
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::blobs::Staged;
+    use super::*;
+
+    fn blob(n: u8) -> BlobId {
+        BlobId(Oid::from_bytes(&[n; 20]).unwrap_or(Oid::ZERO_SHA1))
+    }
+
+    fn files(entries: &[(&str, u8)]) -> StateFiles {
+        entries
+            .iter()
+            .map(|(p, n)| (p.to_string(), blob(*n)))
+            .collect()
+    }
+
+    /// New folders staged exactly as the new state has them are moved whole; a folder staged
+    /// differently, a changed file, and a file staged with another blob are written from
+    /// `content` or moved one by one, so the work tree ends exactly as `new`.
+    #[test]
+    fn staged_files_are_moved_into_place_and_nothing_else_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("state");
+        let stage = tmp.path().join("stage");
+        let old = files(&[("kept/a", 1), ("changed/b", 2), ("gone/c", 3)]);
+        let new = files(&[
+            ("kept/a", 1),
+            ("changed/b", 4),
+            ("whole/x/y", 5),
+            ("whole/z", 6),
+            ("partly/p", 7),
+            ("partly/q", 8),
+            ("wrong/w", 9),
+        ]);
+        let content = |id: BlobId| Ok(format!("content {}", id.0.as_bytes()[0]).into_bytes());
+        // The old work tree.
+        write_paths(&root, &StateFiles::new(), &old, None, content).unwrap();
+        // Staged: all of `whole`, half of `partly`, `wrong/w` with another blob, `changed/b`.
+        let mut staged = StateFiles::new();
+        for (path, n) in [
+            ("whole/x/y", 5),
+            ("whole/z", 6),
+            ("partly/p", 7),
+            ("wrong/w", 10),
+            ("changed/b", 4),
+        ] {
+            let file = stage.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, format!("content {n}")).unwrap();
+            staged.insert(path.to_string(), blob(n));
+        }
+        let staged = Staged {
+            dir: stage.clone(),
+            files: staged,
+        };
+        let mut asked = Vec::new();
+        write_paths(&root, &old, &new, Some(&staged), |id| {
+            asked.push(id.0.as_bytes()[0]);
+            content(id)
+        })
+        .unwrap();
+        asked.sort();
+        assert_eq!(
+            asked,
+            vec![8, 9],
+            "only what was not staged as `new` has it"
+        );
+        for (path, id) in &new {
+            assert_eq!(
+                std::fs::read_to_string(root.join(path)).unwrap(),
+                format!("content {}", id.0.as_bytes()[0]),
+                "{path}"
+            );
+        }
+        assert!(!root.join("gone").exists(), "removed with its last file");
+        assert!(!stage.join("whole").exists(), "moved whole");
+        assert!(
+            stage.join("wrong/w").exists(),
+            "a file staged with another blob stays"
+        );
+    }
 }

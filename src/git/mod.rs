@@ -12,7 +12,7 @@ mod pool;
 mod refs;
 mod repo;
 
-pub use blobs::{BlobSink, BlobWriter, Store, Stored};
+pub use blobs::{BlobSink, BlobWriter, Stage, Staged, Store, Stored, remove_stage};
 pub use commit::{CommitJournal, JOURNAL as COMMIT_JOURNAL, Prepared};
 pub use pool::RepoPool;
 pub use refs::RefDocument;

@@ -74,11 +74,50 @@ pub fn compress(kind: ObjectKind, data: &[u8], id: Oid) -> Encoded {
         size >>= 7;
     }
     entry.push(byte);
-    let mut z = flate2::write::ZlibEncoder::new(entry, flate2::Compression::new(LEVEL));
-    // Writing into a Vec cannot fail.
-    let _ = z.write_all(data);
-    let entry = z.finish().unwrap_or_default();
+    deflate(&mut entry, data);
     Encoded { id, entry }
+}
+
+thread_local! {
+    /// One zlib stream per thread, reset for each object: setting one up costs more than
+    /// compressing a small object (a tree, a JSON file).
+    static ZLIB: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::new(LEVEL), true));
+}
+
+/// Appends `data`, zlib-compressed, to `out`.
+fn deflate(out: &mut Vec<u8>, data: &[u8]) {
+    let start = out.len();
+    let done = ZLIB.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset();
+        let mut at = 0;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(256));
+            }
+            let before = z.total_in();
+            let status = z.compress_vec(&data[at..], out, flate2::FlushCompress::Finish);
+            at += (z.total_in() - before) as usize;
+            match status {
+                Ok(flate2::Status::StreamEnd) => return true,
+                Ok(_) => {}
+                Err(_) => {
+                    *z = flate2::Compress::new(flate2::Compression::new(LEVEL), true);
+                    return false;
+                }
+            }
+        }
+    });
+    if !done {
+        // Compressing from and into memory does not fail; should it, the object is compressed
+        // again with an encoder of its own.
+        out.truncate(start);
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(std::mem::take(out), flate2::Compression::new(LEVEL));
+        let _ = encoder.write_all(data);
+        *out = encoder.finish().unwrap_or_default();
+    }
 }
 
 struct Entry {

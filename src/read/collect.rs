@@ -18,6 +18,7 @@ use crate::store::layout::{Place, place};
 use crate::store::marks::{Marks, SecretMark, Source as MarksSource, content_digest};
 use crate::wire::designtime::{ArtifactKind, DesigntimeArtifact};
 use crate::wire::keystore::{KeystoreEntry, OWNER_SAP};
+use crate::wire::packages::IntegrationPackage;
 use crate::wire::partner_directory::{
     AlternativePartner, AuthorizedUser, BinaryParameter, Partner, StringParameter,
 };
@@ -58,11 +59,9 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 enum Job {
-    List {
-        package: String,
-        read_only: bool,
-        kind: ArtifactKind,
-    },
+    /// A package's artifacts of one kind, listed by a task started as soon as the packages
+    /// were known.
+    Listed(Listing),
     Artifact {
         package: String,
         read_only: bool,
@@ -101,6 +100,43 @@ async fn partner_directory(c: &Client) -> Result<PartnerDirectory, ClientError> 
     Ok((partners, strings, binaries, alternatives, authorized))
 }
 
+/// A listing of one package's artifacts of one kind, running on a task of its own (aborted
+/// when dropped unfinished).
+struct Listing {
+    package: String,
+    read_only: bool,
+    kind: ArtifactKind,
+    task: tokio::task::JoinHandle<Result<Vec<DesigntimeArtifact>, ClientError>>,
+}
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The packages, and the listings of their artifacts started at once (they need nothing else,
+/// so they do not wait for the other first reads).
+async fn packages_and_listings(
+    c: &Client,
+) -> Result<(Vec<IntegrationPackage>, Vec<Listing>), ClientError> {
+    let packages = c.packages().await?;
+    let mut listings = Vec::with_capacity(packages.len() * ArtifactKind::ALL.len());
+    for p in &packages {
+        let read_only = kinds::package::is_read_only(p);
+        for kind in ArtifactKind::ALL {
+            let (client, package) = (c.clone(), p.id.clone());
+            listings.push(Listing {
+                package: p.id.clone(),
+                read_only,
+                kind,
+                task: tokio::spawn(async move { client.package_artifacts(&package, kind).await }),
+            });
+        }
+    }
+    Ok((packages, listings))
+}
+
 /// Partners, string and binary parameters, alternative partners, authorized users.
 type PartnerDirectory = (
     Vec<Partner>,
@@ -126,7 +162,7 @@ pub async fn read(
         tokio::task::spawn_blocking(crate::wire::companion::crypto::RecipientKey::generate)
     });
     let (
-        packages,
+        (packages, listings),
         runtime,
         users,
         oauth,
@@ -137,7 +173,7 @@ pub async fn read(
         ranges,
         (partners, strings, binaries, alternatives, authorized),
     ) = tokio::try_join!(
-        c.packages(),
+        packages_and_listings(c),
         c.runtime_artifacts(),
         c.user_credentials(),
         c.oauth2_client_credentials(),
@@ -209,18 +245,8 @@ pub async fn read(
         let shared = shared.clone();
         set.spawn(async move { shared.job(job).await });
     };
-    for p in &packages {
-        let read_only = kinds::package::is_read_only(p);
-        for kind in ArtifactKind::ALL {
-            spawn(
-                &mut set,
-                Job::List {
-                    package: p.id.clone(),
-                    read_only,
-                    kind,
-                },
-            );
-        }
+    for listing in listings {
+        spawn(&mut set, Job::Listed(listing));
     }
     let managed_keys: Vec<KeystoreEntry> = keystore
         .into_iter()
@@ -539,12 +565,13 @@ impl Shared {
 
     async fn job(&self, job: Job) -> Result<Vec<Job>, ReadError> {
         match job {
-            Job::List {
-                package,
-                read_only,
-                kind,
-            } => {
-                let artifacts = match self.client.package_artifacts(&package, kind).await {
+            Job::Listed(mut listing) => {
+                let listed = (&mut listing.task)
+                    .await
+                    .map_err(|e| ReadError::Internal(format!("a listing task failed: {e}")))?;
+                let (package, read_only, kind) =
+                    (listing.package.clone(), listing.read_only, listing.kind);
+                let artifacts = match listed {
                     Ok(a) => a,
                     Err(e) if e.is_not_found() => {
                         self.warn(

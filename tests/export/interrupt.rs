@@ -42,6 +42,9 @@ fn leftovers(repo: &StateRepo) -> Vec<String> {
             }
         }
     }
+    if repo.path().join(".git/cpi-gitops/stage").exists() {
+        out.push(".git/cpi-gitops/stage".into());
+    }
     out
 }
 

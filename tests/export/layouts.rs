@@ -254,6 +254,7 @@ async fn a_head_that_moved_is_not_overwritten() {
     let stored = cpi_gitops::git::Stored {
         files: Default::default(),
         pack: None,
+        staged: None,
     };
     let mut prepared = git
         .prepare_commit(

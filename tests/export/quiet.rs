@@ -289,3 +289,43 @@ async fn the_partner_directory_lists_are_read_only_when_a_partner_exists() {
         "the entry is exported"
     );
 }
+
+/// `CertificateUserMappings` exists on Neo only: a tenant configured `platform = "cf"` is not
+/// asked for it; a tenant of unknown platform is (a `404` means none), and so is one configured
+/// `platform = "neo"`, whose mappings are exported.
+#[tokio::test]
+async fn certificate_user_mappings_are_read_only_where_the_platform_may_have_them() {
+    const ROUTE: &str = "GET CertificateUserMappings";
+    let t = Tenant::start(Seed::Empty).await;
+    let cf = StateRepo::new(&t, Login::OAuth, "platform = \"cf\"\n");
+    t.admin(Method::DELETE, "stats", None).await;
+    cf.export_ok().await;
+    let stats = t.stats().await;
+    assert!(
+        stats["by_route"].get(ROUTE).is_none(),
+        "read on cf: {stats}"
+    );
+
+    let unknown = StateRepo::new(&t, Login::OAuth, "");
+    t.admin(Method::DELETE, "stats", None).await;
+    unknown.export_ok().await;
+    let stats = t.stats().await;
+    assert_eq!(stats["by_route"][ROUTE], json!(1), "{stats}");
+    assert_eq!(stats["by_status"]["404"], json!(1), "{stats}");
+
+    let neo = Tenant::start(Seed::Demo).await;
+    neo.switches(json!({"neo": true})).await;
+    let repo = StateRepo::new(&neo, Login::OAuth, "platform = \"neo\"\n");
+    neo.admin(Method::DELETE, "stats", None).await;
+    let report = repo.export_ok().await;
+    let stats = neo.stats().await;
+    assert_eq!(stats["by_route"][ROUTE], json!(1), "{stats}");
+    assert!(
+        report
+            .objects
+            .iter()
+            .any(|o| o.id.starts_with("certificate-user-mapping/")),
+        "the Neo tenant's mappings are exported: {:?}",
+        report.objects.iter().map(|o| &o.id).collect::<Vec<_>>()
+    );
+}

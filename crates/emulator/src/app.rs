@@ -64,6 +64,39 @@ pub struct Stats {
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
     detail: Mutex<StatsDetail>,
+    timeline: Mutex<Span>,
+}
+
+/// When requests came and went, since the counters were last zeroed.
+struct Span {
+    since: std::time::Instant,
+    first: Option<std::time::Duration>,
+    last: std::time::Duration,
+    busy: std::time::Duration,
+}
+
+impl Default for Span {
+    fn default() -> Span {
+        Span {
+            since: std::time::Instant::now(),
+            first: None,
+            last: std::time::Duration::ZERO,
+            busy: std::time::Duration::ZERO,
+        }
+    }
+}
+
+/// When requests came and went (`GET /admin/stats`), in milliseconds since the counters were
+/// last zeroed: what a benchmark needs to tell the client's own time from the tenant's.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timeline {
+    /// When the first request arrived (`null`: none yet).
+    pub first_request_ms: Option<f64>,
+    /// When the last answer was handed over.
+    pub last_answer_ms: f64,
+    /// The requests' durations added up (busy time divided by the span between the first
+    /// request and the last answer is the average number of requests in flight).
+    pub busy_ms: f64,
 }
 
 #[derive(Default)]
@@ -117,14 +150,21 @@ pub struct StatsReport {
     pub without_json_accept: u64,
     /// Runs of self-starting flows on `POST /admin/tick`.
     pub runs: Runs,
+    /// When requests came and went.
+    pub timeline: Timeline,
 }
 
 /// Marks one request in flight; dropping it ends the request.
-pub struct InFlight<'a>(&'a Stats);
+pub struct InFlight<'a>(&'a Stats, std::time::Instant);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut c = lock(&self.0.timeline);
+        let now = std::time::Instant::now();
+        let since = c.since;
+        c.busy += now.saturating_duration_since(self.1.max(since));
+        c.last = c.last.max(now.saturating_duration_since(since));
     }
 }
 
@@ -139,7 +179,13 @@ impl Stats {
         if !json_accepted {
             d.without_json_accept += 1;
         }
-        InFlight(self)
+        drop(d);
+        let start = std::time::Instant::now();
+        let mut c = lock(&self.timeline);
+        let at = start.saturating_duration_since(c.since);
+        c.first.get_or_insert(at);
+        drop(c);
+        InFlight(self, start)
     }
 
     /// Counts an answer's status.
@@ -167,6 +213,15 @@ impl Stats {
             faults: d.faults.clone(),
             without_json_accept: d.without_json_accept,
             runs: d.runs.clone(),
+            timeline: {
+                let c = lock(&self.timeline);
+                let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+                Timeline {
+                    first_request_ms: c.first.map(ms),
+                    last_answer_ms: ms(c.last),
+                    busy_ms: ms(c.busy),
+                }
+            },
         }
     }
 
@@ -194,6 +249,7 @@ impl Stats {
         self.max_in_flight
             .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
         *lock(&self.detail) = StatsDetail::default();
+        *lock(&self.timeline) = Span::default();
     }
 }
 

@@ -81,32 +81,38 @@ async fn handle(
         app.stats.fault("down");
         return Err(InjectedReset);
     }
-    if switches.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(switches.latency_ms)).await;
-    }
+    // The latency is the time the tenant takes to answer: the emulator's own work (building a
+    // zip, say) is part of it, not added to it, so a client that keeps the request limit busy
+    // takes exactly requests x latency / concurrency. Faults and refusals come after it too.
+    let deadline =
+        tokio::time::Instant::now() + std::time::Duration::from_millis(switches.latency_ms);
+    let answer = async |r: Result<Response<Body>, InjectedReset>| {
+        tokio::time::sleep_until(deadline).await;
+        r
+    };
     if let Some(limit) = switches.rate_limit {
         if !lock(&app.rate).admit(limit) {
             app.stats.fault("rate_limit");
-            return Ok(finish(&app, too_many(switches.retry_after_secs)));
+            return answer(Ok(finish(&app, too_many(switches.retry_after_secs)))).await;
         }
     }
     let roll = lock(&app.dice).roll(switches.fault_seed);
     let mut edge = switches.fault_reset;
     if roll < edge || count_down(&app, &route, |s| &mut s.reset_routes) {
         app.stats.fault("reset");
-        return Err(InjectedReset);
+        return answer(Err(InjectedReset)).await;
     }
     edge += switches.fault_503;
     if roll < edge {
         app.stats.fault("503");
         let mut r = Response::new(Body::from("Service Unavailable"));
         *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        return Ok(finish(&app, r));
+        return answer(Ok(finish(&app, r))).await;
     }
     edge += switches.fault_429;
     if roll < edge {
         app.stats.fault("429");
-        return Ok(finish(&app, too_many(switches.retry_after_secs)));
+        return answer(Ok(finish(&app, too_many(switches.retry_after_secs)))).await;
     }
     edge += switches.fault_reset_after;
     let cut = roll < edge || count_down(&app, &route, |s| &mut s.cut_routes);
@@ -143,7 +149,7 @@ async fn handle(
     };
     if cut {
         app.stats.fault("reset_after");
-        return Err(InjectedReset);
+        return answer(Err(InjectedReset)).await;
     }
     let response = match (switches.echo_request_bodies, sent) {
         (Some(echo), Some(sent)) if response.status().as_u16() >= 400 && !sent.is_empty() => {
@@ -151,7 +157,7 @@ async fn handle(
         }
         _ => response,
     };
-    Ok(finish(&app, response))
+    answer(Ok(finish(&app, response))).await
 }
 
 /// Counts down `route` in the count-based switch `routes` picks; whether it was due.

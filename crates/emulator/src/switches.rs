@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Switches {
-    /// Added to every API request before it is answered (simulated network and server time).
+    /// The least time every API request takes to answer, the emulator's own work included
+    /// (simulated network and server time).
     pub latency_ms: u64,
     /// Share of API requests answered `503 Service Unavailable` (0.0 to 1.0).
     pub fault_503: f64,
