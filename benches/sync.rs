@@ -289,12 +289,26 @@ fn change_tenant(url: &str, n: usize) {
     assert!(ok, "the number range is created");
 }
 
+/// Puts the companion on the primary (`cpi-gitops companion install`), as a team's tenant has it:
+/// an export then gets the secrets from the tenant, and the restore has every secret it needs.
+fn install_companion(primary: &Emulator, cell: &Cell, keep: &mut Vec<tempfile::TempDir>) {
+    let dir = repo(&primary.url, &primary.url, cell.concurrency);
+    let m = measure(command(
+        BIN,
+        dir.path(),
+        &["companion", "install", "--tenant", "primary"],
+    ));
+    assert!(m.success, "the companion is installed on the primary");
+    keep.push(dir);
+}
+
 /// The fewest requests that prove the primary's state, from its content (`GET /admin/dump`):
 /// `(full export, no-change export)`. A full export lists the packages (1) and each package's
 /// eight artifact kinds, reads each integration flow's configuration and downloads every
 /// artifact; reads the runtime, user credentials, OAuth2 clients, secure parameters, keystore,
-/// access policies, number ranges and partners (8), each own keystore entry's certificate, and
-/// the Partner Directory's four entry lists when a partner exists. A no-change export downloads
+/// access policies, number ranges and partners (8), each own keystore entry's certificate, the
+/// Partner Directory's four entry lists when a partner exists, and asks the companion for the
+/// secrets (1) when it runs. A no-change export downloads
 /// no integration flow (their change markers prove them unchanged).
 fn floor(url: &str) -> (f64, f64) {
     let dump = admin(url, "GET", "dump");
@@ -311,7 +325,11 @@ fn floor(url: &str) -> (f64, f64) {
         pd.values()
             .any(|v| v.as_object().is_some_and(|o| !o.is_empty()))
     });
+    let companion = dump["runtime"]
+        .as_object()
+        .is_some_and(|r| r.contains_key("CPIGitOps_SecurityMaterial"));
     let full = 1
+        + usize::from(companion)
         + 8 * count("packages")
         + flows
         + artifacts.len()
@@ -530,6 +548,7 @@ fn measure_cell(args: &Args, cell: Cell, keep: &mut Vec<tempfile::TempDir>) {
         &cell,
         &format!("generate:{}:{}", cell.packages, cell.artifacts),
     );
+    install_companion(&primary, &cell, keep);
     let (full_floor, again_floor) = floor(&primary.url);
     let mut bins: Vec<(&str, String)> = vec![("", BIN.to_string())];
     if let Some(b) = &args.baseline {
@@ -623,6 +642,8 @@ fn measure_packs(cell: Cell, exports: usize) {
         &format!("generate:{}:{}", cell.packages, cell.artifacts),
     );
     let secondary = start_emulator(&cell, "empty");
+    let mut keep = Vec::new();
+    install_companion(&primary, &cell, &mut keep);
     let dir = repo(&primary.url, &secondary.url, cell.concurrency);
     let packs = || {
         std::fs::read_dir(dir.path().join(".git/objects/pack"))

@@ -40,7 +40,8 @@ pub(super) struct Shared {
     pub progress: Arc<dyn Progress>,
     warnings: Mutex<Vec<Warning>>,
     missing: Mutex<Vec<String>>,
-    revealed: Revealed,
+    /// What the companion revealed (set once it answered, before any secret is stored).
+    revealed: std::sync::OnceLock<Revealed>,
     pub runtime: HashMap<String, IntegrationRuntimeArtifact>,
     /// Whether an artifact's content was stored yet (the `export:read` fail point).
     pub first_content: std::sync::atomic::AtomicBool,
@@ -184,27 +185,6 @@ pub async fn read(
         c.number_ranges(),
         partner_directory(c),
     )?;
-    let (companion, revealed, absent) = match (&call, key) {
-        (Some(call), Some(key)) => {
-            let items = request_items(&users, &oauth, &secure, &keystore);
-            let key = async {
-                key.await.unwrap_or_else(|e| {
-                    Err(crate::wire::companion::crypto::CryptoError::Key(format!(
-                        "the key task failed: {e}"
-                    )))
-                })
-            };
-            match companion::ask(c, call, &runtime, items, key).await? {
-                Asked::Absent(why) => (Companion::Absent, Revealed::default(), Some(why)),
-                Asked::Answered { items, answers } => (
-                    Companion::Used,
-                    Revealed::index(c.name(), &items, &answers)?,
-                    None,
-                ),
-            }
-        }
-        _ => (Companion::NotAsked, Revealed::default(), None),
-    };
     let pd_markers = users
         .iter()
         .filter_map(|u| {
@@ -228,7 +208,7 @@ pub async fn read(
         progress: options.progress,
         warnings: Mutex::new(Vec::new()),
         missing: Mutex::new(Vec::new()),
-        revealed,
+        revealed: std::sync::OnceLock::new(),
         runtime: runtime.iter().map(|r| (r.id.clone(), r.clone())).collect(),
         first_content: std::sync::atomic::AtomicBool::new(false),
         marks_source: options.marks_source,
@@ -236,10 +216,6 @@ pub async fn read(
         limits: options.limits,
         pd_markers,
     });
-    if let Some(why) = absent {
-        shared.warn_tenant(&format!("{why}: secrets come from git; objects whose secret git lacks are listed as missing (`cpi-gitops companion install` puts the companion on the tenant)"));
-    }
-
     let mut set: JoinSet<Result<Vec<Job>, ReadError>> = JoinSet::new();
     let spawn = |set: &mut JoinSet<Result<Vec<Job>, ReadError>>, job: Job| {
         let shared = shared.clone();
@@ -247,6 +223,59 @@ pub async fn read(
     };
     for listing in listings {
         spawn(&mut set, Job::Listed(listing));
+    }
+    // The companion is asked while the listings, and the artifacts they find, are read (they
+    // hold no secret); secrets are stored once it answered.
+    let items = call
+        .as_ref()
+        .map(|_| request_items(&users, &oauth, &secure, &keystore));
+    let deployed = runtime.clone();
+    let asking = async {
+        Ok::<_, ReadError>(match (&call, key, items) {
+            (Some(call), Some(key), Some(items)) => {
+                let key = async {
+                    key.await.unwrap_or_else(|e| {
+                        Err(crate::wire::companion::crypto::CryptoError::Key(format!(
+                            "the key task failed: {e}"
+                        )))
+                    })
+                };
+                match companion::ask(c, call, &deployed, items, key).await? {
+                    Asked::Absent(why) => (Companion::Absent, Revealed::default(), Some(why)),
+                    Asked::Answered { items, answers } => (
+                        Companion::Used,
+                        Revealed::index(c.name(), &items, &answers)?,
+                        None,
+                    ),
+                }
+            }
+            _ => (Companion::NotAsked, Revealed::default(), None),
+        })
+    };
+    tokio::pin!(asking);
+    let (companion, absent) = loop {
+        tokio::select! {
+            asked = &mut asking => {
+                let (companion, revealed, absent) = match asked {
+                    Ok(a) => a,
+                    Err(e) => {
+                        set.abort_all();
+                        return Err(e);
+                    }
+                };
+                let _ = shared.revealed.set(revealed);
+                break (companion, absent);
+            }
+            Some(joined) = set.join_next() => {
+                if let Err(e) = follow(joined, &mut set, &spawn) {
+                    set.abort_all();
+                    return Err(e);
+                }
+            }
+        }
+    };
+    if let Some(why) = absent {
+        shared.warn_tenant(&format!("{why}: secrets come from git; objects whose secret git lacks are listed as missing (`cpi-gitops companion install` puts the companion on the tenant)"));
     }
     let managed_keys: Vec<KeystoreEntry> = keystore
         .into_iter()
@@ -320,20 +349,9 @@ pub async fn read(
     }
 
     while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok(Ok(more)) => {
-                for job in more {
-                    spawn(&mut set, job);
-                }
-            }
-            Ok(Err(e)) => {
-                set.abort_all();
-                return Err(e);
-            }
-            Err(e) => {
-                set.abort_all();
-                return Err(ReadError::Internal(format!("a read task failed: {e}")));
-            }
+        if let Err(e) = follow(joined, &mut set, &spawn) {
+            set.abort_all();
+            return Err(e);
         }
     }
     drop(set);
@@ -367,7 +385,32 @@ pub async fn read(
     })
 }
 
+type Tasks = JoinSet<Result<Vec<Job>, ReadError>>;
+
+/// Spawns the jobs a finished task found (with `spawn`), or gives its error.
+fn follow(
+    joined: Result<Result<Vec<Job>, ReadError>, tokio::task::JoinError>,
+    set: &mut Tasks,
+    spawn: &impl Fn(&mut Tasks, Job),
+) -> Result<(), ReadError> {
+    match joined {
+        Ok(Ok(more)) => {
+            for job in more {
+                spawn(set, job);
+            }
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(ReadError::Internal(format!("a read task failed: {e}"))),
+    }
+}
+
 impl Shared {
+    /// What the companion revealed (nothing before it answered).
+    fn revealed(&self) -> &Revealed {
+        self.revealed.get_or_init(Revealed::default)
+    }
+
     pub(super) async fn file(&self, path: String, bytes: Vec<u8>) -> Result<BlobId, ReadError> {
         Ok(self.writer.write(path, bytes).await?)
     }
@@ -462,7 +505,7 @@ impl Shared {
         let mut files = Vec::new();
         let mut blobs = Vec::new();
         for (slot, path) in id.kind.secret_slots().iter().zip(paths) {
-            let revealed = self.revealed.get(id, slot);
+            let revealed = self.revealed().get(id, slot);
             let file = secret_file(
                 revealed.is_some(),
                 self.base.get(&path).copied(),
@@ -503,7 +546,7 @@ impl Shared {
             }
             files.push(file);
         }
-        if let Some(u) = self.revealed.unread(id) {
+        if let Some(u) = self.revealed().unread(id) {
             let kept = if files
                 .iter()
                 .any(|f| matches!(f, SecretFile::KeepGits(_) | SecretFile::KeepUnverified(_)))
