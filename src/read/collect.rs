@@ -216,13 +216,9 @@ pub async fn read(
         limits: options.limits,
         pd_markers,
     });
-    let mut set: JoinSet<Result<Vec<Job>, ReadError>> = JoinSet::new();
-    let spawn = |set: &mut JoinSet<Result<Vec<Job>, ReadError>>, job: Job| {
-        let shared = shared.clone();
-        set.spawn(async move { shared.job(job).await });
-    };
+    let mut set = Tasks::new(shared.clone());
     for listing in listings {
-        spawn(&mut set, Job::Listed(listing));
+        set.push(Job::Listed(listing));
     }
     // The companion is asked while the listings, and the artifacts they find, are read (they
     // hold no secret); secrets are stored once it answered.
@@ -259,16 +255,16 @@ pub async fn read(
                 let (companion, revealed, absent) = match asked {
                     Ok(a) => a,
                     Err(e) => {
-                        set.abort_all();
+                        set.running.abort_all();
                         return Err(e);
                     }
                 };
                 let _ = shared.revealed.set(revealed);
                 break (companion, absent);
             }
-            Some(joined) = set.join_next() => {
-                if let Err(e) = follow(joined, &mut set, &spawn) {
-                    set.abort_all();
+            Some(joined) = set.running.join_next() => {
+                if let Err(e) = set.follow(joined) {
+                    set.running.abort_all();
                     return Err(e);
                 }
             }
@@ -283,10 +279,10 @@ pub async fn read(
         .collect();
     shared.progress.found(managed_keys.len() as u64);
     for entry in managed_keys {
-        spawn(&mut set, Job::Keystore(Box::new(entry)));
+        set.push(Job::Keystore(Box::new(entry)));
     }
     for p in &partners {
-        spawn(&mut set, Job::PartnerCredentials { pid: p.pid.clone() });
+        set.push(Job::PartnerCredentials { pid: p.pid.clone() });
     }
 
     let s = &shared;
@@ -348,9 +344,9 @@ pub async fn read(
         s.store(kinds::authorized_user::read(u)).await?;
     }
 
-    while let Some(joined) = set.join_next().await {
-        if let Err(e) = follow(joined, &mut set, &spawn) {
-            set.abort_all();
+    while let Some(joined) = set.running.join_next().await {
+        if let Err(e) = set.follow(joined) {
+            set.running.abort_all();
             return Err(e);
         }
     }
@@ -385,23 +381,59 @@ pub async fn read(
     })
 }
 
-type Tasks = JoinSet<Result<Vec<Job>, ReadError>>;
+/// The most read tasks alive at once: enough to keep any request limit busy (each task makes at
+/// most two requests in a row), few enough that what a task holds while it waits is bounded
+/// (the jobs beyond wait in a queue, a few hundred bytes each).
+const MAX_TASKS: usize = 256;
 
-/// Spawns the jobs a finished task found (with `spawn`), or gives its error.
-fn follow(
-    joined: Result<Result<Vec<Job>, ReadError>, tokio::task::JoinError>,
-    set: &mut Tasks,
-    spawn: &impl Fn(&mut Tasks, Job),
-) -> Result<(), ReadError> {
-    match joined {
-        Ok(Ok(more)) => {
-            for job in more {
-                spawn(set, job);
-            }
-            Ok(())
+/// The read's tasks: jobs queue, and at most [`MAX_TASKS`] run.
+struct Tasks {
+    running: JoinSet<Result<Vec<Job>, ReadError>>,
+    waiting: std::collections::VecDeque<Job>,
+    shared: Arc<Shared>,
+}
+
+impl Tasks {
+    fn new(shared: Arc<Shared>) -> Tasks {
+        Tasks {
+            running: JoinSet::new(),
+            waiting: std::collections::VecDeque::new(),
+            shared,
         }
-        Ok(Err(e)) => Err(e),
-        Err(e) => Err(ReadError::Internal(format!("a read task failed: {e}"))),
+    }
+
+    /// Queues `job`, starting it when there is room.
+    fn push(&mut self, job: Job) {
+        self.waiting.push_back(job);
+        self.fill();
+    }
+
+    fn fill(&mut self) {
+        while self.running.len() < MAX_TASKS {
+            let Some(job) = self.waiting.pop_front() else {
+                return;
+            };
+            let shared = self.shared.clone();
+            self.running.spawn(async move { shared.job(job).await });
+        }
+    }
+
+    /// Queues the jobs a finished task found, or gives its error.
+    fn follow(
+        &mut self,
+        joined: Result<Result<Vec<Job>, ReadError>, tokio::task::JoinError>,
+    ) -> Result<(), ReadError> {
+        match joined {
+            Ok(Ok(more)) => {
+                for job in more {
+                    self.waiting.push_back(job);
+                }
+                self.fill();
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(ReadError::Internal(format!("a read task failed: {e}"))),
+        }
     }
 }
 
