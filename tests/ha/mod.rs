@@ -85,8 +85,8 @@ pub fn roles(p: &Pair) -> Value {
     serde_json::from_str(&run(p, &["--format", "json", "roles"], 0).stdout).unwrap()
 }
 
-/// Ticks two tenants in lockstep while `work` runs, the first of them first on every tick, then
-/// `after` more times; every tick's runs (first, second). With the tenant that takes over
+/// Ticks two tenants in lockstep, once before `work` starts and while it runs, the first of them
+/// first on every tick, then `after` more times; every tick's runs (first, second). With the tenant that takes over
 /// ticked first, a flow found on both in one tick ran on both at once: the first is never
 /// undeployed during a failover, so it still ran when the second was ticked.
 pub async fn lockstep<T: Send>(
@@ -101,6 +101,10 @@ pub async fn lockstep<T: Send>(
     );
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
+    // The work starts once both twins were ticked once: the first tick shows them as they were
+    // before it (a fast failover could otherwise fence the active before its first tick).
+    let (ticked, first_tick) = tokio::sync::oneshot::channel::<()>();
+    let mut ticked = Some(ticked);
     let ticker = tokio::spawn(async move {
         let http = reqwest::Client::new();
         let tick = |url: String| {
@@ -127,10 +131,14 @@ pub async fn lockstep<T: Send>(
             let a = tick(urls.0.clone()).await;
             let b = tick(urls.1.clone()).await;
             ticks.push((a, b));
+            if let Some(t) = ticked.take() {
+                let _ = t.send(());
+            }
             tokio::task::yield_now().await;
         }
         ticks
     });
+    first_tick.await.unwrap();
     let result = tokio::task::block_in_place(work);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let ticks = ticker.await.unwrap();
