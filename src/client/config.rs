@@ -75,8 +75,7 @@ impl Platform {
         let token = token_url.map(|t| (host(t), t.to_ascii_lowercase()));
         let cf = api.contains(".cfapps.")
             || token.as_ref().is_some_and(|(h, t)| {
-                (h.contains(".authentication.") || h.contains(".authentication.cert."))
-                    && t.trim_end_matches('/').ends_with("/oauth/token")
+                h.contains(".authentication.") && t.trim_end_matches('/').ends_with("/oauth/token")
             });
         let neo = api.split('.').next().is_some_and(|l| l.ends_with("-tmn"))
             || token

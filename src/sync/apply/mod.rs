@@ -207,6 +207,13 @@ pub async fn apply(
     let first_written = std::sync::atomic::AtomicBool::new(false);
     let outcomes: Mutex<BTreeMap<ObjectId, ObjectOutcome>> = Mutex::new(BTreeMap::new());
     let begun: Mutex<BTreeSet<ObjectId>> = Mutex::new(BTreeSet::new());
+    // Records that `step` begins (in memory and in the journal); the executor and the step to
+    // hand to its task.
+    let begin = |step: &crate::sync::plan::Step| {
+        lock(&begun).insert(step.id.clone());
+        progress::begun(&journal, &step.id);
+        (executor.clone(), step.clone())
+    };
     let note = |id: &ObjectId, ok: bool, secrets: bool| {
         if ok {
             progress::written(&journal, id, secrets);
@@ -224,9 +231,7 @@ pub async fn apply(
             let tasks = steps
                 .iter()
                 .map(|s| {
-                    lock(&begun).insert(s.id.clone());
-                    progress::begun(&journal, &s.id);
-                    let (ex, step) = (executor.clone(), (*s).clone());
+                    let (ex, step) = begin(s);
                     (s.id.clone(), async move { ex.write(&step).await })
                 })
                 .collect();
@@ -302,9 +307,7 @@ pub async fn apply(
             let tasks = steps
                 .iter()
                 .map(|s| {
-                    lock(&begun).insert(s.id.clone());
-                    progress::begun(&journal, &s.id);
-                    let (ex, step) = (executor.clone(), (*s).clone());
+                    let (ex, step) = begin(s);
                     (s.id.clone(), async move { ex.delete(&step).await })
                 })
                 .collect();
